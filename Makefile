@@ -1,0 +1,63 @@
+# One command per chore. `make run` and `make test` do all set-up on a fresh machine.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run serve test lint bench demo migrate messages chromium clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamps make a second `make run` install nothing unless pyproject.toml changed.
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	@touch $@
+
+migrate: $(VENV)/.installed-run
+	$(BIN)/python manage.py migrate --noinput -v0
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+run: demo
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/python manage.py check --deploy --fail-level ERROR -v0
+	@$(BIN)/python manage.py demo_accounts --url http://$(HOST):$(PORT)/
+	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $${WORKERS:-1} \
+		--blocking-threads $${THREADS:-8} --static-path-route /static --static-path-mount var/static \
+		onewindow.wsgi:application
+
+# Debian's Chromium drives the browser tests; install it when missing and we are allowed to.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+			|| { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
+		else echo "chromium is missing: run 'sudo apt-get install -y chromium'"; exit 1; fi; }
+
+test: $(VENV)/.installed-test chromium
+	ONEWINDOW_TESTING=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src bench
+	$(BIN)/ruff format --check src bench
+	$(BIN)/mypy
+
+bench: $(VENV)/.installed-test
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } || true
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+messages: $(VENV)/.installed-test
+	cd src/onewindow && ../../$(BIN)/python ../../manage.py makemessages -l en --no-obsolete
+	cd src/onewindow && ../../$(BIN)/python ../../manage.py compilemessages -l en
+
+clean:
+	rm -rf $(VENV) var/static

@@ -1,0 +1,1 @@
+"""OneWindow: one online window for every government service."""

@@ -1,0 +1,1 @@
+"""Shared kernel: validators, crypto, audit trail, errors. Imports no other OneWindow app."""

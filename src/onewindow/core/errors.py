@@ -1,0 +1,109 @@
+"""One error shape for every 4xx the API returns.
+
+``{"error": {"code": "...", "message": "...", "fields": {"<field>": ["..."]}}}``: ``code`` is stable
+for programs, ``message`` and the field messages are for people, in the request's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.utils.encoding import force_str
+from django.utils.translation import gettext as _
+
+FieldErrors = dict[str, list[str]]
+
+
+class DomainError(Exception):
+    """A request that cannot be carried out, with a reason the user can act on."""
+
+    status = 400
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        fields: Mapping[str, Sequence[Any]] | None = None,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = force_str(message)
+        self.fields: FieldErrors = {k: [force_str(m) for m in v] for k, v in (fields or {}).items()}
+        if status is not None:
+            self.status = status
+        self.headers = dict(headers or {})
+
+
+class FieldErrorsCollector:
+    """Gathers every field error of a request so they are reported together, not one at a time."""
+
+    def __init__(self) -> None:
+        self.fields: FieldErrors = {}
+
+    def add(self, field: str, message: Any) -> None:
+        self.fields.setdefault(field, []).append(force_str(message))
+
+    def check(self, field: str, validator: Any, value: Any) -> Any:
+        """Run ``validator(value)``; on ValidationError record its messages and return None."""
+        try:
+            return validator(value)
+        except ValidationError as exc:
+            for message in exc.messages:
+                self.add(field, message)
+            return None
+
+    def __bool__(self) -> bool:
+        return bool(self.fields)
+
+    def raise_if_any(self, message: str | None = None) -> None:
+        if self.fields:
+            raise DomainError(
+                "validation_error",
+                message or _("提交的信息有误，请按提示修改。"),
+                fields=self.fields,
+                status=422,
+            )
+
+
+def envelope(code: str, message: str, fields: FieldErrors | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": force_str(message), "fields": fields or {}}}
+
+
+def error_response(
+    code: str,
+    message: str,
+    status: int,
+    fields: FieldErrors | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JsonResponse:
+    response = JsonResponse(
+        envelope(code, message, fields), status=status, json_dumps_params={"ensure_ascii": False}
+    )
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+# Messages for HTTP statuses when nothing more specific is known.
+def status_message(status: int) -> tuple[str, str]:
+    known = {
+        400: ("bad_request", _("请求格式不正确。")),
+        401: ("not_authenticated", _("请先登录。")),
+        403: ("forbidden", _("您没有权限执行此操作。")),
+        404: ("not_found", _("请求的资源不存在。")),
+        405: ("method_not_allowed", _("不支持该请求方法。")),
+        409: ("conflict", _("操作冲突，请刷新后重试。")),
+        413: ("payload_too_large", _("提交的内容过大。")),
+        415: ("unsupported_media_type", _("不支持的内容类型。")),
+        422: ("validation_error", _("提交的信息有误，请按提示修改。")),
+        429: ("too_many_requests", _("操作过于频繁，请稍后再试。")),
+        500: ("internal_error", _("服务器内部错误，我们已记录，请稍后再试。")),
+        503: ("unavailable", _("服务暂时不可用，请稍后再试。")),
+    }
+    return known.get(status, ("error", _("请求失败。")))

@@ -1,0 +1,63 @@
+"""The audit trail: append-only and hash-chained with SM3.
+
+Each event's hash covers its own content and the previous event's hash, so altering or removing any
+event breaks every later link; ``AuditHead`` holds the last hash so that removing the newest events
+is detected too. ``manage.py verify_audit`` walks the chain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+GENESIS_HASH = "0" * 64
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField(_("时间"), db_index=True)
+    actor_id = models.BigIntegerField(_("操作人"), null=True, blank=True, db_index=True)
+    actor_kind = models.CharField(_("操作人类型"), max_length=16, blank=True)
+    action = models.CharField(_("操作"), max_length=64, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=64, blank=True)
+    object_id = models.CharField(_("对象"), max_length=64, blank=True)
+    ip = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+    data = models.JSONField(_("详情"), default=dict, blank=True)
+    prev_hash = models.CharField(_("前一条哈希"), max_length=64)
+    hash = models.CharField(_("哈希（SM3）"), max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError("audit events cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("audit events cannot be deleted")
+
+
+class AuditHead(models.Model):
+    """One row: the id and hash of the newest event. Locked while appending, so the chain is linear
+    even when many processes write at once."""
+
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        verbose_name = _("审计链头")
+
+    def __str__(self) -> str:
+        return f"#{self.last_id} {self.last_hash[:12]}"

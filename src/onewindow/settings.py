@@ -1,0 +1,242 @@
+"""Settings for OneWindow, read from the environment (12-factor).
+
+The embedded default needs no configuration at all: SQLite under ``var/``, a secret key and data keys
+generated once and kept under ``var/``, the SMS outbox file, and an in-process task runner. A scale-out
+deployment sets ``DATABASE_URL``, ``SECRET_KEY``, ``ONEWINDOW_DATA_KEYS``, ``ONEWINDOW_BLIND_INDEX_KEY``,
+``ALLOWED_HOSTS``, ``REDIS_URL`` and ``TASKS_BACKEND=database`` (see README).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.core.keys import load_or_create_keys
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent.parent
+VAR_DIR = Path(os.environ.get("ONEWINDOW_VAR_DIR", PROJECT_DIR / "var"))
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
+
+
+DEBUG = env_bool("DEBUG", False)
+TESTING = env_bool("ONEWINDOW_TESTING", False)
+
+_keys = load_or_create_keys(VAR_DIR, os.environ)
+SECRET_KEY = _keys.secret_key
+# SM4 keys for personal data at rest: {key id: 16-byte key}; the current id encrypts, all ids decrypt,
+# so keys can be rotated without re-encrypting everything at once.
+DATA_ENCRYPTION_KEYS = _keys.data_keys
+DATA_ENCRYPTION_KEY_ID = _keys.data_key_id
+# Keyed SM3 (HMAC) for look-ups by an encrypted value, e.g. "is this ID number registered?".
+BLIND_INDEX_KEY = _keys.blind_index_key
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]") + (
+    ["testserver"] if TESTING else []
+)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",
+    "django_tasks",
+    "django_tasks_db",
+    "axes",
+    "onewindow.core",
+    "onewindow.organizations",
+    "onewindow.accounts",
+    "onewindow.notifications",
+    "onewindow.portal",
+    "onewindow.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "onewindow.core.middleware.ApiErrorMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "onewindow.urls"
+WSGI_APPLICATION = "onewindow.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "onewindow.portal.context_processors.site",
+            ],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------------------
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'onewindow.sqlite3'}"),
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # Writers take the lock when the transaction starts, so two writers never deadlock on an upgrade
+        # from a read lock; WAL lets readers go on while one writes.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            " PRAGMA busy_timeout=20000;"
+        ),
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ----------------------------------------------------------------------------------------
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Background tasks (Django tasks API) ----------------------------------------------------------
+# "immediate" runs a task in-process right after it is enqueued (embedded default); "database" stores
+# it for `manage.py db_worker` processes (scale-out).
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[os.environ.get("TASKS_BACKEND", "immediate")]}}
+
+# --- Identity -------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "onewindow.accounts.backends.AccountBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:my_space"
+LOGOUT_REDIRECT_URL = "portal:home"
+
+# Lockout after repeated failed password logins (django-axes), per account and per address.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "onewindow.accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
+
+ONEWINDOW: dict[str, Any] = {
+    "SMS_BACKEND": os.environ.get(
+        "SMS_BACKEND", "onewindow.notifications.sms.contrib.outbox.OutboxSmsBackend"
+    ),
+    "SMS_OUTBOX": Path(os.environ.get("SMS_OUTBOX", VAR_DIR / "outbox" / "sms.jsonl")),
+    # The HTTP gateway adapter (onewindow.notifications.sms.contrib.http.HttpSmsBackend).
+    "SMS_HTTP_URL": os.environ.get("SMS_HTTP_URL", ""),
+    "SMS_HTTP_TOKEN": os.environ.get("SMS_HTTP_TOKEN", ""),
+    "SMS_HTTP_SIGN_NAME": os.environ.get("SMS_HTTP_SIGN_NAME", "OneWindow"),
+    "SMS_HTTP_TIMEOUT": float(os.environ.get("SMS_HTTP_TIMEOUT", "5")),
+    # SMS one-time codes (统一身份认证).
+    "SMS_CODE_TTL": timedelta(minutes=5),
+    "SMS_CODE_MAX_TRIES": 5,
+    "SMS_CODE_RESEND_AFTER": timedelta(seconds=60),
+    "SMS_CODE_PER_PHONE_PER_HOUR": int(os.environ.get("SMS_CODE_PER_PHONE_PER_HOUR", "5")),
+    "SMS_CODE_PER_IP_PER_HOUR": int(os.environ.get("SMS_CODE_PER_IP_PER_HOUR", "30")),
+    # API bearer tokens.
+    "API_TOKEN_TTL": timedelta(hours=int(os.environ.get("API_TOKEN_TTL_HOURS", "12"))),
+    "SITE_NAME": os.environ.get("SITE_NAME", "青岚市政务服务网"),
+}
+
+# --- Internationalisation: Chinese first, English second ------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media -----------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+
+# --- Request limits -------------------------------------------------------------------------------
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+
+# --- Security ---------------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 60 * 60 * 8
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not TESTING)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS is terminated by the proxy in front of OneWindow; it sets HSTS and redirects.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008"]
+
+# --- Logging: personal data never reaches a log line -----------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"mask": {"()": "onewindow.core.logging.MaskPersonalData"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask"], "formatter": "plain"}
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.server": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+}
+
+NINJA_PAGINATION_PER_PAGE = 20

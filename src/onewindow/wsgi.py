@@ -1,0 +1,8 @@
+"""WSGI entry point, served by granian (``granian --interface wsgi onewindow.wsgi:application``)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onewindow.settings")
+application = get_wsgi_application()
