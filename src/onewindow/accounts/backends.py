@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
+
+from onewindow.accounts.models import User
+
+
+class AccountBackend(ModelBackend):
+    """Password login by username: the phone for natural persons, the unified social credit code for
+    legal persons, the account name for staff (already normalised by ``services.normalise_login``)."""
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        if not username or not password:
+            return None
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            # Spend the same time as a real check, so timing does not reveal which accounts exist.
+            User().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

@@ -1,0 +1,268 @@
+"""Unified identity (统一身份认证): one user model for natural persons, legal persons and staff.
+
+- A natural person (自然人) logs in with the mobile number; the resident ID number is personal data,
+  stored SM4-GCM encrypted with a keyed SM3 blind index for look-ups and a masked copy for screens.
+- A legal person (法人) is identified by its unified social credit code and acts through authorised
+  agents (经办人, ``Agency``): natural persons with a scope and an expiry.
+- Staff (工作人员) belong to departments with roles (``Membership``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.core.crypto import blind_index, default_keyring
+from onewindow.core.validators import mask_mobile, mask_resident_id
+
+ID_NUMBER_PURPOSE = "resident-id"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, username: str, password: str | None = None, **extra: Any) -> User:
+        user = self.model(username=username, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, username: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("kind", User.Kind.STAFF)
+        extra.setdefault("name", username)
+        return self.create_user(username, password, is_staff=True, is_superuser=True, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class Kind(models.TextChoices):
+        NATURAL = "natural", _("自然人")
+        LEGAL = "legal", _("法人")
+        STAFF = "staff", _("工作人员")
+
+    username = models.CharField(
+        _("用户名"),
+        max_length=64,
+        unique=True,
+        help_text=_("自然人为手机号，法人为统一社会信用代码，工作人员为“部门简码.角色”。"),
+    )
+    kind = models.CharField(_("主体类型"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("姓名/名称"), max_length=128)
+    phone = models.CharField(_("手机号"), max_length=11, null=True, blank=True, unique=True)
+    id_number_encrypted = models.BinaryField(
+        _("身份证号码（密文）"), null=True, blank=True, editable=False
+    )
+    id_number_index = models.CharField(
+        _("身份证号码索引"),
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text=_("以 SM3 密钥哈希（HMAC）计算的盲索引，用于查重，不可逆。"),
+    )
+    id_number_masked = models.CharField(
+        _("身份证号码（脱敏）"), max_length=18, blank=True, editable=False
+    )
+    uscc = models.CharField(
+        _("统一社会信用代码"), max_length=18, null=True, blank=True, unique=True
+    )
+    legal_representative = models.CharField(_("法定代表人"), max_length=64, blank=True)
+    is_active = models.BooleanField(_("有效"), default=True)
+    is_staff = models.BooleanField(_("可登录管理后台"), default=False)
+    date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="natural")
+                | Q(id_number_index__isnull=False, phone__isnull=False),
+                name="natural_person_has_id_and_phone",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="legal") | Q(uscc__isnull=False), name="legal_person_has_uscc"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    # -- personal data ------------------------------------------------------------------------------
+    def set_id_number(self, number: str) -> None:
+        """Store a validated, normalised ID number: ciphertext, blind index and mask."""
+        self.id_number_encrypted = default_keyring().encrypt(number, ID_NUMBER_PURPOSE)
+        self.id_number_index = id_number_index(number)
+        self.id_number_masked = mask_resident_id(number)
+
+    def reveal_id_number(self) -> str:
+        """Decrypt the ID number. Staff code must go through ``selectors.reveal_id_number`` so the
+        view is audited."""
+        if not self.id_number_encrypted:
+            return ""
+        return default_keyring().decrypt(bytes(self.id_number_encrypted), ID_NUMBER_PURPOSE)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_mobile(self.phone) if self.phone else ""
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.username
+
+    @property
+    def is_natural_person(self) -> bool:
+        return self.kind == self.Kind.NATURAL
+
+
+def id_number_index(number: str) -> str:
+    return blind_index(number, ID_NUMBER_PURPOSE)
+
+
+class Agency(models.Model):
+    """An agent's authorisation to act for a legal person (法人授权经办人)."""
+
+    ALL = "all"
+
+    enterprise = models.ForeignKey(
+        User,
+        verbose_name=_("法人"),
+        on_delete=models.CASCADE,
+        related_name="agencies_granted",
+        limit_choices_to={"kind": User.Kind.LEGAL},
+    )
+    agent = models.ForeignKey(
+        User,
+        verbose_name=_("经办人"),
+        on_delete=models.CASCADE,
+        related_name="agencies",
+        limit_choices_to={"kind": User.Kind.NATURAL},
+    )
+    scope = models.JSONField(
+        _("授权范围"),
+        default=list,
+        help_text=_("事项类别或事项编码的列表；“all”表示全部业务。"),
+    )
+    valid_from = models.DateTimeField(_("生效时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("失效时间"))
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("经办人授权")
+        verbose_name_plural = _("经办人授权")
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "agent"], name="agency_unique_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} → {self.enterprise}"
+
+    def is_effective(self, at: Any = None) -> bool:
+        at = at or timezone.now()
+        return self.revoked_at is None and self.valid_from <= at < self.expires_at
+
+    def covers(self, scope: str) -> bool:
+        return self.ALL in self.scope or scope in self.scope
+
+
+class Membership(models.Model):
+    """A staff member's role in a department. Platform administrators need no department."""
+
+    class Role(models.TextChoices):
+        CLERK = "clerk", _("窗口人员")
+        REVIEWER = "reviewer", _("审查人员")
+        DECIDER = "decider", _("决定人员")
+        DEPARTMENT_ADMIN = "dept_admin", _("部门管理员")
+        PLATFORM_ADMIN = "platform_admin", _("平台管理员")
+
+    user = models.ForeignKey(
+        User, verbose_name=_("工作人员"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    department = models.ForeignKey(
+        "organizations.Department",
+        verbose_name=_("部门"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("岗位")
+        verbose_name_plural = _("岗位")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "department", "role"], name="membership_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(role="platform_admin") | Q(department__isnull=False),
+                name="membership_department_required",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_role_display()}"
+
+
+class SmsCode(models.Model):
+    """A one-time code sent by SMS. Only its keyed SM3 hash is stored."""
+
+    class Purpose(models.TextChoices):
+        REGISTER = "register", _("注册")
+        LOGIN = "login", _("登录")
+        RESET_PASSWORD = "reset_password", _("重置密码")
+
+    phone = models.CharField(_("手机号"), max_length=11)
+    purpose = models.CharField(_("用途"), max_length=32, choices=Purpose.choices)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    consumed_at = models.DateTimeField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信验证码")
+        verbose_name_plural = _("短信验证码")
+        indexes = [
+            models.Index(fields=["phone", "purpose", "created_at"]),
+            models.Index(fields=["ip", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{mask_mobile(self.phone)} {self.purpose}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. The token is shown once; only its SM3 digest is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("名称"), max_length=64, blank=True)
+    prefix = models.CharField(_("前缀"), max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user_id})"
+
+    def is_usable(self, at: Any = None) -> bool:
+        at = at or timezone.now()
+        return self.revoked_at is None and at < self.expires_at

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from onewindow.accounts.models import Agency, Membership, User
+from onewindow.core import audit
+from onewindow.core.models import AuditEvent
+
+
+def effective_agencies(agent: User) -> QuerySet[Agency]:
+    now = timezone.now()
+    return Agency.objects.filter(
+        agent=agent, revoked_at__isnull=True, valid_from__lte=now, expires_at__gt=now
+    ).select_related("enterprise")
+
+
+def memberships(user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("department")
+
+
+def reveal_id_number(viewer: User, person: User, request: HttpRequest | None, purpose: str) -> str:
+    """A staff member sees a person's full ID number: always recorded in the audit trail."""
+    if viewer.pk != person.pk:
+        audit.record(
+            "personal_data.view",
+            request=request,
+            actor=viewer,
+            obj=person,
+            data={"field": "id_number", "purpose": purpose},
+        )
+    return person.reveal_id_number()
+
+
+def recent_logins(user: User, limit: int = 5) -> list[dict[str, object]]:
+    """The account's last sign-ins, from the audit trail, so people can spot one that was not them."""
+    events = AuditEvent.objects.filter(
+        action="auth.login", object_type="accounts.user", object_id=str(user.pk)
+    ).order_by("-at")[:limit]
+    return [{"at": e.at, "ip": e.ip, "method": (e.data or {}).get("method", "")} for e in events]
