@@ -1,0 +1,94 @@
+"""Page forms. They only carry and render fields: every rule lives in the services, whose field errors
+are copied back onto the form (``apply_errors``) so a page and the API say the same thing."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.core.errors import DomainError
+
+PHONE_ATTRS = {"autocomplete": "tel", "inputmode": "numeric", "maxlength": "14"}
+CODE_ATTRS = {"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "6"}
+
+
+class PortalForm(forms.Form):
+    """Fields are optional at form level: the service reports missing values with its own words."""
+
+    template_name = "portal/form.html"
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for field in self.fields.values():
+            field.required = False
+
+    def value(self, name: str) -> str:
+        return str(self.cleaned_data.get(name) or "") if hasattr(self, "cleaned_data") else ""
+
+    def apply_errors(self, error: DomainError) -> None:
+        """Copy a service's field errors onto the form; the rest goes to the top of the form."""
+        placed = False
+        for field, messages in error.fields.items():
+            target = field if field in self.fields else None
+            for message in messages:
+                self.add_error(target, message)
+                placed = True
+        if not placed:
+            self.add_error(None, error.message)
+
+
+class PasswordLoginForm(PortalForm):
+    username = forms.CharField(
+        label=_("手机号或用户名"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("密码"),
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class SmsLoginForm(PortalForm):
+    phone = forms.CharField(
+        label=_("手机号"), max_length=14, widget=forms.TextInput(attrs=PHONE_ATTRS)
+    )
+    sms_code = forms.CharField(
+        label=_("短信验证码"), max_length=6, widget=forms.TextInput(attrs=CODE_ATTRS)
+    )
+
+
+class RegistrationForm(PortalForm):
+    name = forms.CharField(
+        label=_("姓名"),
+        max_length=30,
+        help_text=_("与居民身份证上的姓名一致。"),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    id_number = forms.CharField(
+        label=_("居民身份证号码"),
+        max_length=18,
+        help_text=_("18位，最后一位可能是X。号码加密保存，页面上只显示部分。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    phone = forms.CharField(
+        label=_("手机号"),
+        max_length=14,
+        help_text=_("用于登录和接收办事通知。"),
+        widget=forms.TextInput(attrs=PHONE_ATTRS),
+    )
+    sms_code = forms.CharField(
+        label=_("短信验证码"), max_length=6, widget=forms.TextInput(attrs=CODE_ATTRS)
+    )
+    password = forms.CharField(
+        label=_("设置密码"),
+        max_length=128,
+        help_text=_("至少8位，不能全是数字，不要与姓名或手机号相似。"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_confirm = forms.CharField(
+        label=_("确认密码"),
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )

@@ -1,0 +1,233 @@
+"""Public pages. Every form works without JavaScript (a plain POST that re-renders with errors and
+keeps what was typed); htmx only saves a round trip when sending an SMS code."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from onewindow.accounts import codes, selectors, services
+from onewindow.accounts.models import ApiToken, SmsCode, User
+from onewindow.core.errors import DomainError
+from onewindow.core.net import client_ip
+from onewindow.organizations.models import Department, ServiceHall
+from onewindow.organizations.selectors import active_departments
+from onewindow.portal.forms import PasswordLoginForm, PortalForm, RegistrationForm, SmsLoginForm
+
+SESSION_BACKEND = "onewindow.accounts.backends.AccountBackend"
+
+
+# -- public pages ----------------------------------------------------------------------------------
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    departments = active_departments().filter(parent__isnull=True)
+    halls = ServiceHall.objects.select_related("region").annotate(window_count=Count("windows"))
+    return render(request, "portal/home.html", {"departments": departments, "halls": halls})
+
+
+@require_GET
+def audience(request: HttpRequest, kind: str) -> HttpResponse:
+    """个人办事 / 法人办事: where a person or an enterprise starts."""
+    title = _("个人办事") if kind == "personal" else _("法人办事")
+    return render(
+        request,
+        "portal/audience.html",
+        {
+            "kind": kind,
+            "title": title,
+            "departments": active_departments(),
+            "halls": ServiceHall.objects.prefetch_related("windows__department"),
+        },
+    )
+
+
+@require_GET
+def department_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "portal/departments.html",
+        {"departments": active_departments().select_related("parent")},
+    )
+
+
+@require_GET
+def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    department = get_object_or_404(
+        Department.objects.select_related("region", "parent"), slug=slug, is_active=True
+    )
+    return render(
+        request,
+        "portal/department.html",
+        {
+            "department": department,
+            "children": department.children.filter(is_active=True),
+            "windows": department.windows.filter(is_active=True).select_related("hall"),
+        },
+    )
+
+
+@require_GET
+def interaction(request: HttpRequest) -> HttpResponse:
+    """互动交流: the 12345 hotline and every department's consultation phone."""
+    hotline = Department.objects.filter(Q(slug="hotline") | Q(phone="12345")).first()
+    return render(
+        request,
+        "portal/interaction.html",
+        {"hotline": hotline, "departments": active_departments()},
+    )
+
+
+# -- sign in and out -------------------------------------------------------------------------------
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse(settings.LOGIN_REDIRECT_URL)
+
+
+def _send_code(request: HttpRequest, form: PortalForm, purpose: str) -> bool:
+    try:
+        codes.request_code(form.value("phone"), purpose, client_ip(request))
+    except DomainError as error:
+        form.apply_errors(error)
+        return False
+    return True
+
+
+def _code_sent_message(request: HttpRequest) -> None:
+    messages.info(request, _("验证码已发送，5分钟内有效。如未收到，可在60秒后重新获取。"))
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    mode = "sms" if (request.POST or request.GET).get("mode") == "sms" else "password"
+    form_class = SmsLoginForm if mode == "sms" else PasswordLoginForm
+    form = form_class(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            if mode == "sms" and request.POST.get("action") == "send_code":
+                if _send_code(request, form, SmsCode.Purpose.LOGIN):
+                    _code_sent_message(request)
+                return _render_login(request, form, mode, 200)
+            if mode == "sms":
+                user = services.login_with_sms(request, form.value("phone"), form.value("sms_code"))
+            else:
+                user = services.login_with_password(
+                    request, form.value("username"), form.value("password")
+                )
+        except DomainError as error:
+            form.apply_errors(error)
+            status = error.status if error.status in (401, 429) else 422
+        else:
+            auth_login(request, user, backend=SESSION_BACKEND)
+            return redirect(_next_url(request))
+    return _render_login(request, form, mode, status)
+
+
+def _render_login(request: HttpRequest, form: PortalForm, mode: str, status: int) -> HttpResponse:
+    return render(
+        request,
+        "portal/login.html",
+        {
+            "form": form,
+            "mode": mode,
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def register_view(request: HttpRequest) -> HttpResponse:
+    form = RegistrationForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        if request.POST.get("action") == "send_code":
+            if _send_code(request, form, SmsCode.Purpose.REGISTER):
+                _code_sent_message(request)
+            return render(request, "portal/register.html", {"form": form, "code_sent": True})
+        if form.value("password") != form.value("password_confirm"):
+            form.add_error("password_confirm", _("两次输入的密码不一致。"))
+            return render(request, "portal/register.html", {"form": form}, status=422)
+        try:
+            user = services.register_person(
+                services.PersonRegistration(
+                    name=form.value("name"),
+                    id_number=form.value("id_number"),
+                    phone=form.value("phone"),
+                    sms_code=form.value("sms_code"),
+                    password=form.value("password"),
+                ),
+                request=request,
+            )
+        except DomainError as error:
+            form.apply_errors(error)
+            status = error.status if error.status in (409, 429) else 422
+        else:
+            auth_login(request, user, backend=SESSION_BACKEND)
+            messages.success(
+                request,
+                _("注册成功，欢迎使用%(site)s。") % {"site": settings.ONEWINDOW["SITE_NAME"]},
+            )
+            return redirect("portal:my_space")
+    return render(request, "portal/register.html", {"form": form}, status=status)
+
+
+@require_POST
+def sms_code_fragment(request: HttpRequest) -> HttpResponse:
+    """htmx: send a code without reloading the page; answers a small status fragment."""
+    purpose = request.POST.get("purpose", "")
+    try:
+        codes.request_code(request.POST.get("phone", ""), purpose, client_ip(request))
+    except DomainError as error:
+        messages_ = [m for ms in error.fields.values() for m in ms] or [error.message]
+        return render(request, "portal/_sms_status.html", {"error": messages_[0]})
+    return render(request, "portal/_sms_status.html", {"sent": True})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    auth_logout(request)
+    messages.info(request, _("您已安全退出。"))
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+# -- my space --------------------------------------------------------------------------------------
+@login_required
+@require_GET
+def my_space(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")
+    return render(
+        request,
+        "portal/my_space.html",
+        {
+            "account": user,
+            "agencies": selectors.effective_agencies(user),
+            "memberships": selectors.memberships(user),
+            "tokens": [t for t in tokens if t.is_usable()],
+            "logins": selectors.recent_logins(user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
+    record = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    services.revoke_token(record, request=request)
+    messages.success(request, _("已撤销该接口令牌。"))
+    return redirect("portal:my_space")
