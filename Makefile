@@ -31,7 +31,8 @@ run: demo
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py check --deploy --fail-level ERROR -v0
 	@$(BIN)/python manage.py demo_accounts --url http://$(HOST):$(PORT)/
-	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $${WORKERS:-1} \
+	@# make run serves plain HTTP on this machine: secure-only cookies would not come back over it.
+	SECURE_COOKIES=$${SECURE_COOKIES:-0} $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $${WORKERS:-1} \
 		--blocking-threads $${THREADS:-8} --static-path-route /static --static-path-mount var/static \
 		onewindow.wsgi:application
 

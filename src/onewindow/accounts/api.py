@@ -5,7 +5,7 @@ from datetime import datetime
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from onewindow.accounts import codes, selectors, services
 from onewindow.accounts.auth import AUTH, bearer, current_user
@@ -17,13 +17,13 @@ router = Router(tags=["identity"])
 
 
 class LoginIn(Schema):
-    username: str
-    password: str
+    username: str = ""
+    password: str = ""
 
 
 class SmsLoginIn(Schema):
-    phone: str
-    sms_code: str
+    phone: str = ""
+    sms_code: str = ""
 
 
 class AgencyOut(Schema):
@@ -57,8 +57,8 @@ class TokenOut(Schema):
 
 
 class SmsCodeIn(Schema):
-    phone: str
-    purpose: str
+    phone: str = ""
+    purpose: str = "register"
 
 
 class SmsCodeOut(Schema):
@@ -67,11 +67,12 @@ class SmsCodeOut(Schema):
 
 
 class PersonIn(Schema):
-    name: str
-    id_number: str
-    phone: str
-    sms_code: str
-    password: str
+    # Defaults let the service report every missing or wrong field together, in its own words.
+    name: str = ""
+    id_number: str = ""
+    phone: str = ""
+    sms_code: str = ""
+    password: str = ""
 
 
 class PersonOut(Schema):
@@ -139,9 +140,9 @@ def sms_login(request: HttpRequest, payload: SmsLoginIn) -> dict[str, object]:
 
 
 @router.post("/auth/logout", response={204: None}, auth=bearer, summary="Revoke this token")
-def logout(request: HttpRequest) -> tuple[int, None]:
+def logout(request: HttpRequest) -> Status[None]:
     services.revoke_token(request.api_token, request)  # type: ignore[attr-defined]
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/auth/tokens", response=list[TokenInfo], auth=AUTH, summary="My active tokens")
@@ -168,38 +169,44 @@ def list_tokens(request: HttpRequest) -> list[dict[str, object]]:
 @router.delete(
     "/auth/tokens/{token_id}", response={204: None}, auth=AUTH, summary="Revoke one of my tokens"
 )
-def delete_token(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def delete_token(request: HttpRequest, token_id: int) -> Status[None]:
     record = ApiToken.objects.filter(pk=token_id, user=current_user(request)).first()
     if record is None:
         raise DomainError("not_found", _("接口令牌不存在。"), status=404)
     services.revoke_token(record, request)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
     "/auth/sms-codes", response={202: SmsCodeOut}, auth=None, summary="Send an SMS one-time code"
 )
-def send_sms_code(request: HttpRequest, payload: SmsCodeIn) -> tuple[int, dict[str, int]]:
+def send_sms_code(request: HttpRequest, payload: SmsCodeIn) -> Status[dict[str, int]]:
     codes.request_code(payload.phone, payload.purpose, client_ip(request))
     config = settings.ONEWINDOW
-    return 202, {
-        "expires_in": int(config["SMS_CODE_TTL"].total_seconds()),
-        "resend_after": int(config["SMS_CODE_RESEND_AFTER"].total_seconds()),
-    }
+    return Status(
+        202,
+        {
+            "expires_in": int(config["SMS_CODE_TTL"].total_seconds()),
+            "resend_after": int(config["SMS_CODE_RESEND_AFTER"].total_seconds()),
+        },
+    )
 
 
 @router.post(
     "/accounts/persons", response={201: PersonOut}, auth=None, summary="Register a natural person"
 )
-def register_person(request: HttpRequest, payload: PersonIn) -> tuple[int, dict[str, object]]:
+def register_person(request: HttpRequest, payload: PersonIn) -> Status[dict[str, object]]:
     user = services.register_person(services.PersonRegistration(**payload.dict()), request)
-    return 201, {
-        "id": user.pk,
-        "username": user.phone_masked,
-        "name": user.name,
-        "phone": user.phone_masked,
-        "id_number": user.id_number_masked,
-    }
+    return Status(
+        201,
+        {
+            "id": user.pk,
+            "username": user.phone_masked,
+            "name": user.name,
+            "phone": user.phone_masked,
+            "id_number": user.id_number_masked,
+        },
+    )
 
 
 @router.get("/me", response=MeOut, auth=AUTH, summary="The signed-in account")

@@ -4,9 +4,9 @@ hourly limits per phone and per IP address, stored only as a keyed SM3 hash."""
 from __future__ import annotations
 
 import math
-from typing import Any
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction

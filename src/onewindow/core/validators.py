@@ -14,6 +14,9 @@ from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+# Registration authority (1-9, A, N, Y), organisation category, six-digit region, nine characters of
+# organisation code and the check character, all from the alphabet without I, O, S, V, Z.
+USCC_RE = re.compile(r"^[1-9ANY][0-9A-HJ-NP-RTUWXY]\d{6}[0-9A-HJ-NP-RTUWXY]{10}$")
 
 
 def normalise_resident_id(value: str) -> str:
@@ -61,16 +64,15 @@ def validate_uscc(value: str) -> str:
     code = normalise_uscc(value)
     if len(code) != 18:
         raise ValidationError(_("统一社会信用代码应为18位。"), code="uscc_length")
-    try:
-        uscc.validate(code)
-    except InvalidChecksum as exc:
-        raise ValidationError(
-            _("统一社会信用代码校验位不正确，请核对。"), code="uscc_checksum"
-        ) from exc
-    except (InvalidFormat, InvalidComponent, InvalidLength, KeyError, ValueError) as exc:
+    # stdnum insists on eight leading digits, but GB 32100 gives some registration authorities letter
+    # codes (N for agriculture, e.g. N2 village collectives; Y for others), so the shape is checked
+    # here and stdnum computes the check character.
+    if not USCC_RE.match(code):
         raise ValidationError(
             _("统一社会信用代码包含无效字符（不使用I、O、S、V、Z）。"), code="uscc_format"
-        ) from exc
+        )
+    if code[-1] != uscc.calc_check_digit(code[:17]):
+        raise ValidationError(_("统一社会信用代码校验位不正确，请核对。"), code="uscc_checksum")
     return code
 
 

@@ -21,7 +21,7 @@ from onewindow.accounts.models import ApiToken, SmsCode, User
 from onewindow.core.errors import DomainError
 from onewindow.core.net import client_ip
 from onewindow.organizations.models import Department, ServiceHall
-from onewindow.organizations.selectors import active_departments
+from onewindow.organizations.selectors import active_departments, directory_version
 from onewindow.portal.forms import PasswordLoginForm, PortalForm, RegistrationForm, SmsLoginForm
 
 SESSION_BACKEND = "onewindow.accounts.backends.AccountBackend"
@@ -32,7 +32,15 @@ SESSION_BACKEND = "onewindow.accounts.backends.AccountBackend"
 def home(request: HttpRequest) -> HttpResponse:
     departments = active_departments().filter(parent__isnull=True)
     halls = ServiceHall.objects.select_related("region").annotate(window_count=Count("windows"))
-    return render(request, "portal/home.html", {"departments": departments, "halls": halls})
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "departments": departments,
+            "halls": halls,
+            "directory_version": directory_version(),
+        },
+    )
 
 
 @require_GET

@@ -2,135 +2,357 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import onewindow.accounts.models
 from django.conf import settings
 from django.db import migrations, models
 
+import onewindow.accounts.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('organizations', '0001_initial'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("organizations", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(help_text='自然人为手机号，法人为统一社会信用代码，工作人员为“部门简码.角色”。', max_length=64, unique=True, verbose_name='用户名')),
-                ('kind', models.CharField(choices=[('natural', '自然人'), ('legal', '法人'), ('staff', '工作人员')], max_length=16, verbose_name='主体类型')),
-                ('name', models.CharField(max_length=128, verbose_name='姓名/名称')),
-                ('phone', models.CharField(blank=True, max_length=11, null=True, unique=True, verbose_name='手机号')),
-                ('id_number_encrypted', models.BinaryField(blank=True, null=True, verbose_name='身份证号码（密文）')),
-                ('id_number_index', models.CharField(blank=True, editable=False, help_text='以 SM3 密钥哈希（HMAC）计算的盲索引，用于查重，不可逆。', max_length=64, null=True, unique=True, verbose_name='身份证号码索引')),
-                ('id_number_masked', models.CharField(blank=True, editable=False, max_length=18, verbose_name='身份证号码（脱敏）')),
-                ('uscc', models.CharField(blank=True, max_length=18, null=True, unique=True, verbose_name='统一社会信用代码')),
-                ('legal_representative', models.CharField(blank=True, max_length=64, verbose_name='法定代表人')),
-                ('is_active', models.BooleanField(default=True, verbose_name='有效')),
-                ('is_staff', models.BooleanField(default=False, verbose_name='可登录管理后台')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='注册时间')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        help_text="自然人为手机号，法人为统一社会信用代码，工作人员为“部门简码.角色”。",
+                        max_length=64,
+                        unique=True,
+                        verbose_name="用户名",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("natural", "自然人"), ("legal", "法人"), ("staff", "工作人员")],
+                        max_length=16,
+                        verbose_name="主体类型",
+                    ),
+                ),
+                ("name", models.CharField(max_length=128, verbose_name="姓名/名称")),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True, max_length=11, null=True, unique=True, verbose_name="手机号"
+                    ),
+                ),
+                (
+                    "id_number_encrypted",
+                    models.BinaryField(blank=True, null=True, verbose_name="身份证号码（密文）"),
+                ),
+                (
+                    "id_number_index",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        help_text="以 SM3 密钥哈希（HMAC）计算的盲索引，用于查重，不可逆。",
+                        max_length=64,
+                        null=True,
+                        unique=True,
+                        verbose_name="身份证号码索引",
+                    ),
+                ),
+                (
+                    "id_number_masked",
+                    models.CharField(
+                        blank=True, editable=False, max_length=18, verbose_name="身份证号码（脱敏）"
+                    ),
+                ),
+                (
+                    "uscc",
+                    models.CharField(
+                        blank=True,
+                        max_length=18,
+                        null=True,
+                        unique=True,
+                        verbose_name="统一社会信用代码",
+                    ),
+                ),
+                (
+                    "legal_representative",
+                    models.CharField(blank=True, max_length=64, verbose_name="法定代表人"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="有效")),
+                ("is_staff", models.BooleanField(default=False, verbose_name="可登录管理后台")),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="注册时间"
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '用户',
-                'verbose_name_plural': '用户',
+                "verbose_name": "用户",
+                "verbose_name_plural": "用户",
             },
             managers=[
-                ('objects', onewindow.accounts.models.UserManager()),
+                ("objects", onewindow.accounts.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.JSONField(default=list, help_text='事项类别或事项编码的列表；“all”表示全部业务。', verbose_name='授权范围')),
-                ('valid_from', models.DateTimeField(default=django.utils.timezone.now, verbose_name='生效时间')),
-                ('expires_at', models.DateTimeField(verbose_name='失效时间')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='撤销时间')),
-                ('agent', models.ForeignKey(limit_choices_to={'kind': 'natural'}, on_delete=django.db.models.deletion.CASCADE, related_name='agencies', to=settings.AUTH_USER_MODEL, verbose_name='经办人')),
-                ('enterprise', models.ForeignKey(limit_choices_to={'kind': 'legal'}, on_delete=django.db.models.deletion.CASCADE, related_name='agencies_granted', to=settings.AUTH_USER_MODEL, verbose_name='法人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scope",
+                    models.JSONField(
+                        default=list,
+                        help_text="事项类别或事项编码的列表；“all”表示全部业务。",
+                        verbose_name="授权范围",
+                    ),
+                ),
+                (
+                    "valid_from",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="生效时间"
+                    ),
+                ),
+                ("expires_at", models.DateTimeField(verbose_name="失效时间")),
+                (
+                    "revoked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="撤销时间"),
+                ),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        limit_choices_to={"kind": "natural"},
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agencies",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="经办人",
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        limit_choices_to={"kind": "legal"},
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agencies_granted",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="法人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '经办人授权',
-                'verbose_name_plural': '经办人授权',
+                "verbose_name": "经办人授权",
+                "verbose_name_plural": "经办人授权",
             },
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=64, verbose_name='名称')),
-                ('prefix', models.CharField(max_length=12, verbose_name='前缀')),
-                ('key_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=64, verbose_name="名称")),
+                ("prefix", models.CharField(max_length=12, verbose_name="前缀")),
+                ("key_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField()),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '接口令牌',
-                'verbose_name_plural': '接口令牌',
+                "verbose_name": "接口令牌",
+                "verbose_name_plural": "接口令牌",
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('clerk', '窗口人员'), ('reviewer', '审查人员'), ('decider', '决定人员'), ('dept_admin', '部门管理员'), ('platform_admin', '平台管理员')], max_length=16, verbose_name='角色')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='organizations.department', verbose_name='部门')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='工作人员')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("clerk", "窗口人员"),
+                            ("reviewer", "审查人员"),
+                            ("decider", "决定人员"),
+                            ("dept_admin", "部门管理员"),
+                            ("platform_admin", "平台管理员"),
+                        ],
+                        max_length=16,
+                        verbose_name="角色",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="organizations.department",
+                        verbose_name="部门",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="工作人员",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '岗位',
-                'verbose_name_plural': '岗位',
+                "verbose_name": "岗位",
+                "verbose_name_plural": "岗位",
             },
         ),
         migrations.CreateModel(
-            name='SmsCode',
+            name="SmsCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', models.CharField(max_length=11, verbose_name='手机号')),
-                ('purpose', models.CharField(choices=[('register', '注册'), ('login', '登录'), ('reset_password', '重置密码')], max_length=32, verbose_name='用途')),
-                ('code_hash', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('consumed_at', models.DateTimeField(blank=True, null=True)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("phone", models.CharField(max_length=11, verbose_name="手机号")),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("register", "注册"),
+                            ("login", "登录"),
+                            ("reset_password", "重置密码"),
+                        ],
+                        max_length=32,
+                        verbose_name="用途",
+                    ),
+                ),
+                ("code_hash", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField()),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("consumed_at", models.DateTimeField(blank=True, null=True)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
             ],
             options={
-                'verbose_name': '短信验证码',
-                'verbose_name_plural': '短信验证码',
-                'indexes': [models.Index(fields=['phone', 'purpose', 'created_at'], name='accounts_sm_phone_a305a3_idx'), models.Index(fields=['ip', 'created_at'], name='accounts_sm_ip_922a50_idx')],
+                "verbose_name": "短信验证码",
+                "verbose_name_plural": "短信验证码",
+                "indexes": [
+                    models.Index(
+                        fields=["phone", "purpose", "created_at"],
+                        name="accounts_sm_phone_a305a3_idx",
+                    ),
+                    models.Index(fields=["ip", "created_at"], name="accounts_sm_ip_922a50_idx"),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'natural'), _negated=True), models.Q(('id_number_index__isnull', False), ('phone__isnull', False)), _connector='OR'), name='natural_person_has_id_and_phone'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "natural"), _negated=True),
+                    models.Q(("id_number_index__isnull", False), ("phone__isnull", False)),
+                    _connector="OR",
+                ),
+                name="natural_person_has_id_and_phone",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'legal'), _negated=True), ('uscc__isnull', False), _connector='OR'), name='legal_person_has_uscc'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "legal"), _negated=True),
+                    ("uscc__isnull", False),
+                    _connector="OR",
+                ),
+                name="legal_person_has_uscc",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agency',
-            constraint=models.UniqueConstraint(fields=('enterprise', 'agent'), name='agency_unique_pair'),
+            model_name="agency",
+            constraint=models.UniqueConstraint(
+                fields=("enterprise", "agent"), name="agency_unique_pair"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'department', 'role'), name='membership_unique'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "department", "role"), name="membership_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('role', 'platform_admin'), ('department__isnull', False), _connector='OR'), name='membership_department_required'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("role", "platform_admin"), ("department__isnull", False), _connector="OR"
+                ),
+                name="membership_department_required",
+            ),
         ),
     ]

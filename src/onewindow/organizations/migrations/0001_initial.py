@@ -2,93 +2,212 @@
 
 import django.core.validators
 import django.db.models.deletion
-import onewindow.core.validators
 from django.db import migrations, models
+
+import onewindow.core.validators
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='GB/T 2260 六位县级及以上行政区划代码；乡级按 GB/T 10114 在县级代码后加三位。', max_length=12, unique=True, validators=[django.core.validators.RegexValidator('^(\\d{6}|\\d{9}|\\d{12})$', '区划代码应为6位、9位或12位数字。')], verbose_name='区划代码')),
-                ('name', models.CharField(max_length=64, verbose_name='名称')),
-                ('level', models.CharField(choices=[('province', '省级'), ('prefecture', '市级'), ('county', '县级'), ('township', '乡级')], max_length=16, verbose_name='层级')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='organizations.region', verbose_name='上级区划')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="GB/T 2260 六位县级及以上行政区划代码；乡级按 GB/T 10114 在县级代码后加三位。",
+                        max_length=12,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^(\\d{6}|\\d{9}|\\d{12})$", "区划代码应为6位、9位或12位数字。"
+                            )
+                        ],
+                        verbose_name="区划代码",
+                    ),
+                ),
+                ("name", models.CharField(max_length=64, verbose_name="名称")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("province", "省级"),
+                            ("prefecture", "市级"),
+                            ("county", "县级"),
+                            ("township", "乡级"),
+                        ],
+                        max_length=16,
+                        verbose_name="层级",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="organizations.region",
+                        verbose_name="上级区划",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '行政区划',
-                'verbose_name_plural': '行政区划',
-                'ordering': ['code'],
+                "verbose_name": "行政区划",
+                "verbose_name_plural": "行政区划",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=128, verbose_name='部门名称')),
-                ('short_name', models.CharField(blank=True, max_length=32, verbose_name='简称')),
-                ('slug', models.SlugField(help_text='用于网址和员工账号，如 market 对应 market.clerk。', max_length=48, unique=True, verbose_name='英文简码')),
-                ('uscc', models.CharField(help_text='GB 32100-2015；机关的统一社会信用代码以 11 开头。', max_length=18, unique=True, validators=[onewindow.core.validators.uscc_validator], verbose_name='统一社会信用代码')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='咨询电话')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='办公地址')),
-                ('description', models.TextField(blank=True, verbose_name='职能简介')),
-                ('sort_order', models.PositiveIntegerField(default=100, verbose_name='排序')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='organizations.department', verbose_name='上级部门')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='departments', to='organizations.region', verbose_name='所属区划')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=128, verbose_name="部门名称")),
+                ("short_name", models.CharField(blank=True, max_length=32, verbose_name="简称")),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="用于网址和员工账号，如 market 对应 market.clerk。",
+                        max_length=48,
+                        unique=True,
+                        verbose_name="英文简码",
+                    ),
+                ),
+                (
+                    "uscc",
+                    models.CharField(
+                        help_text="GB 32100-2015；机关的统一社会信用代码以 11 开头。",
+                        max_length=18,
+                        unique=True,
+                        validators=[onewindow.core.validators.uscc_validator],
+                        verbose_name="统一社会信用代码",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="咨询电话")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="办公地址")),
+                ("description", models.TextField(blank=True, verbose_name="职能简介")),
+                ("sort_order", models.PositiveIntegerField(default=100, verbose_name="排序")),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="organizations.department",
+                        verbose_name="上级部门",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="departments",
+                        to="organizations.region",
+                        verbose_name="所属区划",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '部门',
-                'verbose_name_plural': '部门',
-                'ordering': ['sort_order', 'id'],
+                "verbose_name": "部门",
+                "verbose_name_plural": "部门",
+                "ordering": ["sort_order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ServiceHall',
+            name="ServiceHall",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=128, verbose_name='名称')),
-                ('address', models.CharField(max_length=200, verbose_name='地址')),
-                ('office_hours', models.CharField(blank=True, max_length=200, verbose_name='办公时间')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='电话')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='organizations.region', verbose_name='所属区划')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=128, verbose_name="名称")),
+                ("address", models.CharField(max_length=200, verbose_name="地址")),
+                (
+                    "office_hours",
+                    models.CharField(blank=True, max_length=200, verbose_name="办公时间"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="电话")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="organizations.region",
+                        verbose_name="所属区划",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '政务服务大厅',
-                'verbose_name_plural': '政务服务大厅',
-                'ordering': ['region__code', 'id'],
+                "verbose_name": "政务服务大厅",
+                "verbose_name_plural": "政务服务大厅",
+                "ordering": ["region__code", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Window',
+            name="Window",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=16, verbose_name='窗口号')),
-                ('name', models.CharField(max_length=64, verbose_name='窗口名称')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='windows', to='organizations.department', verbose_name='部门')),
-                ('hall', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='windows', to='organizations.servicehall', verbose_name='大厅')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=16, verbose_name="窗口号")),
+                ("name", models.CharField(max_length=64, verbose_name="窗口名称")),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="windows",
+                        to="organizations.department",
+                        verbose_name="部门",
+                    ),
+                ),
+                (
+                    "hall",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="windows",
+                        to="organizations.servicehall",
+                        verbose_name="大厅",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '窗口',
-                'verbose_name_plural': '窗口',
-                'ordering': ['hall', 'number'],
+                "verbose_name": "窗口",
+                "verbose_name_plural": "窗口",
+                "ordering": ["hall", "number"],
             },
         ),
         migrations.AddConstraint(
-            model_name='servicehall',
-            constraint=models.UniqueConstraint(fields=('region', 'name'), name='hall_unique_name'),
+            model_name="servicehall",
+            constraint=models.UniqueConstraint(fields=("region", "name"), name="hall_unique_name"),
         ),
         migrations.AddConstraint(
-            model_name='window',
-            constraint=models.UniqueConstraint(fields=('hall', 'number'), name='window_unique_number'),
+            model_name="window",
+            constraint=models.UniqueConstraint(
+                fields=("hall", "number"), name="window_unique_number"
+            ),
         ),
     ]

@@ -1,0 +1,71 @@
+"""Fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from onewindow.testing.factories import PersonFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings: Any, tmp_path: Path) -> Iterator[None]:
+    """Each test writes its SMS outbox under its own directory and starts with an empty cache."""
+    settings.ONEWINDOW = {**settings.ONEWINDOW, "SMS_OUTBOX": tmp_path / "outbox" / "sms.jsonl"}
+    cache.clear()
+    yield
+    cache.clear()
+
+
+class Outbox:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def messages(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines()]
+
+    def last_code(self, phone: str, purpose: str | None = None) -> str:
+        for message in reversed(self.messages()):
+            if message["phone"] == phone and purpose in (None, message["purpose"]):
+                return str(message["code"])
+        raise AssertionError(f"no SMS code was sent to {phone}")
+
+
+@pytest.fixture
+def outbox(settings: Any) -> Outbox:
+    return Outbox(Path(settings.ONEWINDOW["SMS_OUTBOX"]))
+
+
+@pytest.fixture
+def send_code(
+    client: Client, django_capture_on_commit_callbacks: Any, outbox: Outbox
+) -> Callable[..., Any]:
+    """Ask for an SMS code through the API and run the after-commit sending, as a server would."""
+
+    def send(phone: str, purpose: str = "register", **extra: Any) -> Any:
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(
+                "/api/v1/auth/sms-codes",
+                {"phone": phone, "purpose": purpose},
+                content_type="application/json",
+                **extra,
+            )
+
+    return send
+
+
+@pytest.fixture
+def person(db: None) -> Any:
+    return PersonFactory()
+
+
+def api_post(client: Client, path: str, data: Any, **extra: Any) -> Any:
+    return client.post(path, data, content_type="application/json", **extra)
