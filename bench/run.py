@@ -21,6 +21,8 @@ import time
 import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -81,13 +83,20 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def load_wrk(name: str, url: str, duration: int, connections: int) -> Result:
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+def load_wrk(
+    name: str, url: str, duration: int, connections: int, paths: list[str] | None = None
+) -> Result:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
+    if paths:  # rotate through several paths (e.g. different search queries)
+        script = RESULTS / "paths.lua"
+        quoted = ", ".join(json.dumps(p) for p in paths)
+        script.write_text(
+            f"local paths = {{{quoted}}}\nlocal i = 0\n"
+            "request = function()\n  i = i + 1\n"
+            "  return wrk.format('GET', paths[(i % #paths) + 1])\nend\n"
+        )
+        command += ["-s", str(script)]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
@@ -95,7 +104,9 @@ def load_wrk(name: str, url: str, duration: int, connections: int) -> Result:
     return Result(name, url, rps, p50, p99, errors)
 
 
-def load_python(name: str, url: str, duration: int, connections: int) -> Result:
+def load_python(
+    name: str, url: str, duration: int, connections: int, paths: list[str] | None = None
+) -> Result:
     """Fallback load generator: one keep-alive connection per thread."""
     import http.client
     from urllib.parse import urlsplit
@@ -109,9 +120,12 @@ def load_python(name: str, url: str, duration: int, connections: int) -> Result:
     def worker() -> None:
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
         local: list[float] = []
+        rotation = paths or [(parts.path or "/") + (f"?{parts.query}" if parts.query else "")]
+        n = 0
         while time.monotonic() < stop:
             started = time.perf_counter()
-            conn.request("GET", parts.path or "/")
+            n += 1
+            conn.request("GET", rotation[n % len(rotation)])
             response = conn.getresponse()
             response.read()
             local.append((time.perf_counter() - started) * 1000)
@@ -130,6 +144,7 @@ def load_python(name: str, url: str, duration: int, connections: int) -> Result:
 
 
 def prepare_app_env(var_dir: Path) -> dict[str, str]:
+    shutil.rmtree(var_dir, ignore_errors=True)  # every run starts from the demo city alone
     env = {
         **os.environ,
         "ONEWINDOW_VAR_DIR": str(var_dir),
@@ -137,6 +152,7 @@ def prepare_app_env(var_dir: Path) -> dict[str, str]:
         "PYTHONPATH": str(ROOT / "src"),
     }
     env.pop("ONEWINDOW_TESTING", None)
+    env.pop("DATABASE_URL", None)
     env.setdefault("SECURE_COOKIES", "0")
     manage = [str(BIN / "python"), str(ROOT / "manage.py")]
     for args in (
@@ -148,57 +164,138 @@ def prepare_app_env(var_dir: Path) -> dict[str, str]:
     return env
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=16)
-    args = parser.parse_args()
+def popular_item(env: dict[str, str]) -> int:
+    code = (
+        "import django; django.setup(); from onewindow.catalog.models import SearchEntry; "
+        "print(SearchEntry.objects.order_by('-popularity', 'name').first().pk)"
+    )
+    out = subprocess.run(
+        [str(BIN / "python"), "-c", code],
+        env={**env, "DJANGO_SETTINGS_MODULE": "onewindow.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(out.stdout.strip())
 
-    load = load_wrk if shutil.which("wrk") else load_python
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    app_env = prepare_app_env(RESULTS / "var")
-    base_env = {**os.environ, "PYTHONPATH": str(ROOT / "bench")}
 
+SEARCH_PATHS = [
+    "/api/v1/catalog/items?q=" + quote(q)
+    for q in (
+        "营业执照",
+        "社保",
+        "公积金",
+        "驾照",
+        "身份证",
+        "结婚",
+        "开饭店",
+        "不动产",
+        "yyzz",
+        "许可",
+    )
+]
+
+
+def run_http(
+    load: Any,
+    args: argparse.Namespace,
+    app_env: dict[str, str],
+    targets: list[tuple[str, str, list[str] | None]],
+    with_base: bool,
+) -> list[Result]:
     servers = []
     results: list[Result] = []
     try:
         base_port, app_port = free_port(), free_port()
-        servers.append(
-            start_server("baseline.wsgi:application", base_port, base_env, ROOT / "bench")
-        )
+        if with_base:
+            base_env = {**os.environ, "PYTHONPATH": str(ROOT / "bench")}
+            servers.append(
+                start_server("baseline.wsgi:application", base_port, base_env, ROOT / "bench")
+            )
         servers.append(start_server("onewindow.wsgi:application", app_port, app_env, ROOT))
         base_url, app_url = f"http://127.0.0.1:{base_port}/", f"http://127.0.0.1:{app_port}"
-        wait_ready(base_url)
+        if with_base:
+            wait_ready(base_url)
         wait_ready(app_url + "/healthz")
-        targets = [
-            ("baseline (bare Django view)", base_url),
-            ("/healthz", app_url + "/healthz"),
-            ("portal home /", app_url + "/"),
+        plan = ([("baseline (bare Django view)", base_url, None)] if with_base else []) + [
+            (name, app_url + path, paths) for name, path, paths in targets
         ]
-        for name, url in targets:
-            load(name, url, 2, args.connections)  # warm up
-            results.append(load(name, url, args.duration, args.connections))
+        for name, url, paths in plan:
+            load(name, url, 2, args.connections, paths)  # warm up
+            results.append(load(name, url, args.duration, args.connections, paths))
     finally:
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
+    return results
 
+
+def report(results: list[Result], base: Result) -> None:
+    print(
+        f"{'endpoint':<34}{'req/s':>10}{'× base':>9}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'p99 × base':>12}{'errors':>8}"
+    )
+    for r in results:
+        print(
+            f"{r.name:<34}{r.rps:>10.0f}{r.rps / base.rps:>9.2f}{r.p50_ms:>9.2f}"
+            f"{r.p99_ms:>9.2f}{r.p99_ms / base.p99_ms:>12.2f}{r.errors:>8}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--items", type=int, default=20_000, help="synthetic catalogue size")
+    args = parser.parse_args()
+
+    load = load_wrk if shutil.which("wrk") else load_python
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    var_dir = RESULTS / "var"
+    app_env = prepare_app_env(var_dir)
+    guide = f"/items/{popular_item(app_env)}/"
+    results = run_http(
+        load,
+        args,
+        app_env,
+        [
+            ("/healthz", "/healthz", None),
+            ("portal home /", "/", None),
+            ("search API (demo, 10 queries)", SEARCH_PATHS[0], SEARCH_PATHS),
+            ("guide page " + guide, guide, None),
+        ],
+        with_base=True,
+    )
     base = results[0]
     print(
         f"\nload generator: {load.__name__[5:]}, {args.connections} connections, "
         f"{args.duration}s per endpoint, granian 1 worker × 8 threads\n"
     )
-    print(
-        f"{'endpoint':<30}{'req/s':>10}{'× base':>9}{'p50 ms':>9}{'p99 ms':>9}{'p99 × base':>12}"
-        f"{'errors':>8}"
+    report(results, base)
+
+    subprocess.run(
+        [
+            str(BIN / "python"),
+            str(ROOT / "bench" / "catalog_search.py"),
+            "--items",
+            str(args.items),
+        ],
+        env=app_env,
+        check=True,
     )
-    for r in results:
-        print(
-            f"{r.name:<30}{r.rps:>10.0f}{r.rps / base.rps:>9.2f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}"
-            f"{r.p99_ms / base.p99_ms:>12.2f}{r.errors:>8}"
-        )
+    big = run_http(
+        load,
+        args,
+        app_env,
+        [(f"search API ({args.items} items)", SEARCH_PATHS[0], SEARCH_PATHS)],
+        with_base=False,
+    )
+    print()
+    report(big, base)
     stamp = time.strftime("%Y%m%dT%H%M%S")
-    (RESULTS / f"http-{stamp}.json").write_text(json.dumps([asdict(r) for r in results], indent=2))
+    (RESULTS / f"http-{stamp}.json").write_text(
+        json.dumps([asdict(r) for r in results + big], indent=2)
+    )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from onewindow.accounts.api import router as accounts_router
+from onewindow.catalog.api import router as catalog_router
 from onewindow.core.errors import DomainError, FieldErrors, error_response, status_message
 from onewindow.organizations.api import router as organizations_router
 
@@ -29,6 +30,7 @@ api = NinjaAPI(
 )
 api.add_router("/", accounts_router)
 api.add_router("/", organizations_router)
+api.add_router("/", catalog_router)
 
 
 def _field_message(error: dict[str, Any]) -> str:

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "onewindow.core",
     "onewindow.organizations",
     "onewindow.accounts",
+    "onewindow.catalog",
     "onewindow.notifications",
     "onewindow.portal",
     "onewindow.demo",

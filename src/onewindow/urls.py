@@ -7,6 +7,7 @@ from onewindow.core.views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
+    path("admin/catalog/io/", include("onewindow.catalog.admin_urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("onewindow.portal.urls")),

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from onewindow.catalog import views as catalog
 from onewindow.portal import views
 
 app_name = "portal"
@@ -10,7 +11,13 @@ urlpatterns = [
     path("enterprise/", views.audience, {"kind": "enterprise"}, name="enterprise"),
     path("departments/", views.department_list, name="departments"),
     path("departments/<slug:slug>/", views.department_detail, name="department"),
+    path("departments/<slug:slug>/powers/", catalog.powers, name="powers"),
     path("interaction/", views.interaction, name="interaction"),
+    path("search/", catalog.search_page, name="search"),
+    path("search/suggest/", catalog.suggest_fragment, name="suggest"),
+    path("items/<int:item_id>/", catalog.guide, name="guide"),
+    path("bundles/<slug:slug>/", catalog.bundle_page, name="bundle"),
+    path("<str:audience>/topics/<slug:topic>/", catalog.topic, name="topic"),
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/register/", views.register_view, name="register"),
     path("accounts/sms-code/", views.sms_code_fragment, name="sms_code"),

@@ -18,6 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from onewindow.accounts import codes, selectors, services
 from onewindow.accounts.models import ApiToken, SmsCode, User
+from onewindow.catalog import selectors as catalog_selectors
+from onewindow.catalog import views as catalog_views
 from onewindow.core.errors import DomainError
 from onewindow.core.net import client_ip
 from onewindow.organizations.models import Department, ServiceHall
@@ -39,6 +41,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "departments": departments,
             "halls": halls,
             "directory_version": directory_version(),
+            "hot": catalog_selectors.hot_entries(12),
+            "bundles": catalog_selectors.active_bundles(),
         },
     )
 
@@ -47,6 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def audience(request: HttpRequest, kind: str) -> HttpResponse:
     """个人办事 / 法人办事: where a person or an enterprise starts."""
     title = _("个人办事") if kind == "personal" else _("法人办事")
+    target, topics = catalog_views.AUDIENCES[kind]
     return render(
         request,
         "portal/audience.html",
@@ -55,6 +60,10 @@ def audience(request: HttpRequest, kind: str) -> HttpResponse:
             "title": title,
             "departments": active_departments(),
             "halls": ServiceHall.objects.prefetch_related("windows__department"),
+            "directory_version": directory_version(),
+            "topics": topics,
+            "hot": catalog_selectors.hot_entries(10, target),
+            "bundles": catalog_views.bundles_for(kind),
         },
     )
 
@@ -80,6 +89,7 @@ def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "department": department,
             "children": department.children.filter(is_active=True),
             "windows": department.windows.filter(is_active=True).select_related("hall"),
+            "entries": catalog_selectors.department_entries(department),
         },
     )
 

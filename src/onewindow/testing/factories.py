@@ -75,3 +75,73 @@ class PersonFactory(factory.django.DjangoModelFactory[User]):
         user.set_password(password)
         user.save()
         return user
+
+
+def item_values(department: Department, **overrides: Any) -> dict[str, Any]:
+    """Every element of a valid, publishable item (a promised 5-day licence, fully online)."""
+    from onewindow.catalog.choices import CaseType
+
+    sequence = overrides.pop("sequence", 1)
+    values: dict[str, Any] = {
+        "department": department,
+        "name": "测试许可事项",
+        "basic_code": f"01{sequence:010d}",
+        "implementation_code": f"{department.uscc}01{sequence:010d}0",
+        "item_type": "01",
+        "legal_basis": "《中华人民共和国行政许可法》第十二条",
+        "conditions": "申请材料齐全、符合法定形式。",
+        "legal_limit": 20,
+        "promised_limit": 5,
+        "case_type": CaseType.PROMISED,
+        "service_objects": ["legal"],
+        "handling_forms": ["window", "online"],
+        "visits": 0,
+        "online": True,
+        "fully_online": True,
+        "online_depth": [1, 2, 3, 4, 5, 6],
+        "place": "青岚市政务服务中心",
+        "office_hours": "工作日 9:00-17:00",
+        "consult_phone": "0999-12345678",
+        "complaint_phone": "12345",
+        "topics_enterprise": ["licence"],
+        "result_name": "许可决定书",
+        "result_type": "approval",
+        "process": {
+            "stages": [
+                {"key": "accept", "name": "受理", "kind": "acceptance", "days": 1},
+                {"key": "review", "name": "审查", "kind": "review", "days": 3},
+                {"key": "decide", "name": "决定", "kind": "decision", "days": 1},
+            ]
+        },
+        "form_schema": {
+            "type": "object",
+            "properties": {
+                "company_name": {
+                    "type": "string",
+                    "title": "单位名称",
+                    "x-prefill": "company_name",
+                },
+                "uscc": {"type": "string", "title": "统一社会信用代码", "x-prefill": "uscc"},
+                "area": {"type": "number", "title": "面积"},
+            },
+            "required": ["company_name"],
+            "x-order": ["company_name", "uscc", "area"],
+        },
+    }
+    values.update(overrides)
+    return values
+
+
+def make_item(department: Department | None = None, publish: bool = True, **overrides: Any) -> Any:
+    from onewindow.catalog import services
+    from onewindow.catalog.models import Material, ServiceItem
+
+    department = department or DepartmentFactory.create()
+    materials = overrides.pop("materials", ["申请书"])
+    item = ServiceItem.objects.create(**item_values(department, **overrides))
+    for order, name in enumerate(materials):
+        Material.objects.create(item=item, order=order, name=name, forms=["original"])
+    if publish:
+        services.publish_item(item)
+        item.refresh_from_db()
+    return item

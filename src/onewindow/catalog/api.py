@@ -1,0 +1,179 @@
+"""Catalogue API: search, one item with every element, bundles, suggestions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+
+from onewindow.catalog import selectors
+from onewindow.catalog.choices import ItemType
+from onewindow.catalog.models import SearchEntry
+from onewindow.catalog.search import Filters, search, suggest
+from onewindow.core.errors import DomainError
+
+router = Router(tags=["catalog"])
+
+
+class DepartmentRef(Schema):
+    slug: str
+    name: str
+
+
+class ItemSummary(Schema):
+    id: int
+    name: str
+    basic_code: str
+    implementation_code: str
+    item_type: str
+    department: DepartmentRef
+    legal_days: int
+    promised_days: int
+    visits: int
+    online_depth: list[int]
+    url: str
+
+
+class ItemList(Schema):
+    count: int
+    page: int
+    pages: int
+    relaxed: bool
+    items: list[ItemSummary]
+
+
+class SearchParams(Schema):
+    q: str = ""
+    department: str = ""
+    item_type: str = ""
+    object: str = ""
+    online: bool = False
+    max_visits: int | None = None
+    page: int = 1
+
+
+def summary(entry: SearchEntry) -> dict[str, Any]:
+    return {
+        "id": entry.pk,
+        "name": entry.name,
+        "basic_code": entry.basic_code,
+        "implementation_code": entry.implementation_code,
+        "item_type": entry.item_type,
+        "department": {"slug": entry.department.slug, "name": entry.department.name},
+        "legal_days": entry.legal_days,
+        "promised_days": entry.promised_days,
+        "visits": entry.visits,
+        "online_depth": entry.online_depth,
+        "url": reverse("portal:guide", args=[entry.pk]),
+    }
+
+
+def _filters(params: SearchParams) -> Filters:
+    errors: dict[str, list[str]] = {}
+    if params.item_type and params.item_type not in ItemType.values:
+        errors["item_type"] = [_("事项类型代码应为01至10或20。")]
+    if params.object and params.object not in ("natural", "legal"):
+        errors["object"] = [_("服务对象应为 natural 或 legal。")]
+    if params.max_visits is not None and params.max_visits < 0:
+        errors["max_visits"] = [_("到现场次数不能为负数。")]
+    if params.page < 1:
+        errors["page"] = [_("页码从1开始。")]
+    if errors:
+        raise DomainError("validation_error", _("查询条件有误。"), fields=errors, status=422)
+    return Filters(
+        department=params.department,
+        item_type=params.item_type,
+        object=params.object,
+        online=params.online,
+        max_visits=params.max_visits,
+    )
+
+
+@router.get("/catalog/items", response=ItemList, auth=None, summary="Search service items")
+def list_items(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
+    result = search(params.q, _filters(params), params.page)
+    return {
+        "count": result.count,
+        "page": result.page,
+        "pages": result.pages,
+        "relaxed": result.relaxed,
+        "items": [summary(e) for e in result.entries],
+    }
+
+
+@router.get("/catalog/items/{item_id}", auth=None, summary="One service item, every element")
+def get_item(request: HttpRequest, item_id: int) -> dict[str, Any]:
+    item = selectors.published_item(item_id)
+    if item is None or item.current_version is None:
+        raise DomainError("not_found", _("事项不存在或未发布。"), status=404)
+    data = dict(item.current_version.data)
+    form = data.pop("form_schema")
+    process = data.pop("process")
+    return {
+        "id": item.pk,
+        "version": item.current_version.number,
+        "valid_from": item.current_version.valid_from,
+        **data,
+        "process": {"stages": selectors.process_with_names(process)},
+        "form": form,
+        "url": reverse("portal:guide", args=[item.pk]),
+    }
+
+
+class BundleOut(Schema):
+    id: int
+    slug: str
+    name: str
+    audience: str
+    description: str
+    items: list[dict[str, Any]]
+    form: dict[str, Any]
+
+
+@router.get("/catalog/bundles", auth=None, summary="One-thing bundles (一件事一次办)")
+def list_bundles(request: HttpRequest) -> dict[str, Any]:
+    bundles = list(selectors.active_bundles())
+    return {
+        "count": len(bundles),
+        "bundles": [
+            {
+                "id": b.pk,
+                "slug": b.slug,
+                "name": b.name,
+                "audience": b.audience,
+                "description": b.description,
+                "lead_department": b.lead_department.slug,
+                "items": [
+                    {"id": e.item_id, "name": e.item.name, "department": e.item.department.slug}
+                    for e in b.entries.all()
+                ],
+                "form": selectors.bundle_form(b),
+            }
+            for b in bundles
+        ],
+    }
+
+
+class Suggestion(Schema):
+    id: int
+    name: str
+    department: str
+    url: str
+
+
+@router.get(
+    "/catalog/suggest", response=list[Suggestion], auth=None, summary="Autocomplete suggestions"
+)
+def suggestions(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
+    return [
+        {
+            "id": e.pk,
+            "name": e.name,
+            "department": e.department.short_name or e.department.name,
+            "url": reverse("portal:guide", args=[e.pk]),
+        }
+        for e in suggest(q)
+    ]

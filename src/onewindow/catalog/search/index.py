@@ -1,0 +1,85 @@
+"""Write and query the vendor full-text index beside ``SearchEntry``.
+
+SQLite: an FTS5 table ``catalog_search_fts(name_terms, body_terms, spell)`` whose rowid is the item id.
+PostgreSQL: a ``document tsvector`` column on ``catalog_searchentry`` with a GIN index. Both hold the
+same space-separated terms and answer the same boolean query (AND of a word's terms, OR of the
+readings, prefix for pinyin), so they return the same candidates; ranking happens in Python."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models.expressions import RawSQL
+
+from onewindow.catalog.models import SearchEntry
+from onewindow.catalog.search.text import Alternative, ParsedQuery
+
+FTS_TABLE = "catalog_search_fts"
+
+
+def write(entry: SearchEntry) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "UPDATE catalog_searchentry SET document = to_tsvector('simple', %s) "
+                "WHERE item_id = %s",
+                [" ".join([entry.name_terms, entry.body_terms, entry.spell]), entry.pk],
+            )
+        else:
+            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [entry.pk])  # noqa: S608 - constant table name
+            cursor.execute(
+                f"INSERT INTO {FTS_TABLE} (rowid, name_terms, body_terms, spell) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s)",
+                [entry.pk, entry.name_terms, entry.body_terms, entry.spell],
+            )
+
+
+def delete(item_id: int) -> None:
+    if connection.vendor != "postgresql":  # the PostgreSQL column goes with its row
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [item_id])  # noqa: S608
+
+
+def _fts5(query: ParsedQuery, relaxed: bool) -> str:
+    def quote(term: str) -> str:
+        return f'"{term}"'
+
+    if query.spelled:
+        return quote(query.text) + "*"
+    readings = []
+    for alternative in query.alternatives:
+        words = [" AND ".join(quote(t) for t in unit) for unit in alternative.units]
+        joiner = " OR " if relaxed else " AND "
+        readings.append("(" + joiner.join(f"({w})" for w in words) + ")")
+    return " OR ".join(readings)
+
+
+def _tsquery(query: ParsedQuery, relaxed: bool) -> str:
+    def quote(term: str) -> str:
+        return f"'{term}'"
+
+    if query.spelled:
+        return quote(query.text) + ":*"
+    readings = []
+    for alternative in query.alternatives:
+        words = [" & ".join(quote(t) for t in unit) for unit in alternative.units]
+        joiner = " | " if relaxed else " & "
+        readings.append("(" + joiner.join(f"({w})" for w in words) + ")")
+    return " | ".join(readings)
+
+
+def matching_ids(query: ParsedQuery, relaxed: bool = False) -> RawSQL:
+    """A subquery of the ids of items matching ``query`` (for ``pk__in``). The terms contain only
+    letters, digits and CJK characters (see ``text.normalise``), so quoting cannot be broken."""
+    if connection.vendor == "postgresql":
+        return RawSQL(
+            "SELECT item_id FROM catalog_searchentry WHERE document @@ to_tsquery('simple', %s)",
+            [_tsquery(query, relaxed)],
+        )
+    return RawSQL(  # noqa: S611 - the query text is a bound parameter
+        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608
+        [_fts5(query, relaxed)],
+    )
+
+
+def is_relaxable(alternatives: tuple[Alternative, ...]) -> bool:
+    return any(len(a.words) > 1 for a in alternatives)

@@ -1,0 +1,168 @@
+"""Public catalogue pages: search, guide (办事指南), topics, power lists, bundles."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from onewindow.catalog import selectors
+from onewindow.catalog.choices import (
+    ENTERPRISE_TOPICS,
+    PERSON_TOPICS,
+    CaseType,
+    HandlingForm,
+    ItemType,
+    MaterialForm,
+    MaterialSource,
+    Necessity,
+    OnlineDepth,
+    ResultType,
+    ServiceObject,
+    TimeUnit,
+)
+from onewindow.catalog.definitions import ordered_fields
+from onewindow.catalog.models import Bundle
+from onewindow.catalog.search import Filters, search, suggest
+from onewindow.organizations.models import Department
+from onewindow.organizations.selectors import active_departments
+
+AUDIENCES = {"personal": ("natural", PERSON_TOPICS), "enterprise": ("legal", ENTERPRISE_TOPICS)}
+
+
+def _int(value: str | None, default: int | None = None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+@require_GET
+def search_page(request: HttpRequest) -> HttpResponse:
+    params = request.GET
+    item_type = params.get("item_type", "")
+    filters = Filters(
+        department=params.get("department", ""),
+        item_type=item_type if item_type in ItemType.values else "",
+        object=params.get("object", "") if params.get("object") in ("natural", "legal") else "",
+        online=params.get("online") in ("1", "on", "true"),
+        max_visits=_int(params.get("max_visits")),
+    )
+    page = search(params.get("q", ""), filters, _int(params.get("page"), 1) or 1)
+    context = {
+        "result": page,
+        "q": params.get("q", ""),
+        "filters": filters,
+        "departments": active_departments(),
+        "item_types": ItemType.choices,
+        "querystring": params.copy(),
+    }
+    template = (
+        "catalog/_results.html" if request.headers.get("HX-Request") else "catalog/search.html"
+    )
+    return render(request, template, context)
+
+
+@require_GET
+def suggest_fragment(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "catalog/_suggestions.html", {"suggestions": suggest(request.GET.get("q", ""))}
+    )
+
+
+def _labels() -> dict[str, dict[object, str]]:
+    def table(choices: type) -> dict[object, str]:
+        return {value: str(label) for value, label in choices.choices}  # type: ignore[attr-defined]
+
+    return {
+        "item_type": table(ItemType),
+        "case_type": table(CaseType),
+        "unit": table(TimeUnit),
+        "object": table(ServiceObject),
+        "handling": table(HandlingForm),
+        "depth": table(OnlineDepth),
+        "result": table(ResultType),
+        "form": table(MaterialForm),
+        "source": table(MaterialSource),
+        "necessity": table(Necessity),
+        "person_topics": {k: str(v) for k, v in PERSON_TOPICS.items()},
+        "enterprise_topics": {k: str(v) for k, v in ENTERPRISE_TOPICS.items()},
+    }
+
+
+@require_GET
+def guide(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = selectors.published_item(item_id)
+    if item is None or item.current_version is None:
+        raise Http404
+    data = item.current_version.data
+    labels = _labels()
+    schema = data["form_schema"]
+    return render(
+        request,
+        "catalog/guide.html",
+        {
+            "item": item,
+            "version": item.current_version,
+            "data": data,
+            "labels": labels,
+            "stages": selectors.process_with_names(data["process"]),
+            "form_fields": [
+                (name, schema["properties"][name], name in schema.get("required", []))
+                for name in ordered_fields(schema)
+            ],
+            "objects": [labels["object"].get(o, o) for o in data["service_objects"]],
+            "handling": [labels["handling"].get(h, h) for h in data["handling_forms"]],
+            "depth": [labels["depth"].get(d, d) for d in data["online_depth"]],
+            "topics": [labels["person_topics"].get(t, t) for t in data["topics_person"]]
+            + [labels["enterprise_topics"].get(t, t) for t in data["topics_enterprise"]],
+        },
+    )
+
+
+@require_GET
+def topic(request: HttpRequest, audience: str, topic: str) -> HttpResponse:
+    target, topics = AUDIENCES[audience]
+    if topic not in topics:
+        raise Http404
+    return render(
+        request,
+        "catalog/topic.html",
+        {
+            "audience": audience,
+            "topic": topics[topic],
+            "entries": selectors.entries_for_topic(target, topic),
+        },
+    )
+
+
+@require_GET
+def powers(request: HttpRequest, slug: str) -> HttpResponse:
+    department = get_object_or_404(Department, slug=slug, is_active=True)
+    return render(
+        request,
+        "catalog/powers.html",
+        {"department": department, "groups": selectors.power_list(department)},
+    )
+
+
+@require_GET
+def bundle_page(request: HttpRequest, slug: str) -> HttpResponse:
+    bundle = get_object_or_404(selectors.active_bundles(), slug=slug)
+    form = selectors.bundle_form(bundle)
+    return render(
+        request,
+        "catalog/bundle.html",
+        {
+            "bundle": bundle,
+            "entries": bundle.entries.all(),
+            "form_fields": [
+                (n, form["properties"][n], n in form["required"]) for n in ordered_fields(form)
+            ],
+        },
+    )
+
+
+def bundles_for(audience: str) -> list[Bundle]:
+    wanted = Bundle.Audience.PERSON if audience == "personal" else Bundle.Audience.ENTERPRISE
+    return [b for b in selectors.active_bundles() if b.audience == wanted]
