@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from onewindow.catalog import selectors
@@ -25,7 +30,7 @@ from onewindow.catalog.definitions import ordered_fields
 from onewindow.catalog.models import Bundle
 from onewindow.catalog.search import Filters, search, suggest
 from onewindow.organizations.models import Department
-from onewindow.organizations.selectors import active_departments
+from onewindow.organizations.selectors import active_departments, directory_version
 
 AUDIENCES = {"personal": ("natural", PERSON_TOPICS), "enterprise": ("legal", ENTERPRISE_TOPICS)}
 
@@ -70,7 +75,16 @@ def suggest_fragment(request: HttpRequest) -> HttpResponse:
     )
 
 
+@lru_cache(maxsize=8)
+def _labels_for(language: str) -> dict[str, dict[object, str]]:
+    return _build_labels()
+
+
 def _labels() -> dict[str, dict[object, str]]:
+    return _labels_for(get_language() or "")
+
+
+def _build_labels() -> dict[str, dict[object, str]]:
     def table(choices: type) -> dict[object, str]:
         return {value: str(label) for value, label in choices.choices}  # type: ignore[attr-defined]
 
@@ -92,12 +106,27 @@ def _labels() -> dict[str, dict[object, str]]:
 
 @require_GET
 def guide(request: HttpRequest, item_id: int) -> HttpResponse:
+    """办事指南. The published version never changes, so the rendered guide is cached under its id
+    (with the language and the directory version, for department names); the context below is
+    built lazily, only when the cache misses."""
     item = selectors.published_item(item_id)
     if item is None or item.current_version is None:
         raise Http404
     data = item.current_version.data
-    labels = _labels()
-    schema = data["form_schema"]
+
+    def labels() -> dict[str, dict[object, str]]:
+        return _labels()
+
+    def form_fields() -> list[tuple[str, Any, bool]]:
+        schema = data["form_schema"]
+        return [
+            (name, schema["properties"][name], name in schema.get("required", []))
+            for name in ordered_fields(schema)
+        ]
+
+    def named(table: str, values: list[Any]) -> Callable[[], list[str]]:
+        return lambda: [str(_labels()[table].get(v, v)) for v in values]
+
     return render(
         request,
         "catalog/guide.html",
@@ -106,16 +135,16 @@ def guide(request: HttpRequest, item_id: int) -> HttpResponse:
             "version": item.current_version,
             "data": data,
             "labels": labels,
-            "stages": selectors.process_with_names(data["process"]),
-            "form_fields": [
-                (name, schema["properties"][name], name in schema.get("required", []))
-                for name in ordered_fields(schema)
-            ],
-            "objects": [labels["object"].get(o, o) for o in data["service_objects"]],
-            "handling": [labels["handling"].get(h, h) for h in data["handling_forms"]],
-            "depth": [labels["depth"].get(d, d) for d in data["online_depth"]],
-            "topics": [labels["person_topics"].get(t, t) for t in data["topics_person"]]
-            + [labels["enterprise_topics"].get(t, t) for t in data["topics_enterprise"]],
+            "directory_version": directory_version(),
+            "stages": lambda: selectors.process_with_names(data["process"]),
+            "form_fields": form_fields,
+            "objects": named("object", data["service_objects"]),
+            "handling": named("handling", data["handling_forms"]),
+            "depth": named("depth", data["online_depth"]),
+            "topics": lambda: (
+                named("person_topics", data["topics_person"])()
+                + named("enterprise_topics", data["topics_enterprise"])()
+            ),
         },
     )
 

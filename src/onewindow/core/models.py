@@ -61,3 +61,26 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.last_id} {self.last_hash[:12]}"
+
+
+class CalendarDay(models.Model):
+    """An administrator's entry for one date: a holiday or a make-up working day the holiday
+    package does not know yet (next year's arrangement, a local holiday)."""
+
+    day = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("是否工作日"))
+    name = models.CharField(_("说明"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("工作日历调整")
+        verbose_name_plural = _("工作日历调整")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        from onewindow.core.calendar import forget_overrides
+
+        forget_overrides()
