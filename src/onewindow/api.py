@@ -14,9 +14,11 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from onewindow.accounts.api import router as accounts_router
+from onewindow.applications.api import router as applications_router
 from onewindow.catalog.api import router as catalog_router
 from onewindow.core.errors import DomainError, FieldErrors, error_response, status_message
 from onewindow.organizations.api import router as organizations_router
+from onewindow.workflow.api import router as workflow_router
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,8 @@ api = NinjaAPI(
 api.add_router("/", accounts_router)
 api.add_router("/", organizations_router)
 api.add_router("/", catalog_router)
+api.add_router("/", applications_router)
+api.add_router("/", workflow_router)
 
 
 def _field_message(error: dict[str, Any]) -> str:

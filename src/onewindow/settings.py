@@ -66,7 +66,10 @@ INSTALLED_APPS = [
     "onewindow.organizations",
     "onewindow.accounts",
     "onewindow.catalog",
+    "onewindow.applications",
+    "onewindow.workflow",
     "onewindow.notifications",
+    "onewindow.workbench",
     "onewindow.portal",
     "onewindow.demo",
 ]
@@ -196,7 +199,29 @@ ONEWINDOW: dict[str, Any] = {
     # API bearer tokens.
     "API_TOKEN_TTL": timedelta(hours=int(os.environ.get("API_TOKEN_TTL_HOURS", "12"))),
     "SITE_NAME": os.environ.get("SITE_NAME", "青岚市政务服务网"),
+    # Applications.
+    "APPLICATION_PREFIX": os.environ.get("APPLICATION_PREFIX", "QL"),
+    "UPLOAD_TYPES": env_list(
+        "UPLOAD_TYPES", "application/pdf,image/jpeg,image/png,application/ofd"
+    ),
+    "UPLOAD_MAX_FILE": int(os.environ.get("UPLOAD_MAX_FILE_MB", "10")) * 2**20,
+    "UPLOAD_MAX_TOTAL": int(os.environ.get("UPLOAD_MAX_TOTAL_MB", "50")) * 2**20,
+    "PROGRESS_CODE_PER_NUMBER_PER_HOUR": 5,
 }
+
+# --- E-mail: SMTP when EMAIL_HOST is set, otherwise one file per message under var/outbox/email --
+if os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "465"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "outbox" / "email"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@onewindow.invalid")
 
 # --- Internationalisation: Chinese first, English second ------------------------------------------
 LANGUAGE_CODE = "zh-hans"

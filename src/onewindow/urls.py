@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/catalog/io/", include("onewindow.catalog.admin_urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("workbench/", include("onewindow.workbench.urls")),
     path("", include("onewindow.portal.urls")),
 ]

@@ -73,6 +73,7 @@ _TEXTS = {
     SmsCode.Purpose.LOGIN: "【{site}】您正在登录，验证码{code}，5分钟内有效。请勿告诉他人。",
     SmsCode.Purpose.RESET_PASSWORD: "【{site}】您正在重置密码，验证码{code}，5分钟内有效。",
 }
+PROGRESS_TEXT = "【{site}】您正在查询办件进度，验证码{code}，5分钟内有效。"
 
 
 def request_code(phone: str, purpose: str, ip: str | None) -> SmsCode | None:
@@ -83,6 +84,17 @@ def request_code(phone: str, purpose: str, ip: str | None) -> SmsCode | None:
     if purpose not in SmsCode.Purpose.values:
         errors.add("purpose", _("验证码用途无效。"))
     errors.raise_if_any()
+    needs_account = purpose != SmsCode.Purpose.REGISTER
+    send = not needs_account or User.objects.filter(phone=phone, is_active=True).exists()
+    text = _TEXTS[SmsCode.Purpose(purpose)]
+    return issue_code(phone, purpose, ip, text, send=send)
+
+
+def issue_code(
+    phone: str, purpose: str, ip: str | None, text: str, *, send: bool
+) -> SmsCode | None:
+    """Rate-limit, store (hashed) and, when ``send``, text a new code. ``purpose`` may carry what
+    the code is bound to, e.g. ``progress:<application number>``."""
     with transaction.atomic():
         _check_rate_limits(phone, purpose, ip)
         code = f"{secrets.randbelow(10**6):06d}"
@@ -95,11 +107,14 @@ def request_code(phone: str, purpose: str, ip: str | None) -> SmsCode | None:
             expires_at=now + _config()["SMS_CODE_TTL"],
             ip=ip,
         )
-        needs_account = purpose != SmsCode.Purpose.REGISTER
-        if needs_account and not User.objects.filter(phone=phone, is_active=True).exists():
+        if not send:
             return None
-        text = _TEXTS[SmsCode.Purpose(purpose)].format(site=_config()["SITE_NAME"], code=code)
-        queue_sms(SmsMessage(phone=phone, text=text, code=code, purpose=purpose, sent_at=now))
+        message = text.format(site=_config()["SITE_NAME"], code=code)
+        queue_sms(
+            SmsMessage(
+                phone=phone, text=message, code=code, purpose=purpose.split(":")[0], sent_at=now
+            )
+        )
     return sms_code
 
 

@@ -53,6 +53,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     kind = models.CharField(_("主体类型"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("姓名/名称"), max_length=128)
     phone = models.CharField(_("手机号"), max_length=11, null=True, blank=True, unique=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
     id_number_encrypted = models.BinaryField(
         _("身份证号码（密文）"), null=True, blank=True, editable=False
     )
@@ -224,7 +225,11 @@ class SmsCode(models.Model):
         RESET_PASSWORD = "reset_password", _("重置密码")
 
     phone = models.CharField(_("手机号"), max_length=11)
-    purpose = models.CharField(_("用途"), max_length=32, choices=Purpose.choices)
+    purpose = models.CharField(
+        _("用途"),
+        max_length=40,
+        help_text=_("register、login、reset_password，或 progress:<办件编号>"),
+    )
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

@@ -24,7 +24,7 @@ def _overrides() -> dict[date, bool]:
 
         cached = dict(CalendarDay.objects.values_list("day", "is_workday"))
         cache.set(OVERRIDES_KEY, cached, timeout=300)
-    return cached  # type: ignore[no-any-return]
+    return dict(cached)
 
 
 def forget_overrides() -> None:

@@ -1,12 +1,46 @@
 from __future__ import annotations
 
-from django.db import transaction
+from typing import Any
 
+from django.db import IntegrityError, transaction
+
+from onewindow.notifications.models import Message
 from onewindow.notifications.sms.base import SmsMessage
-from onewindow.notifications.tasks import seal_sms, send_sms
+from onewindow.notifications.tasks import deliver_message, seal_sms, send_sms
 
 
 def queue_sms(message: SmsMessage) -> None:
     """Send after the surrounding transaction commits (never for a rolled-back change)."""
     sealed = seal_sms(message)
     transaction.on_commit(lambda: send_sms.enqueue(sealed), robust=True)
+
+
+def notify(
+    user: Any,
+    title: str,
+    body: str,
+    *,
+    link: str = "",
+    key: str,
+    sms: bool = False,
+    email: bool = False,
+) -> Message | None:
+    """Tell someone about an event: an in-site message now, SMS and e-mail by a background task
+    after commit. ``key`` names the event for this person; a second call with the same key does
+    nothing, so a retried request never notifies twice."""
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                user=user,
+                title=title[:120],
+                body=body,
+                link=link,
+                dedupe_key=key[:120],
+                want_sms=sms and bool(getattr(user, "phone", "")),
+                want_email=email and bool(getattr(user, "email", "")),
+            )
+    except IntegrityError:
+        return None
+    if message.want_sms or message.want_email:
+        transaction.on_commit(lambda: deliver_message.enqueue(message.pk), robust=True)
+    return message

@@ -44,3 +44,63 @@ def send_sms(sealed: str) -> None:
     except SmsDeliveryError:
         logger.exception("SMS delivery failed (purpose=%s)", message.purpose)
         raise
+
+
+MAX_ATTEMPTS = 5
+
+
+@task()
+def deliver_message(message_id: int) -> None:
+    """Send a message's SMS and e-mail; a channel already sent is never sent again, so a retry
+    after a partial failure does not duplicate."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.utils import timezone
+
+    from onewindow.notifications.models import Message
+
+    message = Message.objects.select_related("user").get(pk=message_id)
+    site = settings.ONEWINDOW["SITE_NAME"]
+    try:
+        if message.want_sms and message.sms_sent_at is None:
+            get_sms_backend().send(
+                SmsMessage(
+                    phone=message.user.phone or "",
+                    text=f"【{site}】{message.body}",
+                    code="",
+                    purpose="notice",
+                    sent_at=timezone.now(),
+                )
+            )
+            Message.objects.filter(pk=message.pk).update(sms_sent_at=timezone.now())
+        if message.want_email and message.email_sent_at is None:
+            send_mail(f"{site}：{message.title}", message.body, None, [message.user.email])
+            Message.objects.filter(pk=message.pk).update(email_sent_at=timezone.now())
+    except Exception as exc:  # any gateway failure: record it and try again later
+        attempts = message.attempts + 1
+        Message.objects.filter(pk=message.pk).update(
+            attempts=attempts, last_error=type(exc).__name__
+        )
+        logger.warning(
+            "delivery of message %s failed (%s), attempt %s",
+            message.pk,
+            type(exc).__name__,
+            attempts,
+        )
+        if attempts < MAX_ATTEMPTS:
+            retry_message(message.pk, attempts)
+
+
+def retry_message(message_id: int, attempts: int) -> None:
+    """Back off 1, 2, 4, 8 minutes on a worker; the in-process backend cannot wait, so there
+    ``manage.py retry_notifications`` picks failed messages up."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks import default_task_backend
+
+    if not default_task_backend.supports_defer:
+        return
+    deliver_message.using(
+        run_after=timezone.now() + timedelta(minutes=2 ** (attempts - 1))
+    ).enqueue(message_id)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from onewindow.applications import views as applications
 from onewindow.catalog import views as catalog
 from onewindow.portal import views
 
@@ -23,5 +24,20 @@ urlpatterns = [
     path("accounts/sms-code/", views.sms_code_fragment, name="sms_code"),
     path("accounts/logout/", views.logout_view, name="logout"),
     path("my/", views.my_space, name="my_space"),
+    path("items/<int:item_id>/apply/", applications.apply, name="apply"),
+    path("my/applications/", applications.my_applications, name="my_applications"),
+    path("my/applications/<str:number>/", applications.detail, name="application"),
+    path("my/applications/<str:number>/edit/", applications.edit, name="application_edit"),
+    path(
+        "my/applications/<str:number>/materials/",
+        applications.materials,
+        name="application_materials",
+    ),
+    path("my/applications/<str:number>/submit/", applications.review, name="application_review"),
+    path(
+        "my/applications/<str:number>/withdraw/", applications.withdraw, name="application_withdraw"
+    ),
+    path("my/messages/", applications.my_messages, name="my_messages"),
+    path("progress/", applications.progress_page, name="progress"),
     path("my/tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
 ]

@@ -145,3 +145,18 @@ def make_item(department: Department | None = None, publish: bool = True, **over
         services.publish_item(item)
         item.refresh_from_db()
     return item
+
+
+def staff(department: Department, role: str, username: str | None = None) -> Any:
+    from onewindow.accounts.services import ensure_staff
+
+    return ensure_staff(
+        username or f"{department.slug}.{role}",
+        f"{department.name}{role}",
+        department,
+        role,
+        TEST_PASSWORD,
+    )
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

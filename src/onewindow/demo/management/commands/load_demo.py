@@ -1,16 +1,31 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
+from onewindow.demo.catalog_loader import CATALOG_DIR, load_catalog
 from onewindow.demo.loader import load_city
 
 
 class Command(BaseCommand):
-    help = "Load (or update) the demo city: regions, departments, halls, people and staff."
+    help = "Load (or update) the demo city and its service catalogue."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--catalog-dir",
+            type=Path,
+            default=CATALOG_DIR,
+            help="directory of the catalogue YAML files",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = load_city()
         created = ", ".join(f"{kind} +{n}" for kind, n in report.created.items())
         self.stdout.write(f"demo city loaded ({created})")
+        catalog = load_catalog(options["catalog_dir"])
+        self.stdout.write(
+            f"demo catalogue loaded ({catalog.items} items, {catalog.published} published now, "
+            f"{catalog.bundles} bundles)"
+        )

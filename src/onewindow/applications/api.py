@@ -1,0 +1,233 @@
+"""Applications API: apply, upload materials, submit, follow, withdraw, resubmit; progress lookup."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from onewindow.accounts.auth import AUTH, current_user
+from onewindow.applications import presenters, progress, selectors, services
+from onewindow.applications.models import Application, IdempotencyRecord
+from onewindow.catalog.models import ServiceItem
+from onewindow.core.errors import DomainError
+from onewindow.core.net import client_ip
+
+router = Router(tags=["applications"])
+
+
+class ApplicationIn(Schema):
+    item_id: int = 0
+    data: dict[str, Any] = {}
+    enterprise: str | None = None  # the USCC of the enterprise an agent applies for
+    submit: bool = False
+
+
+class ResubmitIn(Schema):
+    data: dict[str, Any] = {}
+
+
+class WithdrawIn(Schema):
+    reason: str = ""
+
+
+def _mine(request: HttpRequest, application_id: int) -> Application:
+    application = (
+        selectors.visible_to_applicant(current_user(request)).filter(pk=application_id).first()
+    )
+    if application is None:
+        raise DomainError("not_found", _("办件不存在。"), status=404)
+    return application
+
+
+def _idempotent(request: HttpRequest, payload: dict[str, Any], run: Any) -> Status[Any]:
+    """Replay the first answer to a request carrying the same ``Idempotency-Key``."""
+    key = request.headers.get("Idempotency-Key", "").strip()[:64]
+    if not key:
+        status, body = run()
+        return Status(status, body)
+    user = current_user(request)
+    fingerprint = hashlib.sha256(
+        json.dumps(payload, sort_keys=True, default=str).encode()
+    ).hexdigest()
+    earlier = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if earlier is not None:
+        if earlier.fingerprint != fingerprint:
+            raise DomainError(
+                "idempotency_mismatch", _("同一个Idempotency-Key不能用于不同的请求。"), status=422
+            )
+        return Status(earlier.status, earlier.replay())
+    try:
+        with transaction.atomic():
+            status, body = run()
+            body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
+            IdempotencyRecord.objects.create(
+                user=user, key=key, fingerprint=fingerprint, status=status, body=body
+            )
+    except IntegrityError:  # the same key raced in at the same moment: answer as the winner did
+        earlier = IdempotencyRecord.objects.get(user=user, key=key)
+        return Status(earlier.status, earlier.replay())
+    return Status(status, body)
+
+
+@router.post(
+    "/applications",
+    auth=AUTH,
+    response={201: dict[str, Any]},
+    summary="Create a draft, or submit at once",
+)
+def create(request: HttpRequest, payload: ApplicationIn) -> Status[Any]:
+    def run() -> tuple[int, dict[str, Any]]:
+        item = (
+            ServiceItem.objects.filter(pk=payload.item_id)
+            .select_related("current_version", "department")
+            .first()
+        )
+        if item is None:
+            message = _("事项不存在。")
+            raise DomainError(
+                "validation_error", message, fields={"item_id": [message]}, status=422
+            )
+        application = services.create_application(
+            current_user(request),
+            item,
+            payload.data,
+            enterprise_uscc=payload.enterprise,
+            submit=payload.submit,
+            request=request,
+        )
+        return 201, presenters.detail(application, staff=False)
+
+    return _idempotent(request, payload.dict(), run)
+
+
+@router.post(
+    "/applications/{application_id}/materials",
+    auth=AUTH,
+    response={201: dict[str, Any]},
+    summary="Upload one material (multipart: material, file)",
+)
+def upload(
+    request: HttpRequest, application_id: int, material: Form[int], file: File[UploadedFile]
+) -> Status[dict[str, Any]]:
+    application = _mine(request, application_id)
+    record = services.add_material(
+        application, current_user(request), material, file.name or "", file, file.size or 0
+    )
+    return Status(
+        201,
+        {
+            "id": record.pk,
+            "index": record.material_index,
+            "name": record.name,
+            "content_type": record.content_type,
+            "size": record.size,
+        },
+    )
+
+
+@router.post(
+    "/applications/{application_id}/submit",
+    auth=AUTH,
+    response={200: dict[str, Any]},
+    summary="Submit a draft",
+)
+def submit(request: HttpRequest, application_id: int) -> Status[Any]:
+    application = _mine(request, application_id)
+
+    def run() -> tuple[int, dict[str, Any]]:
+        done = services.submit_application(application, current_user(request), request)
+        return 200, presenters.detail(done, staff=False)
+
+    return _idempotent(request, {"submit": application_id}, run)
+
+
+@router.get("/applications", auth=AUTH, summary="My applications")
+def mine(request: HttpRequest, status: str = "", page: int = 1) -> dict[str, Any]:
+    applications = selectors.visible_to_applicant(current_user(request))
+    if status:
+        applications = applications.filter(status=status)
+    page = max(1, page)
+    rows = list(applications.order_by("-created_at")[(page - 1) * 20 : page * 20])
+    return {
+        "count": applications.count(),
+        "page": page,
+        "applications": [presenters.summary(a) for a in rows],
+    }
+
+
+@router.get("/applications/{application_id}", auth=AUTH, summary="One application")
+def get(request: HttpRequest, application_id: int) -> dict[str, Any]:
+    user = current_user(request)
+    application = selectors.visible_to_applicant(user).filter(pk=application_id).first()
+    staff = False
+    if application is None:
+        application = selectors.visible_to_staff(user).filter(pk=application_id).first()
+        staff = application is not None
+    if application is None:
+        raise DomainError("not_found", _("办件不存在。"), status=404)
+    if staff:
+        from onewindow.core import audit
+
+        audit.record(
+            "personal_data.view",
+            request=request,
+            actor=user,
+            obj=application,
+            data={"purpose": "application"},
+        )
+    return presenters.detail(application, staff=staff)
+
+
+@router.post("/applications/{application_id}/withdraw", auth=AUTH, summary="Withdraw")
+def withdraw(request: HttpRequest, application_id: int, payload: WithdrawIn) -> dict[str, Any]:
+    application = _mine(request, application_id)
+    done = services.withdraw(application, current_user(request), payload.reason, request)
+    return presenters.detail(done, staff=False)
+
+
+@router.post(
+    "/applications/{application_id}/resubmit",
+    auth=AUTH,
+    summary="Resubmit after a correction request",
+)
+def resubmit(request: HttpRequest, application_id: int, payload: ResubmitIn) -> dict[str, Any]:
+    application = _mine(request, application_id)
+    done = services.resubmit(application, current_user(request), payload.data, request)
+    return presenters.detail(done, staff=False)
+
+
+# -- progress lookup without an account --------------------------------------------------------------
+class ProgressCodeIn(Schema):
+    number: str = ""
+    phone: str = ""
+
+
+class ProgressIn(Schema):
+    number: str = ""
+    phone: str = ""
+    code: str = ""
+
+
+@router.post(
+    "/progress/code",
+    auth=None,
+    response={202: dict[str, int]},
+    summary="Send a progress lookup code to the applicant's phone",
+)
+def progress_code(request: HttpRequest, payload: ProgressCodeIn) -> Status[dict[str, int]]:
+    progress.request_code(payload.number, payload.phone, client_ip(request))
+    return Status(202, {"expires_in": 300})
+
+
+@router.post("/progress", auth=None, summary="Progress of an application (number, phone, code)")
+def progress_lookup(request: HttpRequest, payload: ProgressIn) -> dict[str, Any]:
+    application = progress.lookup(payload.number, payload.phone, payload.code)
+    return presenters.public_view(application)

@@ -1,0 +1,176 @@
+"""Applications (办件), their materials, timeline and pauses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.applications.lifecycle import Status
+
+
+class Application(models.Model):
+    """One application for one item, made under one published version of it."""
+
+    number = models.CharField(_("办件编号"), max_length=24, unique=True)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人账号"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    enterprise = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("代办企业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enterprise_applications",
+        help_text=_("经办人代表企业申请时，申请人为该企业。"),
+    )
+    item = models.ForeignKey(
+        "catalog.ServiceItem",
+        verbose_name=_("事项"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    item_version = models.ForeignKey(
+        "catalog.ItemVersion",
+        verbose_name=_("事项版本"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    department = models.ForeignKey(
+        "organizations.Department",
+        verbose_name=_("承办部门"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    bundle_group = models.UUIDField(_("一件事批次"), null=True, blank=True, db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    resume_to = models.CharField(
+        max_length=16, blank=True, help_text="the state to return to after a pause"
+    )
+    stage = models.CharField(_("当前环节"), max_length=40, blank=True)
+    data = models.JSONField(_("申请表"), default=dict)
+    contact_phone = models.CharField(_("联系手机"), max_length=11, blank=True)
+    decision = models.CharField(_("决定"), max_length=16, blank=True)
+    decision_reason = models.TextField(_("决定理由"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    deadline = models.DateField(_("承诺办结日期"), null=True, blank=True)
+    paused_workdays = models.PositiveIntegerField(_("暂停的工作日"), default=0)
+    paused_since = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=0, help_text="optimistic lock")
+
+    class Meta:
+        verbose_name = _("办件")
+        verbose_name_plural = _("办件")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["applicant", "-created_at"]),
+            models.Index(fields=["enterprise", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def item_name(self) -> str:
+        return str(self.item_version.data.get("name", ""))
+
+
+class ApplicationMaterial(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="materials")
+    material_index = models.PositiveSmallIntegerField(
+        _("材料序号"), help_text=_("事项版本中申请材料的序号（从0开始）。")
+    )
+    name = models.CharField(_("材料名称"), max_length=200)
+    file = models.FileField(_("文件"), upload_to="applications/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=64)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(max_length=64)
+    trust_level = models.CharField(
+        _("可信等级"),
+        max_length=1,
+        default="C",
+        help_text=_("A 权威部门核发；B 窗口核验；C 申请人上传；D 承诺制。"),
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    replaced = models.BooleanField(_("已被替换"), default=False)
+
+    class Meta:
+        verbose_name = _("申请材料")
+        verbose_name_plural = _("申请材料")
+        ordering = ["material_index", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TimelineEntry(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(_("办理人"), max_length=64, blank=True)
+    action = models.CharField(_("动作"), max_length=32)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    public_comment = models.TextField(_("意见（申请人可见）"), blank=True)
+    internal_comment = models.TextField(_("内部意见"), blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.action}"
+
+
+class CorrectionRequest(models.Model):
+    """一次性告知: every fault at once; the applicant fixes exactly these."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="corrections"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    faults = models.JSONField(help_text="[{kind: material|field, key, message}]")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.requested_at:%Y-%m-%d}"
+
+
+class IdempotencyRecord(models.Model):
+    """The answer given to a request with an ``Idempotency-Key``, replayed for a repeat."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique")]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def replay(self) -> dict[str, Any]:
+        return dict(self.body)

@@ -1,0 +1,144 @@
+"""The JSON shape of an application, for its applicant, for staff, and for the public lookup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from onewindow.applications.lifecycle import Status
+from onewindow.applications.models import Application
+from onewindow.workflow.models import Task
+
+
+def _timeline(application: Application, staff: bool) -> list[dict[str, Any]]:
+    entries = []
+    for entry in application.timeline.all():
+        item: dict[str, Any] = {
+            "at": entry.at,
+            "action": entry.action,
+            "by": entry.actor_label,
+            "from": entry.from_status,
+            "to": entry.to_status,
+            "comment": entry.public_comment,
+        }
+        if staff:
+            item["internal_comment"] = entry.internal_comment
+        entries.append(item)
+    return entries
+
+
+def _tasks(application: Application, staff: bool) -> list[dict[str, Any]]:
+    out = []
+    for task in application.tasks.select_related("department").order_by("created_at", "id"):
+        item: dict[str, Any] = {
+            "id": task.pk,
+            "stage": task.stage,
+            "stage_name": task.stage_name,
+            "department": task.department.name,
+            "state": task.state,
+            "due_at": task.due_at,
+            "outcome": task.outcome,
+            "colour": task.colour(),
+        }
+        if staff:
+            item.update(
+                role=task.role,
+                assignee=task.assignee_id,
+                version=task.version,
+                internal_comment=task.internal_comment,
+            )
+        out.append(item)
+    return out
+
+
+def public_view(application: Application) -> dict[str, Any]:
+    """What progress lookup shows without an account: no form data, no personal data."""
+    active = [t for t in application.tasks.all() if t.is_active]
+    return {
+        "number": application.number,
+        "item": application.item_name,
+        "department": application.department.name,
+        "status": application.status,
+        "status_label": str(Status(application.status).label),
+        "stage": active[0].stage_name if active else "",
+        "submitted_at": application.submitted_at,
+        "deadline": application.deadline,
+        "timeline": [
+            {k: v for k, v in e.items() if k != "by" or v}
+            for e in _timeline(application, staff=False)
+        ],
+    }
+
+
+def detail(application: Application, staff: bool) -> dict[str, Any]:
+    correction = application.corrections.filter(resolved_at__isnull=True).first()
+    return {
+        "id": application.pk,
+        "number": application.number,
+        "status": application.status,
+        "status_label": str(Status(application.status).label),
+        "item": {
+            "id": application.item_id,
+            "name": application.item_name,
+            "version": application.item_version.number,
+        },
+        "department": {"slug": application.department.slug, "name": application.department.name},
+        "enterprise": application.enterprise.uscc if application.enterprise else None,
+        "data": application.data,
+        "decision": application.decision,
+        "decision_reason": application.decision_reason,
+        "created_at": application.created_at,
+        "submitted_at": application.submitted_at,
+        "accepted_at": application.accepted_at,
+        "completed_at": application.completed_at,
+        "deadline": application.deadline,
+        "overdue": bool(
+            application.deadline
+            and application.status
+            not in (Status.COMPLETED, Status.DELIVERED, Status.WITHDRAWN, Status.NOT_ACCEPTED)
+            and application.deadline < timezone.localdate()
+        ),
+        "materials": [
+            {
+                "id": m.pk,
+                "index": m.material_index,
+                "name": m.name,
+                "file_name": m.original_name,
+                "content_type": m.content_type,
+                "size": m.size,
+                "trust_level": m.trust_level,
+            }
+            for m in application.materials.filter(replaced=False)
+        ],
+        "correction": correction.faults if correction else None,
+        "timeline": _timeline(application, staff),
+        "tasks": _tasks(application, staff),
+    }
+
+
+def summary(application: Application) -> dict[str, Any]:
+    return {
+        "id": application.pk,
+        "number": application.number,
+        "item": application.item_name,
+        "status": application.status,
+        "status_label": str(Status(application.status).label),
+        "deadline": application.deadline,
+        "created_at": application.created_at,
+    }
+
+
+def task_row(task: Task) -> dict[str, Any]:
+    return {
+        "id": task.pk,
+        "application": task.application.number,
+        "item": task.application.item_name,
+        "stage": task.stage_name,
+        "kind": task.kind,
+        "state": task.state,
+        "assignee": task.assignee_id,
+        "due_at": task.due_at,
+        "colour": task.colour(),
+        "version": task.version,
+    }

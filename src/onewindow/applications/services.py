@@ -1,0 +1,367 @@
+"""Every write of an application by its applicant, and the one function that moves an application
+through the life cycle table (``transition``), used by the workflow too."""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onewindow.accounts.models import User
+from onewindow.accounts.selectors import effective_agencies
+from onewindow.applications import forms, numbers, uploads
+from onewindow.applications.lifecycle import ACTION_LABELS, PAUSED, Status, target_of
+from onewindow.applications.models import (
+    Application,
+    ApplicationMaterial,
+    CorrectionRequest,
+    TimelineEntry,
+)
+from onewindow.catalog.models import ServiceItem
+from onewindow.core import audit
+from onewindow.core.calendar import add_workdays, workdays_between
+from onewindow.core.errors import DomainError, FieldErrorsCollector
+from onewindow.notifications.services import notify
+from onewindow.workflow import engine
+
+NOTIFY_APPLICANT = {
+    "accept",
+    "request_correction",
+    "reject",
+    "approve",
+    "deny",
+    "handle_immediately",
+    "deliver",
+}
+
+
+# -- the life cycle -------------------------------------------------------------------------------
+def not_allowed(application: Application, action: str) -> DomainError:
+    state = Status(application.status).label
+    message = _("办件当前状态为“%(state)s”，不能执行“%(action)s”。") % {
+        "state": state,
+        "action": ACTION_LABELS.get(action, action),
+    }
+    return DomainError("invalid_transition", message, status=409)
+
+
+def transition(
+    application: Application,
+    action: str,
+    actor: User | None,
+    *,
+    public_comment: str = "",
+    internal_comment: str = "",
+    details: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> None:
+    """Apply ``action`` from the table to a locked application: status, pauses and the deadline,
+    the timeline, the audit trail and the applicant's notification."""
+    current = application.status
+    target = target_of(action, current, application.resume_to)
+    if target is None:
+        raise not_allowed(application, action)
+    now = timezone.now()
+    if target in PAUSED and current not in PAUSED:
+        application.resume_to = current
+        application.paused_since = now
+    if current in PAUSED and target not in PAUSED:
+        _end_pause(application, now)
+    application.status = target
+    application.version += 1
+    application.save()
+    TimelineEntry.objects.create(
+        application=application,
+        actor=actor,
+        actor_label=_actor_label(actor),
+        action=action,
+        from_status=current,
+        to_status=target,
+        public_comment=public_comment,
+        internal_comment=internal_comment,
+        details=details or {},
+    )
+    audit.record(
+        f"application.{action}",
+        request=request,
+        actor=actor,
+        obj=application,
+        data={"from": current, "to": target},
+    )
+    if action in NOTIFY_APPLICANT:
+        _notify_applicant(application, action, public_comment)
+
+
+def _end_pause(application: Application, now: Any) -> None:
+    if application.paused_since is None:
+        return
+    paused = workdays_between(timezone.localdate(application.paused_since), timezone.localdate(now))
+    application.paused_since = None
+    application.resume_to = ""
+    if application.accepted_at is not None:  # the clock runs only after acceptance
+        application.paused_workdays += paused
+        set_deadline(application)
+        engine.shift_active(application, paused)
+
+
+def set_deadline(application: Application) -> None:
+    promised = int(application.item_version.data["promised_limit"])
+    if application.accepted_at is not None:
+        start = timezone.localdate(application.accepted_at)
+        application.deadline = add_workdays(start, promised + application.paused_workdays)
+
+
+def _actor_label(actor: User | None) -> str:
+    if actor is None:
+        return _("系统")
+    if actor.kind == User.Kind.STAFF:
+        return _("工作人员")
+    return actor.display_name
+
+
+def _notify_applicant(application: Application, action: str, comment: str) -> None:
+    titles = {
+        "accept": _("您的申请已受理"),
+        "request_correction": _("请补正材料"),
+        "reject": _("您的申请不予受理"),
+        "approve": _("您的申请已办结（准予）"),
+        "deny": _("您的申请已办结（不予准予）"),
+        "handle_immediately": _("您的申请已办结"),
+        "deliver": _("办理结果已送达"),
+    }
+    body = _("办件%(number)s（%(item)s）：%(title)s。") % {
+        "number": application.number,
+        "item": application.item_name,
+        "title": titles[action],
+    }
+    if comment:
+        body += comment
+    notify(
+        application.applicant,
+        titles[action],
+        body,
+        link=reverse("portal:application", args=[application.number]),
+        key=f"app:{application.pk}:{action}:{application.version}",
+        sms=True,
+        email=True,
+    )
+
+
+# -- applying -------------------------------------------------------------------------------------
+def acting_for(user: User, enterprise_uscc: str | None, item: ServiceItem) -> User | None:
+    """The enterprise an agent applies for, checked against an effective authorisation whose
+    scope covers the item; None when the user applies for themself."""
+    if not enterprise_uscc:
+        return None
+    for agency in effective_agencies(user):
+        if agency.enterprise.uscc == enterprise_uscc.upper():
+            if agency.covers(item.basic_code) or agency.covers(item.implementation_code):
+                return agency.enterprise
+            message = _("您的代办授权不包括此事项。")
+            raise DomainError("agency_scope", message, fields={"enterprise": [message]}, status=403)
+    message = _("您没有代表该企业办事的有效授权。")
+    raise DomainError("no_agency", message, fields={"enterprise": [message]}, status=403)
+
+
+def _check_audience(item: ServiceItem, user: User, enterprise: User | None) -> None:
+    objects = item.current_version.data["service_objects"] if item.current_version else []
+    wanted = "legal" if enterprise is not None else "natural"
+    if wanted not in objects:
+        message = (
+            _("此事项只面向法人办理，请以企业经办人身份申请。")
+            if wanted == "natural"
+            else _("此事项只面向自然人办理。")
+        )
+        raise DomainError("wrong_audience", message, fields={"enterprise": [message]}, status=422)
+
+
+def create_application(
+    user: User,
+    item: ServiceItem,
+    data: dict[str, Any],
+    *,
+    enterprise_uscc: str | None = None,
+    submit: bool = False,
+    bundle_group: Any = None,
+    request: HttpRequest | None = None,
+) -> Application:
+    """A draft (or, with ``submit``, a submitted application) under the item's current version."""
+    if item.status != ServiceItem.Status.PUBLISHED or item.current_version is None:
+        raise DomainError("item_unavailable", _("该事项当前不可申请。"), status=404)
+    if user.kind == User.Kind.STAFF:
+        raise DomainError("staff_cannot_apply", _("工作人员账号不能提交申请。"), status=403)
+    enterprise = acting_for(user, enterprise_uscc, item)
+    _check_audience(item, user, enterprise)
+    schema = item.current_version.data["form_schema"]
+    # What the platform knows fills the marked fields the applicant left out.
+    data = forms.unmask(schema, {**forms.prefill(schema, user, enterprise), **(data or {})}, user)
+    errors = forms.form_errors(schema, data, complete=False)
+    if errors:
+        raise DomainError(
+            "validation_error", _("申请表填写有误，请按提示修改。"), fields=errors, status=422
+        )
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                application = Application.objects.create(
+                    number=numbers.new_number(),
+                    applicant=user,
+                    enterprise=enterprise,
+                    item=item,
+                    item_version=item.current_version,
+                    department=item.department,
+                    data=data,
+                    contact_phone=user.phone or "",
+                    bundle_group=bundle_group,
+                )
+                TimelineEntry.objects.create(
+                    application=application,
+                    actor=user,
+                    actor_label=user.display_name,
+                    action="create",
+                    to_status=Status.DRAFT,
+                )
+                if submit:
+                    return submit_application(application, user, request=request)
+                return application
+        except IntegrityError as exc:  # a number drawn twice: draw again
+            if "number" not in str(exc).lower():
+                raise
+    raise DomainError("busy", _("系统繁忙，请稍后再试。"), status=503)
+
+
+def update_draft(application: Application, user: User, data: dict[str, Any]) -> Application:
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if locked.status not in (Status.DRAFT, Status.CORRECTION):
+            raise not_allowed(locked, "submit")
+        schema = locked.item_version.data["form_schema"]
+        merged = {**locked.data, **forms.unmask(schema, data or {}, user)}
+        errors = forms.form_errors(schema, merged, complete=False)
+        if errors:
+            raise DomainError(
+                "validation_error", _("申请表填写有误，请按提示修改。"), fields=errors, status=422
+            )
+        locked.data = merged
+        locked.version += 1
+        locked.save(update_fields=["data", "version"])
+    return locked
+
+
+def add_material(
+    application: Application,
+    user: User,
+    material_index: int,
+    name: str,
+    stream: IO[bytes],
+    size: int,
+) -> ApplicationMaterial:
+    """Store one file for one of the item's materials (a new upload replaces the earlier one)."""
+    materials = application.item_version.data["materials"]
+    if not 0 <= material_index < len(materials):
+        message = _("没有这一项申请材料。")
+        raise DomainError("validation_error", message, fields={"material": [message]}, status=422)
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if locked.status not in (Status.DRAFT, Status.CORRECTION):
+            raise not_allowed(locked, "submit")
+        already = locked.materials.filter(replaced=False).aggregate(s=Sum("size"))["s"] or 0
+        checked = uploads.check_upload(stream, size, already)
+        locked.materials.filter(material_index=material_index, replaced=False).update(replaced=True)
+        record = ApplicationMaterial(
+            application=locked,
+            material_index=material_index,
+            name=materials[material_index]["name"],
+            original_name=(name or "")[:200],
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+        )
+        record.file.save(
+            f"{locked.number}-{material_index}{checked.extension}",
+            ContentFile(stream.read()),
+            save=False,
+        )
+        record.save()
+    return record
+
+
+def _missing(application: Application) -> FieldErrorsCollector:
+    errors = FieldErrorsCollector()
+    schema = application.item_version.data["form_schema"]
+    for key, messages in forms.form_errors(schema, application.data, complete=True).items():
+        for message in messages:
+            errors.add(key, message)
+    present = set(
+        application.materials.filter(replaced=False).values_list("material_index", flat=True)
+    )
+    for index, material in enumerate(application.item_version.data["materials"]):
+        if material["necessity"] == "required" and index not in present:
+            errors.add(f"materials.{index}", _("请上传“%(name)s”。") % {"name": material["name"]})
+    return errors
+
+
+def submit_application(
+    application: Application, user: User, request: HttpRequest | None = None
+) -> Application:
+    """Submit a draft. Atomic: afterwards the application, its materials and its first task exist,
+    or nothing changed. Every missing field and material is reported at once."""
+    with transaction.atomic():
+        locked = (
+            Application.objects.select_for_update()
+            .select_related("item_version")
+            .get(pk=application.pk)
+        )
+        if locked.status != Status.DRAFT:
+            raise not_allowed(locked, "submit")
+        _missing(locked).raise_if_any(_("申请还不完整，请按提示补充。"))
+        locked.submitted_at = timezone.now()
+        transition(locked, "submit", user, request=request)
+        engine.open_stage(locked, engine.next_stage(locked, "", ("acceptance",)) or 0)
+        locked.save(update_fields=["stage"])
+    return locked
+
+
+def withdraw(
+    application: Application, user: User, reason: str = "", request: HttpRequest | None = None
+) -> Application:
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        transition(locked, "withdraw", user, public_comment=reason, request=request)
+        engine.cancel_active(locked)
+    return locked
+
+
+def resubmit(
+    application: Application,
+    user: User,
+    data: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> Application:
+    """Send a corrected application back; the clock starts again from where it stopped."""
+    if data:
+        update_draft(application, user, data)
+    with transaction.atomic():
+        locked = (
+            Application.objects.select_for_update()
+            .select_related("item_version")
+            .get(pk=application.pk)
+        )
+        if locked.status != Status.CORRECTION:
+            raise not_allowed(locked, "resubmit")
+        _missing(locked).raise_if_any(_("补正还不完整，请按提示补充。"))
+        back_to = locked.resume_to
+        transition(locked, "resubmit", user, request=request)
+        CorrectionRequest.objects.filter(application=locked, resolved_at__isnull=True).update(
+            resolved_at=timezone.now()
+        )
+        if back_to == Status.SUBMITTED:  # corrected before acceptance: a clerk looks again
+            engine.open_stage(locked, engine.next_stage(locked, "", ("acceptance",)) or 0)
+            locked.save(update_fields=["stage"])
+    return locked

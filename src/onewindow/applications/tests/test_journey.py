@@ -1,0 +1,181 @@
+"""One application through every department it needs, by the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from onewindow.applications.models import Application
+from onewindow.notifications.models import Message
+from onewindow.workflow.models import Task
+
+pytestmark = pytest.mark.django_db
+
+
+def start(world: Any, api: Any, **extra: Any) -> tuple[Any, int]:
+    citizen = api(world.citizen)
+    response = citizen.post(
+        "/applications", {"item_id": world.item.pk, "data": {"area": 80, **extra}}
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["status"] == "draft"
+    assert body["data"]["area"] == 80
+    return citizen, body["id"]
+
+
+def claim_and_act(api: Any, user: Any, application_id: int, action: str, **payload: Any) -> Any:
+    staff = api(user)
+    task = next(
+        t
+        for t in staff.get("/workbench/tasks").json()["tasks"]
+        if t["application"] == Application.objects.get(pk=application_id).number
+    )
+    assert staff.post(f"/workbench/tasks/{task['id']}/claim").status_code == 200
+    return staff.post(f"/workbench/tasks/{task['id']}/actions", {"action": action, **payload})
+
+
+def test_the_whole_journey(world: Any, api: Any, django_capture_on_commit_callbacks: Any) -> None:
+    citizen, app_id = start(world, api)
+    missing = citizen.post(f"/applications/{app_id}/submit")
+    assert missing.status_code == 422
+    assert set(missing.json()["error"]["fields"]) == {"materials.0", "materials.1"}
+    assert citizen.upload(app_id, 0).status_code == 201
+    assert citizen.upload(app_id, 1).status_code == 201
+    submitted = citizen.post(f"/applications/{app_id}/submit", headers={"Idempotency-Key": "k1"})
+    assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
+    again = citizen.post(f"/applications/{app_id}/submit", headers={"Idempotency-Key": "k1"})
+    assert again.json() == submitted.json()  # a retry is answered the same, nothing doubles
+    assert Task.objects.filter(application_id=app_id).count() == 1
+
+    # The clerk asks for a correction, listing every fault at once.
+    people = world.people
+    response = claim_and_act(
+        api,
+        people["clerk"],
+        app_id,
+        "request_correction",
+        faults=[
+            {"key": "1", "message": "平面图缺少比例尺"},
+            {"key": "0", "message": "申请书未签字"},
+        ],
+    )
+    assert response.status_code == 200, response.json()
+    view = citizen.get(f"/applications/{app_id}").json()
+    assert view["status"] == "correction"
+    assert [f["message"] for f in view["correction"]] == ["平面图缺少比例尺", "申请书未签字"]
+    assert Message.objects.filter(user=world.citizen, title="请补正材料").count() == 1
+
+    assert citizen.upload(app_id, 1, name="new.pdf").status_code == 201
+    assert citizen.post(f"/applications/{app_id}/resubmit").json()["status"] == "submitted"
+    assert claim_and_act(api, people["clerk"], app_id, "accept").status_code == 200
+    view = citizen.get(f"/applications/{app_id}").json()
+    assert view["status"] == "in_review" and view["deadline"]
+    open_reviews = Task.objects.filter(application_id=app_id, stage="review", state="open")
+    assert {t.department.slug for t in open_reviews} == {"market", "fire", "ecology"}
+
+    for who in ("market_reviewer", "fire_reviewer", "eco_reviewer"):
+        assert (
+            claim_and_act(
+                api, people[who], app_id, "review_approve", public_comment="同意"
+            ).status_code
+            == 200
+        )
+    assert Application.objects.get(pk=app_id).status == "deciding"
+    response = claim_and_act(api, people["decider"], app_id, "approve", public_comment="准予许可")
+    assert response.status_code == 200
+    view = citizen.get(f"/applications/{app_id}").json()
+    assert view["status"] == "completed" and view["decision"] == "approved"
+    assert [e["action"] for e in view["timeline"]] == [
+        "create",
+        "submit",
+        "request_correction",
+        "resubmit",
+        "accept",
+        "review_approve",
+        "review_approve",
+        "review_approve",
+        "review_done",
+        "approve",
+    ]
+    assert all("internal_comment" not in e for e in view["timeline"])
+    assert claim_and_act(api, people["clerk"], app_id, "deliver").status_code == 200
+    assert citizen.get(f"/applications/{app_id}").json()["status"] == "delivered"
+
+
+def test_one_objection_goes_to_the_decision_with_its_reasons(world: Any, api: Any) -> None:
+    citizen, app_id = start(world, api)
+    citizen.upload(app_id, 0)
+    citizen.upload(app_id, 1)
+    citizen.post(f"/applications/{app_id}/submit")
+    people = world.people
+    claim_and_act(api, people["clerk"], app_id, "accept")
+    claim_and_act(api, people["market_reviewer"], app_id, "review_approve")
+    refused = claim_and_act(api, people["fire_reviewer"], app_id, "review_object")
+    assert refused.status_code == 422  # an objection needs its reasons
+    task = Task.objects.get(application_id=app_id, department=world.fire, stage="review")
+    response = api(people["fire_reviewer"]).post(
+        f"/workbench/tasks/{task.pk}/actions",
+        {"action": "review_object", "public_comment": "疏散通道宽度不足"},
+    )
+    assert response.status_code == 200
+    assert Application.objects.get(pk=app_id).status == "in_review"  # ecology still reviewing
+    claim_and_act(api, people["eco_reviewer"], app_id, "review_approve")
+    decider_view = api(people["decider"]).get(f"/applications/{app_id}").json()
+    assert decider_view["status"] == "deciding"
+    assert any(e["comment"] == "疏散通道宽度不足" for e in decider_view["timeline"])
+    claim_and_act(api, people["decider"], app_id, "deny", public_comment="消防条件不符合")
+    final = citizen.get(f"/applications/{app_id}").json()
+    assert final["status"] == "completed" and final["decision"] == "denied"
+
+
+def test_withdraw_before_decision_only(world: Any, api: Any) -> None:
+    citizen, app_id = start(world, api)
+    citizen.upload(app_id, 0)
+    citizen.upload(app_id, 1)
+    citizen.post(f"/applications/{app_id}/submit")
+    response = citizen.post(f"/applications/{app_id}/withdraw", {"reason": "不办了"})
+    assert response.status_code == 200 and response.json()["status"] == "withdrawn"
+    assert not Task.objects.filter(application_id=app_id, state__in=["open", "claimed"]).exists()
+    again = citizen.post(f"/applications/{app_id}/withdraw")
+    assert again.status_code == 409
+    assert "已撤回" in again.json()["error"]["message"]
+
+
+def test_an_immediate_item_is_done_in_one_step(world: Any, api: Any) -> None:
+    from onewindow.testing.factories import make_item
+
+    item = make_item(
+        world.market,
+        name="即办证明",
+        promised_limit=0,
+        case_type="immediate",
+        sequence=5,
+        service_objects=["natural"],
+        topics_enterprise=[],
+        materials=[],
+        form_schema={"type": "object", "properties": {}},
+        process={
+            "stages": [
+                {"key": "accept", "name": "受理", "kind": "acceptance", "days": 0},
+                {"key": "decide", "name": "办结", "kind": "decision", "days": 0},
+            ]
+        },
+    )
+    citizen = api(world.citizen)
+    created = citizen.post("/applications", {"item_id": item.pk, "submit": True}).json()
+    assert created["status"] == "submitted"
+    response = claim_and_act(api, world.people["clerk"], created["id"], "handle_immediately")
+    assert response.status_code == 200
+    done = citizen.get(f"/applications/{created['id']}").json()
+    assert done["status"] == "completed" and done["decision"] == "approved"
+
+
+def test_bad_uploads_are_refused_with_reasons(world: Any, api: Any, settings: Any) -> None:
+    citizen, app_id = start(world, api)
+    fake = citizen.upload(app_id, 0, content=b"MZ\x90\x00 not a pdf", name="virus.pdf")
+    assert fake.status_code == 422 and "file" in fake.json()["error"]["fields"]
+    assert citizen.upload(app_id, 9).status_code == 422
+    settings.ONEWINDOW = {**settings.ONEWINDOW, "UPLOAD_MAX_FILE": 10}
+    assert citizen.upload(app_id, 0).status_code == 422

@@ -1,0 +1,283 @@
+"""Applicant pages: apply step by step, upload materials, review and submit, follow, fix a
+correction, withdraw; progress lookup without an account. Everything works without JavaScript."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from onewindow.accounts.models import User
+from onewindow.accounts.selectors import effective_agencies
+from onewindow.applications import forms, presenters, progress, rendering, selectors, services
+from onewindow.applications.lifecycle import Status
+from onewindow.applications.models import Application, IdempotencyRecord
+from onewindow.catalog import selectors as catalog
+from onewindow.core.errors import DomainError
+from onewindow.core.net import client_ip
+from onewindow.notifications.models import Message
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _mine(request: HttpRequest, number: str) -> Application:
+    application = selectors.visible_to_applicant(_user(request)).filter(number=number).first()
+    if application is None:
+        raise Http404
+    return application
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Step 1: the form. A token in the page makes a double click create one draft, not two."""
+    item = catalog.published_item(item_id)
+    if item is None or item.current_version is None:
+        raise Http404
+    user = _user(request)
+    schema = item.current_version.data["form_schema"]
+    agencies = [
+        a
+        for a in effective_agencies(user)
+        if a.covers(item.basic_code) or a.covers(item.implementation_code)
+    ]
+    enterprise_uscc = request.POST.get("enterprise") or request.GET.get("enterprise") or ""
+    enterprise = next(
+        (a.enterprise for a in agencies if a.enterprise.uscc == enterprise_uscc), None
+    )
+    data = forms.prefill(schema, user, enterprise)
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        token = request.POST.get("token", "")[:64]
+        earlier = IdempotencyRecord.objects.filter(user=user, key=f"page:{token}").first()
+        if earlier is not None:
+            return redirect("portal:application_materials", number=earlier.body["number"])
+        data = rendering.parse(schema, request.POST, list(schema.get("properties", {})))
+        try:
+            application = services.create_application(
+                user, item, data, enterprise_uscc=enterprise_uscc or None, request=request
+            )
+            IdempotencyRecord.objects.create(
+                user=user,
+                key=f"page:{token}",
+                fingerprint="",
+                status=201,
+                body={"number": application.number},
+            )
+        except IntegrityError:
+            earlier = IdempotencyRecord.objects.get(user=user, key=f"page:{token}")
+            return redirect("portal:application_materials", number=earlier.body["number"])
+        except DomainError as error:
+            errors, status = error.fields or {"data": [error.message]}, 422
+        else:
+            return redirect("portal:application_materials", number=application.number)
+    return render(
+        request,
+        "applications/apply.html",
+        {
+            "item": item,
+            "data_version": item.current_version,
+            "fields": rendering.fields(
+                schema, data, errors, set(forms.prefill(schema, user, enterprise))
+            ),
+            "errors": errors,
+            "token": uuid.uuid4().hex,
+            "agencies": agencies,
+            "enterprise": enterprise_uscc,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, number: str) -> HttpResponse:
+    """Change the form of a draft or of an application waiting for a correction."""
+    application = _mine(request, number)
+    schema = application.item_version.data["form_schema"]
+    data, errors, status = dict(application.data), {}, 200
+    if request.method == "POST":
+        data = rendering.parse(schema, request.POST, list(schema.get("properties", {})))
+        try:
+            services.update_draft(application, _user(request), data)
+        except DomainError as error:
+            errors, status = error.fields or {"data": [error.message]}, 422
+        else:
+            return redirect("portal:application_materials", number=number)
+    return render(
+        request,
+        "applications/edit.html",
+        {
+            "application": application,
+            "fields": rendering.fields(schema, data, errors),
+            "errors": errors,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def materials(request: HttpRequest, number: str) -> HttpResponse:
+    """Step 2: one upload per material; each can be replaced until submission."""
+    application = _mine(request, number)
+    error, status = "", 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            index = int(request.POST.get("material", "-1"))
+            if upload is None:
+                raise DomainError(
+                    "validation_error",
+                    _("请选择文件。"),
+                    fields={"file": [_("请选择文件。")]},
+                    status=422,
+                )
+            services.add_material(
+                application, _user(request), index, upload.name or "", upload, upload.size or 0
+            )
+        except ValueError:
+            error, status = _("没有这一项申请材料。"), 422
+        except DomainError as failure:
+            error, status = (failure.fields.get("file") or [failure.message])[0], failure.status
+        else:
+            messages.success(request, _("已上传。"))
+            return redirect("portal:application_materials", number=number)
+    uploaded = {m.material_index: m for m in application.materials.filter(replaced=False)}
+    rows = [
+        {"index": i, "spec": spec, "file": uploaded.get(i)}
+        for i, spec in enumerate(application.item_version.data["materials"])
+    ]
+    return render(
+        request,
+        "applications/materials.html",
+        {
+            "application": application,
+            "rows": rows,
+            "error": error,
+            "failed_index": request.POST.get("material", ""),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, number: str) -> HttpResponse:
+    """Step 3: check everything and submit (or resubmit after a correction)."""
+    application = _mine(request, number)
+    problems: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        if application.status not in (Status.DRAFT, Status.CORRECTION):
+            return redirect("portal:application", number=number)  # a second click: already sent
+        try:
+            if application.status == Status.CORRECTION:
+                services.resubmit(application, _user(request), request=request)
+                messages.success(request, _("补正材料已提交。"))
+            else:
+                services.submit_application(application, _user(request), request)
+                messages.success(
+                    request, _("申请已提交，办件编号%(number)s。") % {"number": number}
+                )
+        except DomainError as error:
+            problems, status = error.fields or {"": [error.message]}, error.status
+        else:
+            return redirect("portal:application", number=number)
+    application.refresh_from_db()
+    return render(
+        request,
+        "applications/review.html",
+        {
+            "application": application,
+            "detail": presenters.detail(application, staff=False),
+            "problems": problems,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def my_applications(request: HttpRequest) -> HttpResponse:
+    applications = selectors.visible_to_applicant(_user(request)).order_by("-created_at")[:100]
+    return render(request, "applications/list.html", {"applications": applications})
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, number: str) -> HttpResponse:
+    application = _mine(request, number)
+    return render(
+        request,
+        "applications/detail.html",
+        {
+            "application": application,
+            "detail": presenters.detail(application, staff=False),
+            "can_withdraw": application.status
+            in (
+                Status.SUBMITTED,
+                Status.CORRECTION,
+                Status.IN_REVIEW,
+                Status.DECIDING,
+                Status.SUSPENDED,
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, number: str) -> HttpResponse:
+    application = _mine(request, number)
+    try:
+        services.withdraw(application, _user(request), request.POST.get("reason", ""), request)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("申请已撤回。"))
+    return redirect("portal:application", number=number)
+
+
+@login_required
+@require_GET
+def my_messages(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    items = list(Message.objects.filter(user=user)[:100])
+    Message.objects.filter(user=user, read_at__isnull=True, pk__in=[m.pk for m in items]).update(
+        read_at=timezone.now()
+    )
+    return render(request, "applications/messages.html", {"items": items})
+
+
+@require_http_methods(["GET", "POST"])
+def progress_page(request: HttpRequest) -> HttpResponse:
+    """进度查询: number + phone → code → the public view."""
+    values = {k: request.POST.get(k, "").strip() for k in ("number", "phone", "code")}
+    context: dict[str, Any] = {"values": values, "errors": {}}
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "send_code":
+                progress.request_code(values["number"], values["phone"], client_ip(request))
+                context["code_sent"] = True
+            else:
+                application = progress.lookup(values["number"], values["phone"], values["code"])
+                context["view"] = presenters.public_view(application)
+        except DomainError as error:
+            context["errors"] = error.fields or {"": [error.message]}
+            context["message"] = error.message
+            status = error.status
+    return render(request, "applications/progress.html", context, status=status)

@@ -1,0 +1,79 @@
+"""Staff workbench API: the inbox, claiming, and actions on tasks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from onewindow.accounts.auth import AUTH, current_user
+from onewindow.accounts.models import User
+from onewindow.applications.presenters import task_row
+from onewindow.core.errors import DomainError
+from onewindow.workflow import selectors, services
+
+router = Router(tags=["workbench"])
+
+
+def _staff(request: HttpRequest) -> User:
+    user = current_user(request)
+    if user.kind != User.Kind.STAFF:
+        raise DomainError("forbidden", _("只有工作人员可以使用工作台。"), status=403)
+    return user
+
+
+@router.get("/workbench/tasks", auth=AUTH, summary="My departments' task inbox")
+def tasks(
+    request: HttpRequest,
+    state: str = "",
+    item: int | None = None,
+    overdue: bool = False,
+    mine: bool = False,
+    page: int = 1,
+) -> dict[str, Any]:
+    user = _staff(request)
+    queryset = selectors.inbox(user, state=state, item=item, overdue=overdue, mine=mine)
+    page = max(1, page)
+    rows = list(queryset[(page - 1) * 50 : page * 50])
+    return {"page": page, "tasks": [task_row(t) for t in rows]}
+
+
+@router.post("/workbench/tasks/{task_id}/claim", auth=AUTH, summary="Claim a task")
+def claim(request: HttpRequest, task_id: int) -> dict[str, Any]:
+    return task_row(services.claim(task_id, _staff(request), request))
+
+
+@router.post("/workbench/tasks/{task_id}/release", auth=AUTH, summary="Return a task to the inbox")
+def release(request: HttpRequest, task_id: int) -> dict[str, Any]:
+    return task_row(services.release(task_id, _staff(request)))
+
+
+class Fault(Schema):
+    kind: str = "material"
+    key: str = ""
+    message: str
+
+
+class ActionIn(Schema):
+    action: str
+    public_comment: str = ""
+    internal_comment: str = ""
+    faults: list[Fault] = []
+    department: str = ""
+
+
+@router.post("/workbench/tasks/{task_id}/actions", auth=AUTH, summary="Act on a claimed task")
+def act(request: HttpRequest, task_id: int, payload: ActionIn) -> dict[str, Any]:
+    task = services.act(
+        task_id,
+        _staff(request),
+        payload.action,
+        public_comment=payload.public_comment,
+        internal_comment=payload.internal_comment,
+        faults=[f.dict() for f in payload.faults],
+        department=payload.department,
+        request=request,
+    )
+    return task_row(task)

@@ -1,0 +1,81 @@
+"""Tasks: one unit of work for one department's role on one application's stage."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Task(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open", _("待认领")
+        CLAIMED = "claimed", _("办理中")
+        DONE = "done", _("已办结")
+        CANCELLED = "cancelled", _("已取消")
+
+    class Role(models.TextChoices):
+        CLERK = "clerk", _("窗口人员")
+        REVIEWER = "reviewer", _("审查人员")
+        DECIDER = "decider", _("决定人员")
+
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.CASCADE, related_name="tasks"
+    )
+    stage = models.CharField(_("环节"), max_length=40)
+    stage_name = models.CharField(_("环节名称"), max_length=64)
+    kind = models.CharField(_("环节类型"), max_length=16)
+    department = models.ForeignKey(
+        "organizations.Department",
+        verbose_name=_("部门"),
+        on_delete=models.PROTECT,
+        related_name="tasks",
+    )
+    role = models.CharField(_("岗位"), max_length=16, choices=Role.choices)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("办理人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+    )
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.OPEN)
+    outcome = models.CharField(_("结果"), max_length=32, blank=True)
+    public_comment = models.TextField(_("意见（申请人可见）"), blank=True)
+    internal_comment = models.TextField(_("内部意见"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(_("办理期限"))
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=0, help_text="optimistic lock")
+
+    class Meta:
+        verbose_name = _("审批任务")
+        verbose_name_plural = _("审批任务")
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["department", "role", "state", "due_at"], name="task_inbox"),
+            models.Index(fields=["assignee", "state", "due_at"], name="task_mine"),
+            models.Index(fields=["state", "due_at"], name="task_overdue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.stage_name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in (self.State.OPEN, self.State.CLAIMED)
+
+    def colour(self, now: object = None) -> str:
+        """green, yellow (80% of the time used) or red (overdue)."""
+        if not self.is_active:
+            return ""
+        moment = now or timezone.now()
+        if moment >= self.due_at:  # type: ignore[operator]
+            return "red"
+        span = (self.due_at - self.created_at).total_seconds()
+        used = (moment - self.created_at).total_seconds()  # type: ignore[operator]
+        return "yellow" if span > 0 and used / span >= 0.8 else "green"
