@@ -204,6 +204,44 @@ def resubmit(request: HttpRequest, application_id: int, payload: ResubmitIn) -> 
     return presenters.detail(done, staff=False)
 
 
+class BundleApplicationIn(Schema):
+    data: dict[str, Any] = {}
+    enterprise: str | None = None
+    submit: bool = False
+
+
+@router.post(
+    "/bundles/{bundle_id}/applications",
+    auth=AUTH,
+    response={201: dict[str, Any]},
+    summary="Apply for a one-thing bundle: one form, linked applications",
+)
+def apply_bundle(request: HttpRequest, bundle_id: int, payload: BundleApplicationIn) -> Status[Any]:
+    from onewindow.catalog.selectors import active_bundles
+
+    bundle = active_bundles().filter(pk=bundle_id).first()
+    if bundle is None:
+        raise DomainError("not_found", _("一件事不存在。"), status=404)
+
+    def run() -> tuple[int, dict[str, Any]]:
+        applications = services.create_bundle_applications(
+            current_user(request),
+            bundle,
+            payload.data,
+            enterprise_uscc=payload.enterprise,
+            submit=payload.submit,
+            request=request,
+        )
+        group = str(applications[0].bundle_group) if applications else None
+        return 201, {
+            "bundle": bundle.slug,
+            "group": group,
+            "applications": [presenters.summary(a) for a in applications],
+        }
+
+    return _idempotent(request, {"bundle": bundle_id, **payload.dict()}, run)
+
+
 # -- progress lookup without an account --------------------------------------------------------------
 class ProgressCodeIn(Schema):
     number: str = ""

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from onewindow.applications.lifecycle import Status
 from onewindow.applications.models import Application
 from onewindow.workflow.models import Task
 
 
-def _timeline(application: Application, staff: bool) -> list[dict[str, Any]]:
+def _timeline(application: Application, staff: bool, public: bool = False) -> list[dict[str, Any]]:
     entries = []
     for entry in application.timeline.all():
         item: dict[str, Any] = {
@@ -22,6 +23,8 @@ def _timeline(application: Application, staff: bool) -> list[dict[str, Any]]:
             "to": entry.to_status,
             "comment": entry.public_comment,
         }
+        if public:
+            item["applicant"] = entry.actor_id == application.applicant_id
         if staff:
             item["internal_comment"] = entry.internal_comment
         entries.append(item)
@@ -65,8 +68,8 @@ def public_view(application: Application) -> dict[str, Any]:
         "submitted_at": application.submitted_at,
         "deadline": application.deadline,
         "timeline": [
-            {k: v for k, v in e.items() if k != "by" or v}
-            for e in _timeline(application, staff=False)
+            {**e, "by": _("申请人") if e.pop("applicant") else e["by"]}
+            for e in _timeline(application, staff=False, public=True)
         ],
     }
 

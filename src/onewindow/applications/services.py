@@ -3,6 +3,7 @@ through the life cycle table (``transition``), used by the workflow too."""
 
 from __future__ import annotations
 
+import uuid
 from typing import IO, Any
 
 from django.core.files.base import ContentFile
@@ -365,3 +366,81 @@ def resubmit(
             engine.open_stage(locked, engine.next_stage(locked, "", ("acceptance",)) or 0)
             locked.save(update_fields=["stage"])
     return locked
+
+
+# -- bundles (一件事一次办) -------------------------------------------------------------------------
+def create_bundle_applications(
+    user: User,
+    bundle: Any,
+    data: dict[str, Any],
+    *,
+    enterprise_uscc: str | None = None,
+    submit: bool = False,
+    request: HttpRequest | None = None,
+) -> list[Application]:
+    """One form for the whole bundle: each item's application gets the answers its own form asks
+    for, all in one group; with ``submit`` every one is submitted, or none is."""
+    group = uuid.uuid4()
+    created: list[Application] = []
+    errors: dict[str, list[str]] = {}
+    with transaction.atomic():
+        for entry in bundle.entries.select_related("item__current_version", "item__department"):
+            item = entry.item
+            if item.current_version is None:
+                continue
+            fields = set(item.current_version.data["form_schema"].get("properties", {}))
+            own = {k: v for k, v in data.items() if k in fields}
+            try:
+                application = create_application(
+                    user,
+                    item,
+                    own,
+                    enterprise_uscc=enterprise_uscc,
+                    bundle_group=group,
+                    request=request,
+                )
+                if submit:
+                    application = submit_application(application, user, request)
+            except DomainError as error:
+                for key, messages in (error.fields or {"": [error.message]}).items():
+                    errors.setdefault(key, [])
+                    errors[key] += [
+                        f"{item.name}：{m}"
+                        for m in messages
+                        if f"{item.name}：{m}" not in errors[key]
+                    ]
+                continue
+            created.append(application)
+        if errors:
+            transaction.set_rollback(True)
+            raise DomainError(
+                "validation_error",
+                _("一件事申请还不完整，请按提示补充。"),
+                fields=errors,
+                status=422,
+            )
+    return created
+
+
+def submit_group(user: User, group: Any, request: HttpRequest | None = None) -> list[Application]:
+    """Submit every draft of a bundle at once, or none of them."""
+    errors: dict[str, list[str]] = {}
+    done: list[Application] = []
+    with transaction.atomic():
+        for application in Application.objects.filter(
+            bundle_group=group, applicant=user, status=Status.DRAFT
+        ):
+            try:
+                done.append(submit_application(application, user, request))
+            except DomainError as error:
+                for key, messages in error.fields.items():
+                    errors.setdefault(f"{application.number}.{key}", []).extend(messages)
+        if errors:
+            transaction.set_rollback(True)
+            raise DomainError(
+                "validation_error",
+                _("一件事申请还不完整，请按提示补充。"),
+                fields=errors,
+                status=422,
+            )
+    return done

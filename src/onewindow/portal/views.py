@@ -238,6 +238,7 @@ def my_space(request: HttpRequest) -> HttpResponse:
             "memberships": selectors.memberships(user),
             "tokens": [t for t in tokens if t.is_usable()],
             "logins": selectors.recent_logins(user),
+            "unread": user.messages.filter(read_at__isnull=True).count(),
         },
     )
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from onewindow.accounts.models import Membership, User
 from onewindow.applications import presenters
+from onewindow.applications.lifecycle import ACTION_LABELS
 from onewindow.applications.selectors import staff_departments
 from onewindow.core import audit
 from onewindow.core.errors import DomainError
@@ -106,7 +107,9 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
             "application": application,
             "detail": presenters.detail(application, staff=True),
             "form_rows": [(labels.get(k, k), v) for k, v in application.data.items()],
-            "actions": sorted(services.ACTIONS.get(task.kind, set())),
+            "actions": [
+                (a, ACTION_LABELS.get(a, a)) for a in sorted(services.ACTIONS.get(task.kind, set()))
+            ],
             "templates": COMMENT_TEMPLATES,
             "materials_spec": application.item_version.data["materials"],
         },

@@ -49,6 +49,7 @@ class Task(models.Model):
     due_at = models.DateTimeField(_("办理期限"))
     claimed_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=0, help_text="optimistic lock")
 

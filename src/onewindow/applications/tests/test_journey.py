@@ -179,3 +179,44 @@ def test_bad_uploads_are_refused_with_reasons(world: Any, api: Any, settings: An
     assert citizen.upload(app_id, 9).status_code == 422
     settings.ONEWINDOW = {**settings.ONEWINDOW, "UPLOAD_MAX_FILE": 10}
     assert citizen.upload(app_id, 0).status_code == 422
+
+
+def test_a_bundle_is_one_form_and_one_submission(world: Any, api: Any) -> None:
+    from onewindow.catalog.models import Bundle, BundleItem
+    from onewindow.testing.factories import make_item
+
+    second = make_item(
+        world.fire,
+        name="消防检查",
+        sequence=7,
+        service_objects=["natural"],
+        topics_enterprise=[],
+        materials=[],
+        form_schema={
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "title": "姓名", "x-prefill": "name"},
+                "seats": {"type": "integer", "title": "座位数"},
+            },
+            "required": ["seats"],
+        },
+    )
+    bundle = Bundle.objects.create(
+        slug="b", name="开店一件事", audience="person", lead_department=world.market
+    )
+    BundleItem.objects.create(bundle=bundle, item=world.item, order=0)
+    BundleItem.objects.create(bundle=bundle, item=second, order=1)
+    citizen = api(world.citizen)
+    incomplete = citizen.post(
+        f"/bundles/{bundle.pk}/applications", {"data": {"area": 50}, "submit": True}
+    )
+    assert incomplete.status_code == 422
+    assert world.citizen.applications.count() == 0  # all or nothing
+    created = citizen.post(
+        f"/bundles/{bundle.pk}/applications", {"data": {"area": 50, "seats": 40}}
+    )
+    assert created.status_code == 201
+    group = created.json()["group"]
+    apps = Application.objects.filter(bundle_group=group).order_by("pk")
+    assert [a.data.get("seats") for a in apps] == [None, 40]
+    assert apps[0].data["area"] == 50 and apps[0].data["name"] == world.citizen.name

@@ -1,0 +1,116 @@
+"""Applicant and staff pages without JavaScript."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from onewindow.applications.models import Application
+from onewindow.testing.factories import PDF
+
+pytestmark = pytest.mark.django_db
+BACKEND = "onewindow.accounts.backends.AccountBackend"
+
+
+def as_user(user: Any) -> Client:
+    client = Client()
+    client.force_login(user, backend=BACKEND)
+    return client
+
+
+def test_apply_step_by_step(world: Any) -> None:
+    citizen = as_user(world.citizen)
+    page = citizen.get(f"/items/{world.item.pk}/apply/").content.decode()
+    assert f'value="{world.citizen.name}"' in page  # prefilled
+    assert world.citizen.id_number_masked in page and world.citizen.reveal_id_number() not in page
+    token = page.split('name="token" value="')[1].split('"')[0]
+    bad = citizen.post(
+        f"/items/{world.item.pk}/apply/",
+        {
+            "token": token,
+            "area": "很大",
+            "name": world.citizen.name,
+            "id_number": world.citizen.id_number_masked,
+        },
+    )
+    assert bad.status_code == 422
+    html = bad.content.decode()
+    assert 'href="#field-area"' in html and 'value="很大"' in html  # nothing typed is lost
+    data = {
+        "token": token,
+        "area": "60",
+        "name": world.citizen.name,
+        "id_number": world.citizen.id_number_masked,
+    }
+    first = citizen.post(f"/items/{world.item.pk}/apply/", data)
+    second = citizen.post(f"/items/{world.item.pk}/apply/", data)  # a double click
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    application = Application.objects.get(applicant=world.citizen)
+    assert application.data["id_number"] == world.citizen.reveal_id_number()
+    number = application.number
+    for index in (0, 1):
+        response = citizen.post(
+            f"/my/applications/{number}/materials/",
+            {"material": index, "file": SimpleUploadedFile("a.pdf", PDF)},
+        )
+        assert response.status_code == 302
+    wrong = citizen.post(
+        f"/my/applications/{number}/materials/",
+        {"material": 0, "file": SimpleUploadedFile("a.pdf", b"GIF89a")},
+    )
+    assert wrong.status_code == 422 and "文件类型不支持" in wrong.content.decode()
+    done = citizen.post(f"/my/applications/{number}/submit/")
+    assert done.status_code == 302
+    again = citizen.post(f"/my/applications/{number}/submit/")  # a second click changes nothing
+    assert again.status_code == 302
+    detail = citizen.get(f"/my/applications/{number}/").content.decode()
+    assert "已提交，待受理" in detail
+    assert number in citizen.get("/my/applications/").content.decode()
+
+
+def test_other_people_cannot_open_an_application(world: Any) -> None:
+    from onewindow.applications import services
+    from onewindow.testing.factories import PersonFactory
+
+    application = services.create_application(world.citizen, world.item, {"area": 1})
+    stranger = as_user(PersonFactory.create())
+    assert stranger.get(f"/my/applications/{application.number}/").status_code == 404
+    assert Client().get(f"/my/applications/{application.number}/").status_code == 302
+
+
+def test_workbench_claim_and_act(world: Any, api: Any) -> None:
+    from onewindow.applications import services
+
+    application = services.create_application(world.citizen, world.item, {"area": 1})
+    api(world.citizen).upload(application.pk, 0)
+    api(world.citizen).upload(application.pk, 1)
+    services.submit_application(application, world.citizen)
+    task = application.tasks.get()
+    clerk = as_user(world.people["clerk"])
+    inbox = clerk.get("/workbench/").content.decode()
+    assert application.number in inbox
+    assert clerk.post(f"/workbench/tasks/{task.pk}/claim/").status_code == 302
+    page = clerk.get(f"/workbench/tasks/{task.pk}/").content.decode()
+    assert "一次性告知补正" in page and "申请表" in page
+    response = clerk.post(
+        f"/workbench/tasks/{task.pk}/act/",
+        {"action": "request_correction", "faults": "缺少比例尺\n未签字"},
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == "correction"
+    citizen_page = (
+        as_user(world.citizen).get(f"/my/applications/{application.number}/").content.decode()
+    )
+    assert "缺少比例尺" in citizen_page and "未签字" in citizen_page
+    assert as_user(world.citizen).get("/workbench/").status_code == 403
+
+
+def test_progress_page(world: Any, client: Client) -> None:
+    response = client.post("/progress/", {"number": "x", "phone": "1", "action": "send_code"})
+    assert response.status_code == 422
+    assert 'href="#id_number"' in response.content.decode()
