@@ -322,6 +322,12 @@ class SearchEntry(models.Model):
         blank=True,
         help_text="' p:<person topic> e:<enterprise topic> ' for filtering",
     )
+    name_norm = models.CharField(
+        max_length=200, blank=True, help_text="the name normalised as queries are, for ranking"
+    )
+    spell_head = models.CharField(
+        max_length=100, blank=True, help_text="pinyin and initials of the whole name"
+    )
     spell = models.TextField(blank=True, help_text="pinyin and initials from each character on")
     name_terms = models.TextField(blank=True)
     body_terms = models.TextField(blank=True)

@@ -23,8 +23,15 @@ def published_item(item_id: int) -> ServiceItem | None:
     return published_items().filter(pk=item_id).first()
 
 
+LIGHT = ("spell", "name_terms", "body_terms", "version")
+
+
 def hot_entries(limit: int = 12, audience: str = "") -> QuerySet[SearchEntry]:
-    entries = SearchEntry.objects.select_related("department").order_by("-popularity", "name")
+    entries = (
+        SearchEntry.objects.select_related("department")
+        .defer(*LIGHT)
+        .order_by("-popularity", "name")
+    )
     if audience == "natural":
         entries = entries.filter(for_natural=True)
     elif audience == "legal":
@@ -42,7 +49,11 @@ def entries_for_topic(audience: str, topic: str) -> QuerySet[SearchEntry]:
 
 
 def department_entries(department: Department) -> QuerySet[SearchEntry]:
-    return SearchEntry.objects.filter(department=department).order_by("item_type", "name")
+    return (
+        SearchEntry.objects.filter(department=department)
+        .defer(*LIGHT)
+        .order_by("item_type", "name")
+    )
 
 
 def power_list(department: Department) -> OrderedDict[str, list[dict[str, Any]]]:
@@ -85,6 +96,12 @@ def process_with_names(process: dict[str, Any]) -> list[dict[str, Any]]:
             shown["department_name"] = names.get(stage["department"], stage["department"])
         stages.append(shown)
     return stages
+
+
+def bundle_links(audience: str = "") -> QuerySet[Bundle]:
+    """Names and addresses only, for lists."""
+    bundles = Bundle.objects.filter(is_active=True).only("slug", "name", "audience")
+    return bundles.filter(audience=audience) if audience else bundles
 
 
 def active_bundles() -> QuerySet[Bundle]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
@@ -27,7 +28,7 @@ from onewindow.catalog.choices import (
     TimeUnit,
 )
 from onewindow.catalog.definitions import ordered_fields
-from onewindow.catalog.models import Bundle
+from onewindow.catalog.models import Bundle, ServiceItem
 from onewindow.catalog.search import Filters, search, suggest
 from onewindow.organizations.models import Department
 from onewindow.organizations.selectors import active_departments, directory_version
@@ -106,46 +107,56 @@ def _build_labels() -> dict[str, dict[object, str]]:
 
 @require_GET
 def guide(request: HttpRequest, item_id: int) -> HttpResponse:
-    """办事指南. The published version never changes, so the rendered guide is cached under its id
-    (with the language and the directory version, for department names); the context below is
-    built lazily, only when the cache misses."""
+    """办事指南. A published version never changes, so its rendered guide is cached under the
+    version id (with the language, and the directory version for department names); a hit costs
+    one small query."""
+    head = (
+        ServiceItem.objects.filter(
+            pk=item_id, status=ServiceItem.Status.PUBLISHED, current_version__isnull=False
+        )
+        .values("current_version_id", "name")
+        .first()
+    )
+    if head is None:
+        raise Http404
+    key = f"guide:{head['current_version_id']}:{get_language()}:{directory_version()}"
+    article = cache.get(key)
+    if article is None:
+        article = _render_guide(request, item_id)
+        cache.set(key, article, 86400)
+    return render(request, "catalog/guide.html", {"title": head["name"], "article": article})
+
+
+def _render_guide(request: HttpRequest, item_id: int) -> str:
     item = selectors.published_item(item_id)
     if item is None or item.current_version is None:
         raise Http404
     data = item.current_version.data
+    labels = _labels()
+    schema = data["form_schema"]
 
-    def labels() -> dict[str, dict[object, str]]:
-        return _labels()
+    def named(table: str, values: list[Any]) -> list[str]:
+        return [str(labels[table].get(v, v)) for v in values]
 
-    def form_fields() -> list[tuple[str, Any, bool]]:
-        schema = data["form_schema"]
-        return [
-            (name, schema["properties"][name], name in schema.get("required", []))
-            for name in ordered_fields(schema)
-        ]
-
-    def named(table: str, values: list[Any]) -> Callable[[], list[str]]:
-        return lambda: [str(_labels()[table].get(v, v)) for v in values]
-
-    return render(
-        request,
-        "catalog/guide.html",
+    return render_to_string(
+        "catalog/_guide_article.html",
         {
             "item": item,
             "version": item.current_version,
             "data": data,
             "labels": labels,
-            "directory_version": directory_version(),
-            "stages": lambda: selectors.process_with_names(data["process"]),
-            "form_fields": form_fields,
+            "stages": selectors.process_with_names(data["process"]),
+            "form_fields": [
+                (name, schema["properties"][name], name in schema.get("required", []))
+                for name in ordered_fields(schema)
+            ],
             "objects": named("object", data["service_objects"]),
             "handling": named("handling", data["handling_forms"]),
             "depth": named("depth", data["online_depth"]),
-            "topics": lambda: (
-                named("person_topics", data["topics_person"])()
-                + named("enterprise_topics", data["topics_enterprise"])()
-            ),
+            "topics": named("person_topics", data["topics_person"])
+            + named("enterprise_topics", data["topics_enterprise"]),
         },
+        request=request,
     )
 
 
@@ -194,4 +205,4 @@ def bundle_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 def bundles_for(audience: str) -> list[Bundle]:
     wanted = Bundle.Audience.PERSON if audience == "personal" else Bundle.Audience.ENTERPRISE
-    return [b for b in selectors.active_bundles() if b.audience == wanted]
+    return list(selectors.bundle_links(wanted))

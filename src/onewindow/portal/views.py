@@ -42,7 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "halls": halls,
             "directory_version": directory_version(),
             "hot": catalog_selectors.hot_entries(12),
-            "bundles": catalog_selectors.active_bundles(),
+            "bundles": catalog_selectors.bundle_links(),
         },
     )
 

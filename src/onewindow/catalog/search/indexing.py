@@ -9,20 +9,21 @@ from django.db import transaction
 from onewindow.catalog.choices import ENTERPRISE_TOPICS, PERSON_TOPICS, ServiceObject
 from onewindow.catalog.models import ItemVersion, SearchEntry, ServiceItem
 from onewindow.catalog.search import index
-from onewindow.catalog.search.text import document_terms, spellings
+from onewindow.catalog.search.text import document_terms, normalise, spellings
 
 
 def _body_text(data: dict[str, Any]) -> str:
     department = data.get("department", {})
     topics = [str(PERSON_TOPICS.get(t, "")) for t in data.get("topics_person", [])]
     topics += [str(ENTERPRISE_TOPICS.get(t, "")) for t in data.get("topics_enterprise", [])]
+    # Materials are left out: nearly every item asks for an ID card, and a search for 身份证 should
+    # find ID card services, not every service that needs one.
     parts = [
         data.get("keywords", ""),
         department.get("name", ""),
         department.get("short_name", ""),
         data.get("result_name", ""),
         *topics,
-        *(m["name"] for m in data.get("materials", [])),
     ]
     return " ".join(p for p in parts if p)
 
@@ -37,6 +38,8 @@ def index_item(item: ServiceItem, version: ItemVersion) -> SearchEntry:
     data = version.data
     objects = data.get("service_objects", [])
     name = data["name"]
+    spelled = spellings(name)
+    spelled = spellings(name)
     entry, _created = SearchEntry.objects.update_or_create(
         item=item,
         defaults={
@@ -54,7 +57,9 @@ def index_item(item: ServiceItem, version: ItemVersion) -> SearchEntry:
             "promised_days": data["promised_limit"],
             "online_depth": data["online_depth"],
             "popularity": item.popularity,
-            "spell": " ".join(spellings(name)),
+            "spell": " ".join(spelled),
+            "spell_head": " ".join(spelled[:2])[:100],
+            "name_norm": normalise(name).replace(" ", "")[:200],
             "topics": topic_tokens(data),
             "name_terms": " ".join(sorted(document_terms(name, unigrams=True))),
             "body_terms": " ".join(sorted(document_terms(_body_text(data), unigrams=False))),

@@ -1,22 +1,23 @@
-"""Search the published catalogue: match in the database index, rank in Python the same way on
+"""Search the published catalogue: match in the database index, rank in SQL the same way on
 every database.
 
-Ranking, best first: the name is the query (or one of its readings); the name starts with it; the
-name contains it; every word of it occurs in the name; the pinyin or initials of the name start
-with the letters typed; they occur from some character on; only the department, keywords, topics,
-result or materials match. Ties go to the more popular, then the shorter name, then the older item.
+Ranking, best first: the name is the query (or one of its readings); the name starts with it (or,
+for letters, its pinyin or initials do); the name contains it; every word of it occurs in the name;
+the pinyin or initials occur from some character on; only the department, keywords, topics, result
+or materials match. Ties go to the more popular, then the shorter name, then the older item. The
+ranking is SQL the database evaluates, identical on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Length
 
 from onewindow.catalog.models import SearchEntry
 from onewindow.catalog.search import index
-from onewindow.catalog.search.text import ParsedQuery, document_terms, normalise, parse
+from onewindow.catalog.search.text import ParsedQuery, normalise, parse
 
 PAGE_SIZE = 20
 MAX_PAGE = 500
@@ -59,41 +60,39 @@ class SearchPage:
         return max(1, -(-self.count // PAGE_SIZE))
 
 
-def _tier(name: str, spell: str, query: ParsedQuery) -> int:
-    name = normalise(name).replace(" ", "")
+def _tiers(query: ParsedQuery) -> list[Q]:
+    """Conditions for ranking tiers 0-4 (5 is "only other text matched"), the same SQL on every
+    database: the names are stored normalised, and the query texts hold only letters, digits and
+    CJK characters, so LIKE needs no escaping and case plays no part."""
     if query.spelled:
-        terms = spell.split()
-        if any(t.startswith(query.text) for t in terms[:2]):
-            return 1
-        if any(t.startswith(query.text) for t in terms):
-            return 4
-        return 6
-    best = 6
-    name_terms: set[str] | None = None
+        text = query.text
+        head = Q(spell_head__startswith=text) | Q(spell_head__contains=" " + text)
+        return [
+            Q(pk__in=[]),
+            head,
+            Q(pk__in=[]),
+            Q(pk__in=[]),
+            Q(spell__startswith=text) | Q(spell__contains=" " + text),
+        ]
+    exact, starts, contains, words = Q(pk__in=[]), Q(pk__in=[]), Q(pk__in=[]), Q(pk__in=[])
     for alternative in query.alternatives:
-        if name == alternative.text:
-            return 0
-        if name.startswith(alternative.text):
-            best = min(best, 1)
-        elif alternative.text in name:
-            best = min(best, 2)
-        elif best > 3:
-            name_terms = name_terms or document_terms(name, unigrams=True)
-            if all(t in name_terms for unit in alternative.units for t in unit):
-                best = 3
-    return best
+        exact |= Q(name_norm=alternative.text)
+        starts |= Q(name_norm__startswith=alternative.text)
+        contains |= Q(name_norm__contains=alternative.text)
+        every = Q()
+        for unit in alternative.units:
+            for term in unit:
+                every &= Q(name_norm__contains=term)
+        words |= every
+    return [exact, starts, contains, words, Q(pk__in=[])]
 
 
-def _ranked_ids(entries: QuerySet[SearchEntry], query: ParsedQuery) -> list[int]:
-    fields: list[str] = ["item_id", "name", "popularity"] + (["spell"] if query.spelled else [])
-    rows: list[Any] = list(entries.values_list(*fields))
-
-    def key(row: Any) -> tuple[int, int, int, int]:
-        spell = row[3] if query.spelled else ""
-        return (_tier(row[1], spell, query), -row[2], len(row[1]), row[0])
-
-    rows.sort(key=key)
-    return [row[0] for row in rows]
+def _ranked(entries: QuerySet[SearchEntry], query: ParsedQuery) -> QuerySet[SearchEntry]:
+    whens = [When(condition, then=Value(rank)) for rank, condition in enumerate(_tiers(query))]
+    return entries.annotate(
+        tier=Case(*whens, default=Value(5), output_field=IntegerField()),
+        name_length=Length("name"),
+    ).order_by("tier", "-popularity", "name_length", "item_id")
 
 
 def search(
@@ -105,20 +104,46 @@ def search(
     query = parse(q)
     if not query.text:
         total = entries.count()
-        chosen = list(
-            entries.order_by("-popularity", "name", "item_id").select_related("department")[
-                (page - 1) * page_size : page * page_size
-            ]
+        chosen = _entries(
+            list(
+                entries.order_by("-popularity", "name", "item_id").values_list(
+                    "item_id", flat=True
+                )[(page - 1) * page_size : page * page_size]
+            )
         )
         return SearchPage("", total, page, chosen)
     relaxed = False
-    ids = _ranked_ids(entries.filter(pk__in=index.matching_ids(query)), query)
-    if not ids and index.is_relaxable(query.alternatives):
+    chosen, total = _page(entries.filter(pk__in=index.matching_ids(query)), query, page, page_size)
+    if not total and index.is_relaxable(query.alternatives):
         relaxed = True
-        ids = _ranked_ids(entries.filter(pk__in=index.matching_ids(query, relaxed=True)), query)
-    window = ids[(page - 1) * page_size : page * page_size]
-    by_id = SearchEntry.objects.select_related("department").in_bulk(window)
-    return SearchPage(query.text, len(ids), page, [by_id[i] for i in window if i in by_id], relaxed)
+        chosen, total = _page(
+            entries.filter(pk__in=index.matching_ids(query, relaxed=True)), query, page, page_size
+        )
+    return SearchPage(query.text, total, page, chosen, relaxed)
+
+
+def _page(
+    matched: QuerySet[SearchEntry], query: ParsedQuery, page: int, page_size: int
+) -> tuple[list[SearchEntry], int]:
+    total = matched.count()
+    if not total:
+        return [], 0
+    # Rank ids only, so the sort carries small rows; then fetch the page.
+    ids = list(
+        _ranked(matched, query).values_list("item_id", flat=True)[
+            (page - 1) * page_size : page * page_size
+        ]
+    )
+    return _entries(ids), total
+
+
+def _entries(ids: list[int]) -> list[SearchEntry]:
+    rows = (
+        SearchEntry.objects.select_related("department")
+        .defer("spell", "name_terms", "body_terms")
+        .in_bulk(ids)
+    )
+    return [rows[i] for i in ids if i in rows]
 
 
 def suggest(q: str, limit: int = 8) -> list[SearchEntry]:
