@@ -33,8 +33,9 @@ def prepare() -> None:
     subprocess.run([*manage, "load_demo"], check=True, stdout=subprocess.DEVNULL)
 
 
-def _rows(start: int, count: int, items: list[Any], applicant: int, now: Any,
-          rng: random.Random) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+def _rows(
+    start: int, count: int, items: list[Any], applicant: int, now: Any, rng: random.Random
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     applications, tasks = [], []
     for n in range(start, start + count):
         item = rng.choice(items)
@@ -42,18 +43,47 @@ def _rows(start: int, count: int, items: list[Any], applicant: int, now: Any,
         status = "in_review" if active else "completed"
         created = now - timedelta(minutes=rng.randrange(60 * 24 * 365))
         number = f"QL-{created:%Y%m%d}-" + "".join(rng.choice(ALPHABET) for _ in range(8))
-        applications.append((n, f"{number}{n % 10}"[:24], applicant, item["id"],
-                             item["version"], item["department"], status, "review",
-                             "{}", "13800000001", created, created))
-        for index, (stage, kind, role) in enumerate((("accept", "acceptance", "clerk"),
-                                                     ("review", "review", "reviewer"),
-                                                     ("decide", "decision", "decider"))):
+        applications.append(
+            (
+                n,
+                f"{number}{n % 10}"[:24],
+                applicant,
+                item["id"],
+                item["name"],
+                item["version"],
+                item["department"],
+                status,
+                "review",
+                "{}",
+                "13800000001",
+                created,
+                created,
+            )
+        )
+        for index, (stage, kind, role) in enumerate(
+            (
+                ("accept", "acceptance", "clerk"),
+                ("review", "review", "reviewer"),
+                ("decide", "decision", "decider"),
+            )
+        ):
             open_now = active and index == 1
             due = created + timedelta(days=index + rng.randrange(1, 10))
-            tasks.append((n * 3 + index, n, stage, stage, kind, item["department"], role,
-                          "open" if open_now else ("done" if not active or index == 0
-                                                   else "cancelled"),
-                          created, due, 0))
+            tasks.append(
+                (
+                    n * 3 + index,
+                    n,
+                    stage,
+                    stage,
+                    kind,
+                    item["department"],
+                    role,
+                    "open" if open_now else ("done" if not active or index == 0 else "cancelled"),
+                    created,
+                    due,
+                    0,
+                )
+            )
     return applications, tasks
 
 
@@ -68,18 +98,24 @@ def generate(target: int) -> None:
     existing = Application.objects.count()
     if existing >= target:
         return
-    items = [{"id": i.pk, "version": i.current_version_id, "department": i.department_id}
-             for i in ServiceItem.objects.filter(status="published")]
+    items = [
+        {"id": i.pk, "version": i.current_version_id, "department": i.department_id, "name": i.name}
+        for i in ServiceItem.objects.filter(status="published")
+    ]
     applicant = User.objects.get(username="13800000001").pk
     rng, now = random.Random(existing), timezone.now()
-    app_sql = ("INSERT INTO applications_application (id, number, applicant_id, item_id, "
-               "item_version_id, department_id, status, stage, data, contact_phone, created_at, "
-               "submitted_at, resume_to, decision, decision_reason, paused_workdays, version) "
-               "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '', '', '', 0, 0)")
-    task_sql = ("INSERT INTO workflow_task (id, application_id, stage, stage_name, kind, "
-                "department_id, role, state, created_at, due_at, version, outcome, "
-                "public_comment, internal_comment) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
-                "%s, %s, '', '', '')")
+    app_sql = (
+        "INSERT INTO applications_application (id, number, applicant_id, item_id, "
+        "item_name, item_version_id, department_id, status, stage, data, contact_phone, created_at, "
+        "submitted_at, resume_to, decision, decision_reason, paused_workdays, version) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '', '', '', 0, 0)"
+    )
+    task_sql = (
+        "INSERT INTO workflow_task (id, application_id, stage, stage_name, kind, "
+        "department_id, role, state, created_at, due_at, version, outcome, "
+        "public_comment, internal_comment) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
+        "%s, %s, '', '', '')"
+    )
     start = existing + 1_000_000  # keep clear of ids the product itself handed out
     done = existing
     while done < target:
@@ -100,8 +136,11 @@ def measure(rounds: int) -> dict[str, float]:
     from onewindow.workflow.models import Task
     from onewindow.workflow.selectors import inbox
 
-    users = list(User.objects.filter(username__in=["market.clerk", "market.reviewer",
-                                                   "traffic.decider", "hpf.reviewer"]))
+    users = list(
+        User.objects.filter(
+            username__in=["market.clerk", "market.reviewer", "traffic.decider", "hpf.reviewer"]
+        )
+    )
     any_task = Task.objects.values_list("pk", flat=True).first()
     base, timed = [], []
     for _ in range(rounds):
@@ -128,10 +167,14 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    print(f"\ninbox query (first page of 50), database: {connection.vendor}; "
-          "baseline: one primary-key lookup")
-    print(f"{'applications':>14}{'tasks':>12}{'p50 ms':>9}{'p99 ms':>9}{'base p99':>10}"
-          f"{'p99 × base':>12}")
+    print(
+        f"\ninbox query (first page of 50), database: {connection.vendor}; "
+        "baseline: one primary-key lookup"
+    )
+    print(
+        f"{'applications':>14}{'tasks':>12}{'p50 ms':>9}{'p99 ms':>9}{'base p99':>10}"
+        f"{'p99 × base':>12}"
+    )
     results = {}
     for size in (10_000, args.applications):
         generate(size)
@@ -139,8 +182,10 @@ def main() -> None:
 
         r = measure(args.rounds)
         results[size] = r
-        print(f"{size:>14,}{Task.objects.count():>12,}{r['p50']:>9.2f}{r['p99']:>9.2f}"
-              f"{r['base_p99']:>10.2f}{r['p99'] / r['base_p99']:>12.1f}")
+        print(
+            f"{size:>14,}{Task.objects.count():>12,}{r['p50']:>9.2f}{r['p99']:>9.2f}"
+            f"{r['base_p99']:>10.2f}{r['p99'] / r['base_p99']:>12.1f}"
+        )
     small, big = results[10_000], results[args.applications]
     print(f"p99 at {args.applications:,} / p99 at 10,000: {big['p99'] / small['p99']:.2f}")
 

@@ -42,6 +42,12 @@ class Application(models.Model):
         on_delete=models.PROTECT,
         related_name="applications",
     )
+    item_name = models.CharField(
+        _("事项名称"),
+        max_length=200,
+        default="",
+        help_text=_("申请时事项的名称，列表直接显示，不必读取事项版本。"),
+    )
     department = models.ForeignKey(
         "organizations.Department",
         verbose_name=_("承办部门"),
@@ -80,10 +86,6 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return self.number
-
-    @property
-    def item_name(self) -> str:
-        return str(self.item_version.data.get("name", ""))
 
 
 class ApplicationMaterial(models.Model):

@@ -216,6 +216,7 @@ def create_application(
                     enterprise=enterprise,
                     item=item,
                     item_version=item.current_version,
+                    item_name=str(item.current_version.data.get("name", item.name))[:200],
                     department=item.department,
                     data=data,
                     contact_phone=user.phone or "",

@@ -9,3 +9,20 @@ class CatalogConfig(AppConfig):
     name = "onewindow.catalog"
     label = "catalog"
     verbose_name = _("事项目录")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from onewindow.catalog.models import Bundle, BundleItem, SearchEntry
+        from onewindow.catalog.selectors import bump_catalog_version
+
+        def changed(**kwargs: object) -> None:
+            bump_catalog_version()
+
+        for model in (Bundle, BundleItem, SearchEntry):
+            post_save.connect(
+                changed, sender=model, weak=False, dispatch_uid=f"cat-{model.__name__}"
+            )
+            post_delete.connect(
+                changed, sender=model, weak=False, dispatch_uid=f"cat-{model.__name__}-d"
+            )

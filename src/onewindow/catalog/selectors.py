@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
 from onewindow.catalog.choices import POWER_TYPES, ItemType
@@ -24,6 +25,19 @@ def published_item(item_id: int) -> ServiceItem | None:
 
 
 LIGHT = ("spell", "name_terms", "body_terms", "version")
+VERSION_KEY = "catalog:version"
+
+
+def catalog_version() -> int:
+    """Changes on every publication, withdrawal or bundle change: pages cache lists under it."""
+    return int(cache.get_or_set(VERSION_KEY, 1, timeout=None) or 1)
+
+
+def bump_catalog_version() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 2, timeout=None)
 
 
 def hot_entries(limit: int = 12, audience: str = "") -> QuerySet[SearchEntry]:

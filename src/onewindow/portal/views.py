@@ -41,6 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "departments": departments,
             "halls": halls,
             "directory_version": directory_version(),
+            "catalog_version": catalog_selectors.catalog_version(),
             "hot": catalog_selectors.hot_entries(12),
             "bundles": catalog_selectors.bundle_links(),
         },

@@ -50,6 +50,25 @@ def release(request: HttpRequest, task_id: int) -> dict[str, Any]:
     return task_row(services.release(task_id, _staff(request)))
 
 
+class ReassignIn(Schema):
+    to: str  # the colleague's username
+
+
+@router.post(
+    "/workbench/tasks/{task_id}/reassign",
+    auth=AUTH,
+    summary="Hand a task to a colleague of the same department and role",
+)
+def reassign(request: HttpRequest, task_id: int, payload: ReassignIn) -> dict[str, Any]:
+    colleague = User.objects.filter(
+        username=payload.to, kind=User.Kind.STAFF, is_active=True
+    ).first()
+    if colleague is None:
+        message = _("没有这位工作人员。")
+        raise DomainError("validation_error", message, fields={"to": [message]}, status=422)
+    return task_row(services.reassign(task_id, _staff(request), colleague))
+
+
 class Fault(Schema):
     kind: str = "material"
     key: str = ""

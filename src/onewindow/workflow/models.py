@@ -58,7 +58,13 @@ class Task(models.Model):
         verbose_name_plural = _("审批任务")
         ordering = ["due_at", "id"]
         indexes = [
-            models.Index(fields=["department", "role", "state", "due_at"], name="task_inbox"),
+            # The inbox reads only active tasks: a partial index keeps it as small as the work
+            # in hand, however many finished tasks pile up.
+            models.Index(
+                fields=["department", "role", "due_at"],
+                name="task_active_inbox",
+                condition=models.Q(state__in=["open", "claimed"]),
+            ),
             models.Index(fields=["assignee", "state", "due_at"], name="task_mine"),
             models.Index(fields=["state", "due_at"], name="task_overdue"),
         ]

@@ -9,6 +9,20 @@ from django.utils import timezone
 from onewindow.accounts.models import Membership, User
 from onewindow.workflow.models import Task
 
+TASK_FIELDS = (
+    "id",
+    "application_id",
+    "stage",
+    "stage_name",
+    "kind",
+    "department_id",
+    "role",
+    "assignee_id",
+    "state",
+    "created_at",
+    "due_at",
+    "version",
+)
 ROLE_MAP: dict[str, str] = {
     Membership.Role.CLERK: Task.Role.CLERK,
     Membership.Role.REVIEWER: Task.Role.REVIEWER,

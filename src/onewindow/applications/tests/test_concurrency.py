@@ -70,3 +70,17 @@ def test_transitions_not_in_the_table_name_the_state(world: Any, api: Any) -> No
     response = api(world.citizen).post(f"/applications/{application.pk}/resubmit")
     assert response.status_code == 409
     assert "已提交，待受理" in response.json()["error"]["message"]
+
+
+def test_reassign_to_a_colleague(world: Any, api: Any) -> None:
+    application = submitted(world, api)
+    task = application.tasks.get()
+    colleague = staff(world.market, "clerk", "market.clerk3")
+    clerk = api(world.people["clerk"])
+    clerk.post(f"/workbench/tasks/{task.pk}/claim")
+    wrong = clerk.post(f"/workbench/tasks/{task.pk}/reassign", {"to": "fire.reviewer"})
+    assert wrong.status_code == 422
+    moved = clerk.post(f"/workbench/tasks/{task.pk}/reassign", {"to": "market.clerk3"})
+    assert moved.status_code == 200 and moved.json()["assignee"] == colleague.pk
+    released = api(colleague).post(f"/workbench/tasks/{task.pk}/release")
+    assert released.status_code == 200 and released.json()["state"] == "open"

@@ -1,0 +1,193 @@
+"""Submission throughput: a realistic application (its whole form and two small PDF materials)
+created, uploaded and submitted over HTTP by concurrent clients (4 requests each), against the
+server in production mode, beside the bare baseline served the same 4 requests per "submission".
+
+    python bench/submissions.py [--duration 10] [--clients 8]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/onewindow_bench python bench/submissions.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from run import BIN, RESULTS, free_port, start_server, wait_ready  # noqa: E402
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 20_000
+
+
+def prepare() -> tuple[dict[str, str], dict[str, Any]]:
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "PYTHONPATH": str(ROOT / "src"),
+        "SECURE_COOKIES": "0",
+        "ONEWINDOW_VAR_DIR": os.environ.get("ONEWINDOW_VAR_DIR", str(RESULTS / "submissions")),
+        "SMS_CODE_PER_IP_PER_HOUR": "100000",
+    }
+    env.pop("ONEWINDOW_TESTING", None)
+    manage = [str(BIN / "python"), str(ROOT / "manage.py")]
+    for args in (["migrate", "--noinput", "-v0"], ["load_demo"]):
+        subprocess.run(manage + args, env=env, check=True, stdout=subprocess.DEVNULL)
+    code = """
+import json, django; django.setup()
+from onewindow.accounts.models import User
+from onewindow.accounts.services import issue_token
+from onewindow.catalog.models import ServiceItem
+from datetime import timedelta
+user = User.objects.get(username="13800000001")
+for item in ServiceItem.objects.filter(status="published").order_by("-popularity"):
+    data = item.current_version.data
+    required = [i for i, m in enumerate(data["materials"]) if m["necessity"] == "required"]
+    if "natural" in data["service_objects"] and len(required) == 2 and len(
+            data["form_schema"]["properties"]) >= 5:
+        break
+form = {}
+for name, prop in data["form_schema"]["properties"].items():
+    if prop.get("x-prefill"):
+        continue
+    form[name] = (prop["enum"][0] if prop.get("enum") else 1 if prop.get("type") in
+                  ("number", "integer") else True if prop.get("type") == "boolean" else "测试")
+print(json.dumps({"token": issue_token(user, ttl=timedelta(hours=2))[0], "item": item.pk,
+                  "name": data["name"], "materials": required, "form": form}))
+"""
+    out = subprocess.run(
+        [str(BIN / "python"), "-c", code],
+        env={**env, "DJANGO_SETTINGS_MODULE": "onewindow.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return env, json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def multipart(material: int) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="material"\r\n\r\n{material}'
+        f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="m{material}.pdf"\r\nContent-Type: application/pdf\r\n\r\n'
+    ).encode()
+    return body + PDF + f"\r\n--{boundary}--\r\n".encode(), boundary
+
+
+def one_submission(conn: http.client.HTTPConnection, plan: dict[str, Any]) -> bool:
+    auth = {"Authorization": f"Bearer {plan['token']}"}
+    conn.request(
+        "POST",
+        "/api/v1/applications",
+        json.dumps({"item_id": plan["item"], "data": plan["form"]}),
+        {**auth, "Content-Type": "application/json"},
+    )
+    response = conn.getresponse()
+    created = json.loads(response.read())
+    if response.status != 201:
+        return False
+    for index in plan["materials"]:
+        body, boundary = multipart(index)
+        conn.request(
+            "POST",
+            f"/api/v1/applications/{created['id']}/materials",
+            body,
+            {**auth, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        upload = conn.getresponse()
+        upload.read()
+        if upload.status != 201:
+            return False
+    conn.request("POST", f"/api/v1/applications/{created['id']}/submit", b"", auth)
+    submitted = conn.getresponse()
+    submitted.read()
+    return submitted.status == 200
+
+
+def baseline_round(conn: http.client.HTTPConnection, plan: dict[str, Any]) -> bool:
+    for _ in range(4):
+        conn.request("GET", "/")
+        response = conn.getresponse()
+        response.read()
+    return True
+
+
+def drive(
+    port: int, plan: dict[str, Any], work: Any, clients: int, duration: int
+) -> dict[str, float]:
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + duration
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            ok = work(conn, plan)
+            mine.append((time.perf_counter() - started) * 1000)
+            if not ok:
+                failures[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "per_s": len(latencies) / duration,
+        "p50": cuts[49],
+        "p99": cuts[98],
+        "failures": failures[0],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+    env, plan = prepare()
+    base_env = {**os.environ, "PYTHONPATH": str(ROOT / "bench")}
+    base_port, app_port = free_port(), free_port()
+    servers = [
+        start_server("baseline.wsgi:application", base_port, base_env, ROOT / "bench"),
+        start_server("onewindow.wsgi:application", app_port, env, ROOT),
+    ]
+    try:
+        wait_ready(f"http://127.0.0.1:{base_port}/")
+        wait_ready(f"http://127.0.0.1:{app_port}/healthz")
+        base = drive(base_port, plan, baseline_round, args.clients, args.duration)
+        app = drive(app_port, plan, one_submission, args.clients, args.duration)
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=10)
+    database = "postgresql" if "postgres" in os.environ.get("DATABASE_URL", "") else "sqlite"
+    print(
+        f"\nsubmissions ({plan['name']}, form + 2 PDFs, 4 requests each), {database}, "
+        f"{args.clients} clients, {args.duration}s"
+    )
+    print(f"{'':<28}{'per s':>8}{'× base':>9}{'p50 ms':>9}{'p99 ms':>9}{'failed':>8}")
+    for label, r in (("baseline (4 bare requests)", base), ("submission", app)):
+        print(
+            f"{label:<28}{r['per_s']:>8.1f}{r['per_s'] / base['per_s']:>9.3f}{r['p50']:>9.1f}"
+            f"{r['p99']:>9.1f}{r['failures']:>8.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
