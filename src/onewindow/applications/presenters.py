@@ -7,7 +7,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onewindow.applications.lifecycle import Status
+from onewindow.applications.lifecycle import ACTION_LABELS, Status
 from onewindow.applications.models import Application
 from onewindow.workflow.models import Task
 
@@ -18,6 +18,7 @@ def _timeline(application: Application, staff: bool, public: bool = False) -> li
         item: dict[str, Any] = {
             "at": entry.at,
             "action": entry.action,
+            "label": str(ACTION_LABELS.get(entry.action, entry.action)),
             "by": entry.actor_label,
             "from": entry.from_status,
             "to": entry.to_status,

@@ -50,17 +50,25 @@ def inbox(
     if not condition:
         return Task.objects.none()
     tasks = Task.objects.filter(condition)
-    if state:
-        tasks = tasks.filter(state=state)
-    else:
-        tasks = tasks.filter(state__in=[Task.State.OPEN, Task.State.CLAIMED])
+    tasks = tasks.filter(state=state) if state else tasks.filter(active=1)
     if mine:
         tasks = tasks.filter(assignee=user)
     if item:
         tasks = tasks.filter(application__item_id=item)
     if overdue:
         tasks = tasks.filter(due_at__lt=timezone.now())
-    return tasks.select_related("application__item_version", "department").order_by("due_at", "id")
+    return (
+        tasks.select_related("application", "department")
+        .only(
+            *TASK_FIELDS,
+            "application__number",
+            "application__item_name",
+            "application__status",
+            "department__name",
+            "department__short_name",
+        )
+        .order_by("due_at", "id")
+    )
 
 
 def department_load(department_ids: list[int]) -> list[dict[str, object]]:
