@@ -83,7 +83,9 @@ ACTION_LABELS = {
     "deliver": _("送达"),
     "withdraw": _("撤回申请"),
     "review_approve": _("审查同意"),
-    "review_object": _("审查不同意"), "create": _("创建申请"), "escalate": _("超期督办"),
+    "review_object": _("审查不同意"),
+    "create": _("创建申请"),
+    "escalate": _("超期督办"),
 }
 
 

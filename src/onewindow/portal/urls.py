@@ -14,6 +14,7 @@ urlpatterns = [
     path("departments/<slug:slug>/", views.department_detail, name="department"),
     path("departments/<slug:slug>/powers/", catalog.powers, name="powers"),
     path("interaction/", views.interaction, name="interaction"),
+    path("lang/<str:code>/", views.switch_language, name="language"),
     path("search/", catalog.search_page, name="search"),
     path("search/suggest/", catalog.suggest_fragment, name="suggest"),
     path("items/<int:item_id>/", catalog.guide, name="guide"),

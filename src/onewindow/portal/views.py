@@ -9,7 +9,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -215,6 +215,28 @@ def sms_code_fragment(request: HttpRequest) -> HttpResponse:
         messages_ = [m for ms in error.fields.values() for m in ms] or [error.message]
         return render(request, "portal/_sms_status.html", {"error": messages_[0]})
     return render(request, "portal/_sms_status.html", {"sent": True})
+
+
+@require_GET
+def switch_language(request: HttpRequest, code: str) -> HttpResponse:
+    """A plain link, so public pages carry no form token and can be cached for everyone."""
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    target = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = redirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response
 
 
 @require_POST

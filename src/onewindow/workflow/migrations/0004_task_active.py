@@ -5,26 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0002_item_name'),
-        ('organizations', '0001_initial'),
-        ('workflow', '0003_remove_task_task_inbox_task_task_active_inbox'),
+        ("applications", "0002_item_name"),
+        ("organizations", "0001_initial"),
+        ("workflow", "0003_remove_task_task_inbox_task_task_active_inbox"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='task',
-            name='task_active_inbox',
+            model_name="task",
+            name="task_active_inbox",
         ),
         migrations.AddField(
-            model_name='task',
-            name='active',
-            field=models.GeneratedField(db_persist=True, expression=models.Case(models.When(state__in=['open', 'claimed'], then=models.Value(1)), default=models.Value(0)), output_field=models.PositiveSmallIntegerField()),
+            model_name="task",
+            name="active",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=models.Case(
+                    models.When(state__in=["open", "claimed"], then=models.Value(1)),
+                    default=models.Value(0),
+                ),
+                output_field=models.PositiveSmallIntegerField(),
+            ),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['department', 'role', 'active', 'due_at'], name='task_inbox'),
+            model_name="task",
+            index=models.Index(
+                fields=["department", "role", "active", "due_at"], name="task_inbox"
+            ),
         ),
     ]

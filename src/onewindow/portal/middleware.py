@@ -1,0 +1,73 @@
+"""Serve public pages to anonymous visitors from a short-lived cache.
+
+Most traffic on a government portal is people reading guides and lists without logging in. Those
+pages hold nothing personal (no session, no CSRF token: the language switch is a plain link), so
+one rendering can serve everyone who asks in the same language. The key carries the directory
+and catalogue versions, so a publication or a department change shows at once; the timeout only
+bounds memory.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+
+CACHEABLE = re.compile(
+    r"^/(|personal/|enterprise/|interaction/|departments/([\w-]+/(powers/)?)?|items/\d+/|"
+    r"search/|bundles/[\w-]+/|(personal|enterprise)/topics/[\w-]+/)$"
+)
+TIMEOUT = 60
+
+
+def _language(request: HttpRequest) -> str:
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if chosen:
+        return chosen
+    accept = request.headers.get("Accept-Language", "").lower()
+    return "en" if accept.startswith("en") else "zh-hans"
+
+
+def _key(request: HttpRequest) -> str | None:
+    if request.method != "GET" or not CACHEABLE.match(request.path):
+        return None
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
+        return None  # someone signed in, or a message waits to be shown
+    if request.headers.get("HX-Request"):
+        return None
+    from onewindow.catalog.selectors import catalog_version
+    from onewindow.organizations.selectors import directory_version
+
+    return (
+        f"page:{_language(request)}:{directory_version()}:{catalog_version()}:"
+        f"{request.get_full_path()}"
+    )
+
+
+class PublicPageCache:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        key = _key(request)
+        if key is not None:
+            hit = cache.get(key)
+            if hit is not None:
+                return hit
+        response = self.get_response(request)
+        if key is not None and _storable(request, response):
+            cache.set(key, response, TIMEOUT)
+        return response
+
+
+def _storable(request: HttpRequest, response: HttpResponse) -> bool:
+    user = getattr(request, "user", None)
+    return (
+        response.status_code == 200
+        and not response.cookies
+        and response.get("Content-Type", "").startswith("text/html")
+        and not (user is not None and user.is_authenticated)
+    )
