@@ -15,6 +15,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 CACHEABLE = re.compile(
     r"^/(|personal/|enterprise/|interaction/|departments/([\w-]+/(powers/)?)?|items/\d+/|"
@@ -24,11 +25,8 @@ TIMEOUT = 60
 
 
 def _language(request: HttpRequest) -> str:
-    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-    if chosen:
-        return chosen
-    accept = request.headers.get("Accept-Language", "").lower()
-    return "en" if accept.startswith("en") else "zh-hans"
+    # Exactly what LocaleMiddleware will choose, so a key never holds the other language's page.
+    return translation.get_language_from_request(request)
 
 
 def _key(request: HttpRequest) -> str | None:

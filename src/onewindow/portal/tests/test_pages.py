@@ -212,3 +212,15 @@ def test_home_shows_a_department_change_at_once(client: Client) -> None:
     department.save()
     html = client.get("/").content.decode()
     assert "新名称" in html and "旧名称" not in html
+
+
+def test_anonymous_pages_are_cached_per_language_and_not_for_people_signed_in(
+    client: Client, person: Any
+) -> None:
+    DepartmentFactory(slug="market", name="青岚市市场监督管理局")
+    chinese = client.get("/", HTTP_ACCEPT_LANGUAGE="fr,zh-CN;q=0.9").content.decode()
+    english = client.get("/", HTTP_ACCEPT_LANGUAGE="fr,en;q=0.9").content.decode()
+    assert "个人办事" in chinese and "For individuals" in english
+    assert "csrfmiddlewaretoken" not in chinese  # nothing personal in a shared page
+    client.force_login(person, backend="onewindow.accounts.backends.AccountBackend")
+    assert person.display_name in client.get("/").content.decode()
