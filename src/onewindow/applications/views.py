@@ -281,3 +281,74 @@ def progress_page(request: HttpRequest) -> HttpResponse:
             context["message"] = error.message
             status = error.status
     return render(request, "applications/progress.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply_bundle(request: HttpRequest, slug: str) -> HttpResponse:
+    """One form for a bundle (一件事): shared answers are asked once, then one draft per item."""
+    bundle = catalog.active_bundles().filter(slug=slug).first()
+    if bundle is None:
+        raise Http404
+    user = _user(request)
+    schema = catalog.bundle_form(bundle)
+    data = forms.prefill(schema, user, None)
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        data = rendering.parse(schema, request.POST, list(schema.get("properties", {})))
+        try:
+            created = services.create_bundle_applications(user, bundle, data, request=request)
+        except DomainError as error:
+            errors, status = error.fields or {"": [error.message]}, 422
+        else:
+            return redirect("portal:bundle_group", group=created[0].bundle_group)
+    return render(
+        request,
+        "applications/apply_bundle.html",
+        {
+            "bundle": bundle,
+            "fields": rendering.fields(
+                schema, data, errors, set(forms.prefill(schema, user, None))
+            ),
+            "errors": errors,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bundle_group(request: HttpRequest, group: str) -> HttpResponse:
+    """The applications of one bundle, shown and submitted as one."""
+    applications = list(
+        selectors.visible_to_applicant(_user(request)).filter(bundle_group=group).order_by("pk")
+    )
+    if not applications:
+        raise Http404
+    problems: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            services.submit_group(_user(request), applications[0].bundle_group, request)
+        except DomainError as error:
+            problems, status = error.fields or {"": [error.message]}, error.status
+        else:
+            messages.success(request, _("一件事的全部申请已提交。"))
+            return redirect("portal:bundle_group", group=group)
+        applications = [
+            a
+            for a in selectors.visible_to_applicant(_user(request))
+            .filter(bundle_group=group)
+            .order_by("pk")
+        ]
+    return render(
+        request,
+        "applications/bundle_group.html",
+        {
+            "applications": applications,
+            "problems": problems,
+            "drafts": any(a.status == Status.DRAFT for a in applications),
+        },
+        status=status,
+    )

@@ -39,6 +39,8 @@ urlpatterns = [
         "my/applications/<str:number>/withdraw/", applications.withdraw, name="application_withdraw"
     ),
     path("my/messages/", applications.my_messages, name="my_messages"),
+    path("bundles/<slug:slug>/apply/", applications.apply_bundle, name="apply_bundle"),
+    path("my/bundles/<uuid:group>/", applications.bundle_group, name="bundle_group"),
     path("progress/", applications.progress_page, name="progress"),
     path("my/tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
 ]

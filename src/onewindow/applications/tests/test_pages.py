@@ -114,3 +114,50 @@ def test_progress_page(world: Any, client: Client) -> None:
     response = client.post("/progress/", {"number": "x", "phone": "1", "action": "send_code"})
     assert response.status_code == 422
     assert 'href="#id_number"' in response.content.decode()
+
+
+def test_a_bundle_is_applied_for_and_submitted_as_one(world: Any, api: Any) -> None:
+    from onewindow.catalog.models import Bundle, BundleItem
+    from onewindow.testing.factories import make_item
+
+    second = make_item(
+        world.fire,
+        name="消防检查",
+        sequence=7,
+        service_objects=["natural"],
+        topics_enterprise=[],
+        materials=[],
+        form_schema={
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "title": "姓名", "x-prefill": "name"},
+                "seats": {"type": "integer", "title": "座位数"},
+            },
+            "required": ["seats"],
+        },
+    )
+    bundle = Bundle.objects.create(
+        slug="shop", name="开店一件事", audience="person", lead_department=world.market
+    )
+    BundleItem.objects.create(bundle=bundle, item=world.item, order=0)
+    BundleItem.objects.create(bundle=bundle, item=second, order=1)
+    citizen = as_user(world.citizen)
+    form = citizen.get("/bundles/shop/apply/").content.decode()
+    assert form.count('name="name"') == 1  # the shared field is asked once
+    response = citizen.post(
+        "/bundles/shop/apply/", {"name": world.citizen.name, "area": "30", "seats": "12"}
+    )
+    assert response.status_code == 302
+    group_page = response["Location"]
+    refused = citizen.post(group_page)
+    assert refused.status_code == 422  # the first item still lacks its materials
+    assert all(a.status == "draft" for a in Application.objects.all())
+    first = Application.objects.get(item=world.item)
+    for index in (0, 1):
+        citizen.post(
+            f"/my/applications/{first.number}/materials/",
+            {"material": index, "file": SimpleUploadedFile("a.pdf", PDF)},
+        )
+    assert citizen.post(group_page).status_code == 302
+    assert set(Application.objects.values_list("status", flat=True)) == {"submitted"}
+    assert "一件事一次办" in citizen.get("/my/applications/").content.decode()
