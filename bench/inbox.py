@@ -1,16 +1,30 @@
-"""The staff inbox query at scale: builds 10,000 and then 1,000,000 applications with 3 tasks
-each (a data generator writing straight to the tables), and measures the first inbox page for a
-clerk, a reviewer and a decider, beside a bare baseline (a primary-key lookup) in the same run.
+"""The staff inbox at scale: grows the database (bench/bigdata.py, 3 tasks per application) to each
+size in turn and times the first inbox page (50 rows) for a clerk, a reviewer and a decider,
+unfiltered and with each filter of the workbench API (state=open, item=<an item of the user's
+department>, overdue):
 
-    python bench/inbox.py [--applications 1000000]     # SQLite under bench/results/inbox
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/onewindow_bench python bench/inbox.py
+* the query in-process, beside a primary-key lookup on the same table;
+* the API over HTTP (``GET /api/v1/workbench/tasks?...``, the server in production mode under
+  granian, one client), beside the bare Django view of bench/baseline that bench/run.py uses.
+
+Sizes: 10,000 and 100,000 applications by default; ``BENCH_FULL=1`` (or ``--sizes 10000,1000000``)
+for 1,000,000 applications / 3,000,000 tasks. Prints p50/p99, the ratio of the largest size to the
+smallest, and EXPLAIN of each variant at the largest size (``--explain``, on by default).
+
+    python bench/inbox.py [--sizes 10000,100000] [--rounds 50]   # SQLite, bench/results/inbox
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ow_bench python bench/inbox.py
+
+With SQLite the database under bench/results/inbox is rebuilt on every run; a PostgreSQL database
+should be fresh (only the demo city): rows already there count towards the sizes.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
-import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -18,176 +32,209 @@ import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+from bigdata import generate  # noqa: E402
+from run import free_port, start_server, wait_ready  # noqa: E402
+
+DEFAULT_VAR = ROOT / "bench" / "results" / "inbox"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onewindow.settings")
-os.environ.setdefault("ONEWINDOW_VAR_DIR", str(ROOT / "bench" / "results" / "inbox"))
-BATCH = 20_000
-ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+os.environ.setdefault("ONEWINDOW_VAR_DIR", str(DEFAULT_VAR))
+os.environ.setdefault("SECURE_COOKIES", "0")
+os.environ.pop("ONEWINDOW_TESTING", None)
+USERS = ["market.clerk", "market.reviewer", "traffic.decider", "hpf.reviewer"]
+VARIANTS = ["unfiltered", "state=open", "item", "overdue"]
 
 
 def prepare() -> None:
+    if "DATABASE_URL" not in os.environ and Path(os.environ["ONEWINDOW_VAR_DIR"]) == DEFAULT_VAR:
+        shutil.rmtree(DEFAULT_VAR, ignore_errors=True)  # every SQLite run starts from the demo
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], check=True)
     subprocess.run([*manage, "load_demo"], check=True, stdout=subprocess.DEVNULL)
 
 
-def _rows(
-    start: int, count: int, items: list[Any], applicant: int, now: Any, rng: random.Random
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    applications, tasks = [], []
-    for n in range(start, start + count):
-        item = rng.choice(items)
-        active = rng.random() < 0.08  # most applications are long finished
-        status = "in_review" if active else "completed"
-        created = now - timedelta(minutes=rng.randrange(60 * 24 * 365))
-        number = f"QL-{created:%Y%m%d}-" + "".join(rng.choice(ALPHABET) for _ in range(8))
-        applications.append(
-            (
-                n,
-                f"{number}{n % 10}"[:24],
-                applicant,
-                item["id"],
-                item["name"],
-                item["version"],
-                item["department"],
-                status,
-                "review",
-                "{}",
-                "13800000001",
-                created,
-                created,
-            )
-        )
-        for index, (stage, kind, role) in enumerate(
-            (
-                ("accept", "acceptance", "clerk"),
-                ("review", "review", "reviewer"),
-                ("decide", "decision", "decider"),
-            )
-        ):
-            open_now = active and index == 1
-            due = created + timedelta(days=index + rng.randrange(1, 10))
-            tasks.append(
-                (
-                    n * 3 + index,
-                    n,
-                    stage,
-                    stage,
-                    kind,
-                    item["department"],
-                    role,
-                    "open" if open_now else ("done" if not active or index == 0 else "cancelled"),
-                    created,
-                    due,
-                    0,
-                )
-            )
-    return applications, tasks
-
-
-def generate(target: int) -> None:
-    from django.db import connection, transaction
-    from django.utils import timezone
-
-    from onewindow.accounts.models import User
-    from onewindow.applications.models import Application
+def plan() -> list[dict[str, Any]]:
+    """Per user: the keyword arguments of each variant and an API token."""
+    from onewindow.accounts.models import Membership, User
+    from onewindow.accounts.services import issue_token
     from onewindow.catalog.models import ServiceItem
 
-    existing = Application.objects.count()
-    if existing >= target:
-        return
-    items = [
-        {"id": i.pk, "version": i.current_version_id, "department": i.department_id, "name": i.name}
-        for i in ServiceItem.objects.filter(status="published")
-    ]
-    applicant = User.objects.get(username="13800000001").pk
-    rng, now = random.Random(existing), timezone.now()
-    app_sql = (
-        "INSERT INTO applications_application (id, number, applicant_id, item_id, "
-        "item_name, item_version_id, department_id, status, stage, data, contact_phone, created_at, "
-        "submitted_at, resume_to, decision, decision_reason, paused_workdays, version) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '', '', '', 0, 0)"
-    )
-    task_sql = (
-        "INSERT INTO workflow_task (id, application_id, stage, stage_name, kind, "
-        "department_id, role, state, created_at, due_at, version, outcome, "
-        "public_comment, internal_comment) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
-        "%s, %s, '', '', '')"
-    )
-    start = existing + 1_000_000  # keep clear of ids the product itself handed out
-    done = existing
-    while done < target:
-        count = min(BATCH, target - done)
-        applications, tasks = _rows(start + done, count, items, applicant, now, rng)
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(app_sql, applications)
-            cursor.executemany(task_sql, tasks)
-        done += count
-        print(f"\r  {done:,} applications", end="", flush=True)
-    print()
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    users = []
+    for user in User.objects.filter(username__in=USERS).order_by("username"):
+        departments = Membership.objects.filter(user=user).values_list("department_id", flat=True)
+        item = (
+            ServiceItem.objects.filter(status="published", department_id__in=list(departments))
+            .order_by("-popularity", "pk")
+            .values_list("pk", flat=True)
+            .first()
+        ) or ServiceItem.objects.filter(status="published").values_list("pk", flat=True).first()
+        users.append(
+            {
+                "user": user,
+                "token": issue_token(user, ttl=timedelta(hours=4))[0],
+                "variants": {
+                    "unfiltered": {},
+                    "state=open": {"state": "open"},
+                    "item": {"item": item},
+                    "overdue": {"overdue": True},
+                },
+            }
+        )
+    return users
 
 
-def measure(rounds: int) -> dict[str, float]:
-    from onewindow.accounts.models import User
+def quantiles(values: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(values, n=100)
+    return cuts[49], cuts[98]
+
+
+def measure_query(users: list[dict[str, Any]], rounds: int) -> dict[str, tuple[float, float]]:
     from onewindow.workflow.models import Task
     from onewindow.workflow.selectors import inbox
 
-    users = list(
-        User.objects.filter(
-            username__in=["market.clerk", "market.reviewer", "traffic.decider", "hpf.reviewer"]
-        )
-    )
     any_task = Task.objects.values_list("pk", flat=True).first()
-    base, timed = [], []
+    timings: dict[str, list[float]] = {"baseline": [], **{v: [] for v in VARIANTS}}
     for _ in range(rounds):
-        for user in users:
+        for entry in users:
             started = time.perf_counter()
             Task.objects.filter(pk=any_task).first()
-            base.append((time.perf_counter() - started) * 1000)
+            timings["baseline"].append((time.perf_counter() - started) * 1000)
+            for variant in VARIANTS:
+                started = time.perf_counter()
+                list(inbox(entry["user"], **entry["variants"][variant])[:50])
+                timings[variant].append((time.perf_counter() - started) * 1000)
+    return {name: quantiles(values) for name, values in timings.items()}
+
+
+def measure_http(users: list[dict[str, Any]], rounds: int) -> dict[str, tuple[float, float]]:
+    env = {**os.environ, "DEBUG": "0", "PYTHONPATH": str(ROOT / "src")}
+    base_env = {**os.environ, "PYTHONPATH": str(ROOT / "bench")}
+    base_port, app_port = free_port(), free_port()
+    servers = [
+        start_server("baseline.wsgi:application", base_port, base_env, ROOT / "bench"),
+        start_server("onewindow.wsgi:application", app_port, env, ROOT),
+    ]
+    timings: dict[str, list[float]] = {"baseline": [], **{v: [] for v in VARIANTS}}
+    try:
+        wait_ready(f"http://127.0.0.1:{base_port}/")
+        wait_ready(f"http://127.0.0.1:{app_port}/healthz")
+        base = http.client.HTTPConnection("127.0.0.1", base_port, timeout=30)
+        app = http.client.HTTPConnection("127.0.0.1", app_port, timeout=30)
+
+        def get(conn: http.client.HTTPConnection, path: str, headers: dict[str, str]) -> float:
             started = time.perf_counter()
-            list(inbox(user)[:50])
-            timed.append((time.perf_counter() - started) * 1000)
-    b = statistics.quantiles(base, n=100)
-    t = statistics.quantiles(timed, n=100)
-    return {"base_p99": b[98], "p50": t[49], "p99": t[98]}
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+            if response.status != 200:
+                raise SystemExit(f"GET {path}: {response.status} {body[:200]!r}")
+            return (time.perf_counter() - started) * 1000
+
+        for warm_up in (True, False):
+            for _ in range(2 if warm_up else rounds):
+                for entry in users:
+                    auth = {"Authorization": f"Bearer {entry['token']}"}
+                    elapsed = get(base, "/", {})
+                    if not warm_up:
+                        timings["baseline"].append(elapsed)
+                    for variant in VARIANTS:
+                        query = {
+                            k: "true" if v is True else v
+                            for k, v in entry["variants"][variant].items()
+                        }
+                        path = "/api/v1/workbench/tasks" + (f"?{urlencode(query)}" if query else "")
+                        elapsed = get(app, path, auth)
+                        if not warm_up:
+                            timings[variant].append(elapsed)
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=10)
+    return {name: quantiles(values) for name, values in timings.items()}
+
+
+def explain(users: list[dict[str, Any]]) -> None:
+    from django.db import connection
+
+    from onewindow.workflow.selectors import inbox
+
+    options = {"analyze": True, "buffers": True} if connection.vendor == "postgresql" else {}
+    for entry in users:
+        if not entry["user"].username.startswith("market."):
+            continue  # a clerk (no open tasks in the generated data) and a reviewer suffice
+        for variant in VARIANTS:
+            queryset = inbox(entry["user"], **entry["variants"][variant])[:50]
+            print(f"\n-- {entry['user'].username}, {variant}")
+            print(queryset.explain(**options))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--applications", type=int, default=1_000_000)
+    parser = argparse.ArgumentParser(description=__doc__)
+    full = os.environ.get("BENCH_FULL", "") not in ("", "0")
+    parser.add_argument(
+        "--sizes",
+        default="10000,1000000" if full else "10000,100000",
+        help="comma-separated numbers of applications, ascending (3 tasks each)",
+    )
     parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--no-http", action="store_true", help="time the query only")
+    parser.add_argument("--no-explain", action="store_true")
     args = parser.parse_args()
+    sizes = sorted(int(s) for s in args.sizes.split(","))
     prepare()
     import django
 
     django.setup()
     from django.db import connection
 
-    print(
-        f"\ninbox query (first page of 50), database: {connection.vendor}; "
-        "baseline: one primary-key lookup"
-    )
-    print(
-        f"{'applications':>14}{'tasks':>12}{'p50 ms':>9}{'p99 ms':>9}{'base p99':>10}"
-        f"{'p99 × base':>12}"
-    )
-    results = {}
-    for size in (10_000, args.applications):
-        generate(size)
-        from onewindow.workflow.models import Task
+    from onewindow.workflow.models import Task
 
-        r = measure(args.rounds)
-        results[size] = r
-        print(
-            f"{size:>14,}{Task.objects.count():>12,}{r['p50']:>9.2f}{r['p99']:>9.2f}"
-            f"{r['base_p99']:>10.2f}{r['p99'] / r['base_p99']:>12.1f}"
+    users = plan()
+    rows: dict[int, dict[str, dict[str, tuple[float, float]]]] = {}
+    for size in sizes:
+        actual = generate(size)
+        if actual > size * 1.05:
+            print(f"  warning: the database already holds {actual:,} applications")
+        tasks = Task.objects.count()
+        print(f"  {actual:,} applications, {tasks:,} tasks: timing", flush=True)
+        rows[size] = {"query": measure_query(users, args.rounds)}
+        if not args.no_http:
+            rows[size]["http"] = measure_http(users, args.rounds)
+
+    kinds = ["query"] + ([] if args.no_http else ["http"])
+    print(
+        f"\nstaff inbox, first page of 50, {connection.vendor}, {len(users)} users × "
+        f"{args.rounds} rounds; query baseline: one primary-key lookup; http baseline: the bare "
+        "Django view (bench/baseline)"
+    )
+    header = f"{'applications':>13} {'variant':<11}"
+    for kind in kinds:
+        header += f"{kind + ' p50':>11}{'p99':>8}{'p99×base':>9}"
+    print(header)
+    for size in sizes:
+        for variant in ["baseline", *VARIANTS]:
+            line = f"{size:>13,} {variant:<11}"
+            for kind in kinds:
+                p50, p99 = rows[size][kind][variant]
+                line += f"{p50:>11.2f}{p99:>8.2f}{p99 / rows[size][kind]['baseline'][1]:>9.1f}"
+            print(line)
+    small, big = sizes[0], sizes[-1]
+    for kind in kinds:
+        ratios = ", ".join(
+            f"{v} {rows[big][kind][v][1] / rows[small][kind][v][1]:.2f}" for v in VARIANTS
         )
-    small, big = results[10_000], results[args.applications]
-    print(f"p99 at {args.applications:,} / p99 at 10,000: {big['p99'] / small['p99']:.2f}")
+        print(f"{kind} p99 at {big:,} / p99 at {small:,}: {ratios}")
+    if not args.no_explain:
+        print(f"\nquery plans at {big:,} applications")
+        explain(users)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    out = ROOT / "bench" / "results" / f"inbox-{connection.vendor}-{stamp}.json"
+    out.write_text(json.dumps({str(k): v for k, v in rows.items()}, indent=2))
+    print(f"\nwritten to {out.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

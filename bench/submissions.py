@@ -2,8 +2,12 @@
 created, uploaded and submitted over HTTP by concurrent clients (4 requests each), against the
 server in production mode, beside the bare baseline served the same 4 requests per "submission".
 
-    python bench/submissions.py [--duration 10] [--clients 8]
+    python bench/submissions.py [--duration 10] [--clients 8] [--applications 1000000]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/onewindow_bench python bench/submissions.py
+
+With ``--applications N`` (``BENCH_FULL=1``: 1,000,000) the database is first grown with the data
+generator of bench/bigdata.py to N applications and 3N workflow tasks, so submissions are measured
+with the tables at that size; without it, against the demo city alone.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from run import BIN, RESULTS, free_port, start_server, wait_ready  # noqa: E402
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 20_000
 
 
-def prepare() -> tuple[dict[str, str], dict[str, Any]]:
+def prepare(applications: int) -> tuple[dict[str, str], dict[str, Any]]:
     env = {
         **os.environ,
         "DEBUG": "0",
@@ -41,11 +45,20 @@ def prepare() -> tuple[dict[str, str], dict[str, Any]]:
     manage = [str(BIN / "python"), str(ROOT / "manage.py")]
     for args in (["migrate", "--noinput", "-v0"], ["load_demo"]):
         subprocess.run(manage + args, env=env, check=True, stdout=subprocess.DEVNULL)
+    if applications:
+        generator = [str(BIN / "python"), str(ROOT / "bench" / "bigdata.py")]
+        subprocess.run(
+            [*generator, "--applications", str(applications)],
+            env={**env, "DJANGO_SETTINGS_MODULE": "onewindow.settings"},
+            check=True,
+        )
     code = """
 import json, django; django.setup()
 from onewindow.accounts.models import User
 from onewindow.accounts.services import issue_token
+from onewindow.applications.models import Application
 from onewindow.catalog.models import ServiceItem
+from onewindow.workflow.models import Task
 from datetime import timedelta
 user = User.objects.get(username="13800000001")
 for item in ServiceItem.objects.filter(status="published").order_by("-popularity"):
@@ -61,7 +74,8 @@ for name, prop in data["form_schema"]["properties"].items():
     form[name] = (prop["enum"][0] if prop.get("enum") else 1 if prop.get("type") in
                   ("number", "integer") else True if prop.get("type") == "boolean" else "测试")
 print(json.dumps({"token": issue_token(user, ttl=timedelta(hours=2))[0], "item": item.pk,
-                  "name": data["name"], "materials": required, "form": form}))
+                  "name": data["name"], "materials": required, "form": form,
+                  "applications": Application.objects.count(), "tasks": Task.objects.count()}))
 """
     out = subprocess.run(
         [str(BIN / "python"), "-c", code],
@@ -159,8 +173,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--clients", type=int, default=8)
+    full = os.environ.get("BENCH_FULL", "") not in ("", "0")
+    parser.add_argument(
+        "--applications",
+        type=int,
+        default=1_000_000 if full else 0,
+        help="grow the database to this many applications (3 tasks each) first; 0: demo only",
+    )
     args = parser.parse_args()
-    env, plan = prepare()
+    env, plan = prepare(args.applications)
     base_env = {**os.environ, "PYTHONPATH": str(ROOT / "bench")}
     base_port, app_port = free_port(), free_port()
     servers = [
@@ -177,8 +198,9 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=10)
     database = "postgresql" if "postgres" in os.environ.get("DATABASE_URL", "") else "sqlite"
+    size = f"{plan['applications']:,} applications, {plan['tasks']:,} tasks"
     print(
-        f"\nsubmissions ({plan['name']}, form + 2 PDFs, 4 requests each), {database}, "
+        f"\nsubmissions ({plan['name']}, form + 2 PDFs, 4 requests each), {database} with {size}, "
         f"{args.clients} clients, {args.duration}s"
     )
     print(f"{'':<28}{'per s':>8}{'× base':>9}{'p50 ms':>9}{'p99 ms':>9}{'failed':>8}")
