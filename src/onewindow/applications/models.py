@@ -66,6 +66,11 @@ class Application(models.Model):
     contact_phone = models.CharField(_("联系手机"), max_length=11, blank=True)
     decision = models.CharField(_("决定"), max_length=16, blank=True)
     decision_reason = models.TextField(_("决定理由"), blank=True)
+    decision_basis = models.TextField(
+        _("决定的法律依据"),
+        blank=True,
+        help_text=_("不予受理时引用的法律、法规条款，与理由一并告知申请人。"),
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
@@ -73,6 +78,9 @@ class Application(models.Model):
     deadline = models.DateField(_("承诺办结日期"), null=True, blank=True)
     paused_workdays = models.PositiveIntegerField(_("暂停的工作日"), default=0)
     paused_since = models.DateTimeField(null=True, blank=True)
+    deadline_warned_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the department was warned at 80% of the limit"
+    )
     version = models.PositiveIntegerField(default=0, help_text="optimistic lock")
 
     class Meta:

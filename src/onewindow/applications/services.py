@@ -325,6 +325,7 @@ def submit_application(
         _missing(locked).raise_if_any(_("申请还不完整，请按提示补充。"))
         locked.submitted_at = timezone.now()
         transition(locked, "submit", user, request=request)
+        # The clerks of the accepting department hear of the new task from open_stage.
         engine.open_stage(locked, engine.next_stage(locked, "", ("acceptance",)) or 0)
         locked.save(update_fields=["stage"])
     return locked
@@ -424,7 +425,9 @@ def create_bundle_applications(
 
 
 def submit_group(user: User, group: Any, request: HttpRequest | None = None) -> list[Application]:
-    """Submit every draft of a bundle at once, or none of them."""
+    """Submit every draft of a bundle at once, or none of them: any refusal of any one of them
+    (a missing field, or an error that names no field, reported under the application's number)
+    rolls the whole group back."""
     errors: dict[str, list[str]] = {}
     done: list[Application] = []
     with transaction.atomic():
@@ -434,8 +437,9 @@ def submit_group(user: User, group: Any, request: HttpRequest | None = None) -> 
             try:
                 done.append(submit_application(application, user, request))
             except DomainError as error:
-                for key, messages in error.fields.items():
-                    errors.setdefault(f"{application.number}.{key}", []).extend(messages)
+                for key, messages in (error.fields or {"": [error.message]}).items():
+                    field = f"{application.number}.{key}" if key else application.number
+                    errors.setdefault(field, []).extend(messages)
         if errors:
             transaction.set_rollback(True)
             raise DomainError(

@@ -23,6 +23,11 @@ class Message(models.Model):
     want_email = models.BooleanField(default=False)
     sms_sent_at = models.DateTimeField(null=True, blank=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)
+    sending_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="a delivery holds the message until then; another delivery finds it taken",
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=200, blank=True)
 

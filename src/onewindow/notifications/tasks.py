@@ -6,11 +6,15 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
 from django_tasks import task
 
 from onewindow.core.crypto import default_keyring
+from onewindow.notifications.models import Message
 from onewindow.notifications.sms.base import SmsDeliveryError, SmsMessage, get_sms_backend
 
 logger = logging.getLogger(__name__)
@@ -47,18 +51,40 @@ def send_sms(sealed: str) -> None:
 
 
 MAX_ATTEMPTS = 5
+# How long one delivery holds a message. Longer than any gateway timeout, so a slow send is never
+# repeated by a second worker; short enough that a worker that died mid-send is retried.
+HOLD = timedelta(minutes=5)
+
+
+def undelivered() -> Q:
+    """Messages with a channel still to send."""
+    return Q(want_sms=True, sms_sent_at__isnull=True) | Q(
+        want_email=True, email_sent_at__isnull=True
+    )
+
+
+def _take(message_id: int) -> bool:
+    """Claim the message for this delivery with one conditional UPDATE: of a deferred retry, the
+    cron retry and the first attempt running at once, exactly one gets it; the others find it
+    taken (or already sent) and do nothing."""
+    now = timezone.now()
+    free = Q(sending_until__isnull=True) | Q(sending_until__lt=now)
+    taken = Message.objects.filter(undelivered(), free, pk=message_id).update(
+        sending_until=now + HOLD
+    )
+    return bool(taken)
 
 
 @task()
 def deliver_message(message_id: int) -> None:
-    """Send a message's SMS and e-mail; a channel already sent is never sent again, so a retry
-    after a partial failure does not duplicate."""
-    from django.conf import settings
+    """Send a message's SMS and e-mail, each exactly once: the delivery first claims the message
+    (``_take``), and a channel already sent is never sent again, so a retry after a partial
+    failure does not duplicate. (Only a worker dying between the gateway's acceptance and the
+    next line could cause a repeat, after ``HOLD``.)"""
     from django.core.mail import send_mail
-    from django.utils import timezone
 
-    from onewindow.notifications.models import Message
-
+    if not _take(message_id):
+        return
     message = Message.objects.select_related("user").get(pk=message_id)
     site = settings.ONEWINDOW["SITE_NAME"]
     try:
@@ -77,9 +103,9 @@ def deliver_message(message_id: int) -> None:
             send_mail(f"{site}：{message.title}", message.body, None, [message.user.email])
             Message.objects.filter(pk=message.pk).update(email_sent_at=timezone.now())
     except Exception as exc:  # any gateway failure: record it and try again later
-        attempts = message.attempts + 1
+        attempts = message.attempts + 1  # read after the claim, so no one else counted meanwhile
         Message.objects.filter(pk=message.pk).update(
-            attempts=attempts, last_error=type(exc).__name__
+            attempts=attempts, last_error=type(exc).__name__, sending_until=None
         )
         logger.warning(
             "delivery of message %s failed (%s), attempt %s",
@@ -89,14 +115,13 @@ def deliver_message(message_id: int) -> None:
         )
         if attempts < MAX_ATTEMPTS:
             retry_message(message.pk, attempts)
+        return
+    Message.objects.filter(pk=message.pk).update(sending_until=None)
 
 
 def retry_message(message_id: int, attempts: int) -> None:
     """Back off 1, 2, 4, 8 minutes on a worker; the in-process backend cannot wait, so there
     ``manage.py retry_notifications`` picks failed messages up."""
-    from datetime import timedelta
-
-    from django.utils import timezone
     from django_tasks import default_task_backend
 
     if not default_task_backend.supports_defer:

@@ -7,9 +7,12 @@ from datetime import datetime, time
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from onewindow.accounts.models import Membership
 from onewindow.applications.models import Application
 from onewindow.core.calendar import add_workdays
+from onewindow.notifications.services import notify
 from onewindow.organizations.models import Department
 from onewindow.workflow.models import Task
 
@@ -51,7 +54,8 @@ def due(days: int, now: datetime | None = None) -> datetime:
 
 def open_stage(application: Application, index: int) -> list[Task]:
     """Create the stage's tasks: one per department of a parallel stage, otherwise one for the
-    stage's department (the application's department by default)."""
+    stage's department (the application's department by default). Every new task is announced
+    in its department role's inbox (``tell_inbox``), so no caller has to remember to."""
     stage = stages(application)[index]
     role = ROLE_FOR_KIND[stage["kind"]]
     branches = stage.get("parallel") or [
@@ -73,7 +77,27 @@ def open_stage(application: Application, index: int) -> list[Task]:
     ]
     Task.objects.bulk_create(tasks)
     application.stage = stage["key"]
+    for task in tasks:
+        tell_inbox(task)
     return tasks
+
+
+def tell_inbox(task: Task) -> None:
+    """Tell every member of the task's department role that new work is waiting. The key names
+    the task and the person, so announcing the same task again sends nothing."""
+    members = Membership.objects.filter(department_id=task.department_id, role=task.role)
+    for member in members.select_related("user"):
+        notify(
+            member.user,
+            _("新任务：%(stage)s") % {"stage": task.stage_name},
+            _("办件%(number)s进入%(stage)s环节，请在%(due)s前办理。")
+            % {
+                "number": task.application.number,
+                "stage": task.stage_name,
+                "due": timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M"),
+            },
+            key=f"task:{task.pk}:new:{member.user_id}",
+        )
 
 
 def stage_finished(application: Application, stage: str) -> bool:

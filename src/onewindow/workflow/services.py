@@ -14,6 +14,7 @@ from onewindow.accounts.models import Membership, User
 from onewindow.applications import services as applications
 from onewindow.applications.lifecycle import ACTION_LABELS, Status
 from onewindow.applications.models import Application, CorrectionRequest
+from onewindow.core import audit
 from onewindow.core.errors import DomainError, FieldErrorsCollector
 from onewindow.notifications.services import notify
 from onewindow.organizations.models import Department
@@ -51,6 +52,15 @@ def can_work_on(user: User, task: Task) -> bool:
     ).exists()
 
 
+def _visible(task_id: int, user: User) -> Task:
+    """The task, if the user works in its department role; otherwise 404, so nobody learns
+    whether a task they may not see exists."""
+    task = Task.objects.filter(pk=task_id).first()
+    if task is None or not can_work_on(user, task):
+        raise DomainError("not_found", _("任务不存在或您无权办理。"), status=404)
+    return task
+
+
 def _conflict(message: str) -> DomainError:
     return DomainError("conflict", message, status=409)
 
@@ -60,9 +70,15 @@ def claim(task_id: int, user: User, request: HttpRequest | None = None) -> Task:
     task = Task.objects.select_related("application").filter(pk=task_id).first()
     if task is None or not can_work_on(user, task):
         raise DomainError("not_found", _("任务不存在或您无权办理。"), status=404)
-    won = Task.objects.filter(pk=task_id, state=Task.State.OPEN, version=task.version).update(
-        state=Task.State.CLAIMED, assignee=user, claimed_at=timezone.now(), version=task.version + 1
-    )
+    with transaction.atomic():
+        won = Task.objects.filter(pk=task_id, state=Task.State.OPEN, version=task.version).update(
+            state=Task.State.CLAIMED,
+            assignee=user,
+            claimed_at=timezone.now(),
+            version=task.version + 1,
+        )
+        if won:
+            _audit("task.claim", task, user, request)
     if not won:
         task.refresh_from_db()
         if task.assignee_id == user.pk and task.state == Task.State.CLAIMED:
@@ -72,16 +88,23 @@ def claim(task_id: int, user: User, request: HttpRequest | None = None) -> Task:
     return task
 
 
-def release(task_id: int, user: User) -> Task:
-    won = Task.objects.filter(pk=task_id, state=Task.State.CLAIMED, assignee=user).update(
-        state=Task.State.OPEN, assignee=None, claimed_at=None
-    )
-    if not won:
-        raise _conflict(_("只能退回自己正在办理的任务。"))
-    return Task.objects.get(pk=task_id)
+def release(task_id: int, user: User, request: HttpRequest | None = None) -> Task:
+    """Give a claimed task back to the role inbox; only its assignee can."""
+    _visible(task_id, user)
+    with transaction.atomic():
+        won = Task.objects.filter(pk=task_id, state=Task.State.CLAIMED, assignee=user).update(
+            state=Task.State.OPEN, assignee=None, claimed_at=None
+        )
+        if not won:
+            raise _conflict(_("只能退回自己正在办理的任务。"))
+        task = Task.objects.get(pk=task_id)
+        _audit("task.release", task, user, request)
+    return task
 
 
-def reassign(task_id: int, user: User, to: User) -> Task:
+def reassign(task_id: int, user: User, to: User, request: HttpRequest | None = None) -> Task:
+    """Hand an active task to a colleague in the same department role."""
+    _visible(task_id, user)
     with transaction.atomic():
         task = Task.objects.select_for_update().get(pk=task_id)
         if not task.is_active or not can_work_on(user, task):
@@ -89,10 +112,12 @@ def reassign(task_id: int, user: User, to: User) -> Task:
         if not can_work_on(to, task):
             message = _("接收人不在该部门的相应岗位。")
             raise DomainError("validation_error", message, fields={"to": [message]}, status=422)
+        previous = task.assignee_id
         task.assignee, task.state = to, Task.State.CLAIMED
         task.claimed_at = timezone.now()
         task.version += 1
         task.save()
+        _audit("task.reassign", task, user, request, {"from_user": previous, "to_user": to.pk})
     notify(
         to,
         _("有转交给您的任务"),
@@ -101,6 +126,18 @@ def reassign(task_id: int, user: User, to: User) -> Task:
         key=f"task:{task.pk}:reassigned:{task.version}",
     )
     return task
+
+
+def _audit(
+    action: str,
+    task: Task,
+    user: User | None,
+    request: HttpRequest | None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """An audit event about a task: ids only, never names, numbers or comments."""
+    data = {"application": task.application_id, "stage": task.stage, **(extra or {})}
+    audit.record(action, request=request, actor=user, obj=task, data=data)
 
 
 def act(
@@ -112,15 +149,20 @@ def act(
     internal_comment: str = "",
     faults: list[dict[str, str]] | None = None,
     department: str = "",
+    legal_basis: str = "",
     request: HttpRequest | None = None,
 ) -> Task:
-    """Carry out ``action`` on a task the user has claimed."""
+    """Carry out ``action`` on a task the user has claimed. Refusing acceptance (``reject``)
+    needs a reason and the legal basis, both shown to the applicant."""
     errors = FieldErrorsCollector()
     if action in NEEDS_COMMENT and not public_comment.strip():
         errors.add("public_comment", _("请填写理由（申请人可见）。"))
+    if action == "reject" and not legal_basis.strip():
+        errors.add("legal_basis", _("请填写不予受理的法律依据。"))
     if action == "request_correction" and not faults:
         errors.add("faults", _("请逐项列出需要补正的材料或内容（一次性告知）。"))
     errors.raise_if_any()
+    _visible(task_id, user)
     with transaction.atomic():
         task = Task.objects.select_for_update().get(pk=task_id)
         application = (
@@ -148,6 +190,7 @@ def act(
             internal_comment=internal_comment,
             faults=faults or [],
             department=department,
+            legal_basis=legal_basis.strip(),
             request=request,
         )
         task.version += 1
@@ -184,32 +227,8 @@ def _advance(app: Application, after: str, user: User | None, request: Any) -> N
         raise DomainError("process_incomplete", _("事项流程缺少决定环节。"), status=409)
     if engine.stages(app)[index]["kind"] == "decision" and app.status == Status.IN_REVIEW:
         applications.transition(app, "review_done", None, request=request)
-    tasks = engine.open_stage(app, index)
+    engine.open_stage(app, index)  # announces the new tasks in their inboxes
     app.save(update_fields=["stage"])
-    for new in tasks:
-        _tell_inbox(new)
-
-
-def _tell_inbox(task: Task) -> None:
-    role = {
-        "clerk": Membership.Role.CLERK,
-        "reviewer": Membership.Role.REVIEWER,
-        "decider": Membership.Role.DECIDER,
-    }[task.role]
-    for member in Membership.objects.filter(department=task.department, role=role).select_related(
-        "user"
-    ):
-        notify(
-            member.user,
-            _("新任务：%(stage)s") % {"stage": task.stage_name},
-            _("办件%(number)s进入%(stage)s环节，请在%(due)s前办理。")
-            % {
-                "number": task.application.number,
-                "stage": task.stage_name,
-                "due": timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M"),
-            },
-            key=f"task:{task.pk}:new:{member.user_id}",
-        )
 
 
 def _request_correction(task: Task, app: Application, user: User, **kw: Any) -> None:
@@ -237,14 +256,20 @@ def _request_correction(task: Task, app: Application, user: User, **kw: Any) -> 
 
 
 def _reject(task: Task, app: Application, user: User, **kw: Any) -> None:
-    _finish(task, "reject", kw["public_comment"], kw["internal_comment"])
+    """不予受理: the applicant reads the reason and the legal basis on the timeline and in the
+    notice, and both stay on the application."""
+    reason, basis = kw["public_comment"], kw["legal_basis"]
+    _finish(task, "reject", reason, kw["internal_comment"])
     app.completed_at = timezone.now()
+    app.decision_reason, app.decision_basis = reason, basis
+    basis_line = _("法律依据：%(basis)s") % {"basis": basis}
     applications.transition(
         app,
         "reject",
         user,
-        public_comment=kw["public_comment"],
+        public_comment=f"{reason}\n{basis_line}",
         internal_comment=kw["internal_comment"],
+        details={"reason": reason, "legal_basis": basis},
         request=kw["request"],
     )
 
@@ -267,6 +292,7 @@ def _review(outcome: str) -> Any:
         _finish(task, outcome, kw["public_comment"], kw["internal_comment"])
         task.save()
         TimelineNote.add(app, user, outcome, task, kw["public_comment"], kw["internal_comment"])
+        _audit(f"task.{outcome}", task, user, kw["request"])
         if engine.stage_finished(app, task.stage):
             _advance(app, task.stage, user, kw["request"])
 
@@ -289,7 +315,7 @@ def _decide(decision: str) -> Any:
         )
         index = engine.next_stage(app, task.stage, ("delivery",))
         if index is not None:
-            engine.open_stage(app, index)
+            engine.open_stage(app, index)  # the clerks hear of the delivery task
             app.save(update_fields=["stage"])
 
     return handle
@@ -343,7 +369,7 @@ def _transfer(task: Task, app: Application, user: User, **kw: Any) -> None:
         department=target,
         due_at=task.due_at,
     )
-    _tell_inbox(new)
+    engine.tell_inbox(new)
 
 
 class TimelineNote:

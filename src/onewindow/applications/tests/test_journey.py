@@ -220,3 +220,40 @@ def test_a_bundle_is_one_form_and_one_submission(world: Any, api: Any) -> None:
     apps = Application.objects.filter(bundle_group=group).order_by("pk")
     assert [a.data.get("seats") for a in apps] == [None, 40]
     assert apps[0].data["area"] == 50 and apps[0].data["name"] == world.citizen.name
+
+
+def test_a_group_submission_that_fails_for_one_application_submits_none(world: Any) -> None:
+    import uuid
+    from io import BytesIO
+    from unittest import mock
+
+    from onewindow.applications import services
+    from onewindow.core.errors import DomainError
+    from onewindow.testing.factories import PDF
+
+    group = uuid.uuid4()
+    drafts = [
+        services.create_application(world.citizen, world.item, {"area": 9}, bundle_group=group)
+        for _ in range(2)
+    ]
+    for draft in drafts:
+        for index in (0, 1):
+            services.add_material(draft, world.citizen, index, "a.pdf", BytesIO(PDF), len(PDF))
+    real_submit = services.submit_application
+
+    def another_tab_withdrew_the_second(application: Any, user: Any, request: Any) -> Any:
+        if application.pk == drafts[1].pk:  # refused with no field to point at
+            Application.objects.filter(pk=application.pk).update(status="withdrawn")
+        return real_submit(application, user, request)
+
+    with (
+        mock.patch.object(services, "submit_application", another_tab_withdrew_the_second),
+        pytest.raises(DomainError) as refused,
+    ):
+        services.submit_group(world.citizen, group)
+    assert refused.value.status == 422
+    assert list(refused.value.fields) == [drafts[1].number]
+    assert "已撤回" in refused.value.fields[drafts[1].number][0]
+    assert Application.objects.get(pk=drafts[0].pk).status == "draft"  # nothing half-submitted
+    assert not Task.objects.filter(application__in=drafts).exists()
+    assert not Message.objects.filter(user=world.people["clerk"]).exists()

@@ -126,3 +126,31 @@ def test_deadline_sweep_warns_then_escalates_once(world: Any, api: Any) -> None:
     assert Message.objects.filter(user=decider, title="超期任务督办").count() == 1
     assert application.timeline.filter(action="escalate").exists()
     assert Task.objects.get(pk=task.pk).colour() == "red"
+
+
+def test_the_department_is_warned_once_when_an_application_nears_its_promised_date(
+    world: Any, api: Any
+) -> None:
+    from datetime import date, datetime
+    from unittest import mock
+    from zoneinfo import ZoneInfo
+
+    from onewindow.workflow import services as workflow
+
+    def at(day: int) -> datetime:
+        return datetime(2026, 3, day, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+    application = submitted(world, api)
+    clerk, task = world.people["clerk"], application.tasks.get()
+    with mock.patch("django.utils.timezone.now", return_value=at(2)):
+        workflow.claim(task.pk, clerk)
+        workflow.act(task.pk, clerk, "accept")
+    application.refresh_from_db()
+    assert application.deadline == date(2026, 3, 9)  # five working days from Monday 2 March
+    decider = world.people["decider"]
+    warnings = Message.objects.filter(user=decider, title="办件即将超过承诺时限")
+    assert sweep(at(5)).applications_warned == 0  # three of five working days used
+    assert sweep(at(6)).applications_warned == 1  # four of five: 80%
+    assert sweep(at(9)).applications_warned == 0
+    assert warnings.count() == 1
+    assert application.number in warnings.get().body and "2026-03-09" in warnings.get().body
