@@ -9,17 +9,18 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onewindow.accounts.models import User
 from onewindow.accounts.selectors import effective_agencies
 from onewindow.applications import forms, presenters, progress, rendering, selectors, services
 from onewindow.applications.lifecycle import Status
-from onewindow.applications.models import Application, IdempotencyRecord
+from onewindow.applications.models import Application, ApplicationMaterial, IdempotencyRecord
 from onewindow.catalog import selectors as catalog
 from onewindow.core.errors import DomainError
 from onewindow.core.net import client_ip
@@ -36,6 +37,56 @@ def _mine(request: HttpRequest, number: str) -> Application:
     if application is None:
         raise Http404
     return application
+
+
+def _open_faults(application: Application) -> list[dict[str, str]]:
+    """The open correction request's faults, each with what it points at (a material's or a form
+    field's name), so a page can show the clerk's words next to exactly that material or field."""
+    correction = application.corrections.filter(resolved_at__isnull=True).first()
+    if correction is None:
+        return []
+    data = application.item_version.data
+    materials = data["materials"]
+    properties = data["form_schema"].get("properties", {})
+    out = []
+    for fault in correction.faults:
+        kind, key = str(fault.get("kind", "material")), str(fault.get("key", ""))
+        target = ""
+        if kind == "material" and key.isdigit() and int(key) < len(materials):
+            target = str(materials[int(key)]["name"])
+        elif kind == "field" and key in properties:
+            target = str(properties[key].get("title", key))
+        out.append(
+            {"kind": kind, "key": key, "target": target, "message": str(fault.get("message", ""))}
+        )
+    return out
+
+
+def material_response(material: ApplicationMaterial) -> FileResponse:
+    """Stream a material through the storage API (file system or object storage alike), typed as
+    sniffed at upload, shown inline and never re-sniffed by the browser."""
+    response = FileResponse(
+        material.file.open("rb"),
+        content_type=material.content_type,
+        as_attachment=False,
+        filename=material.original_name or (material.file.name or "").rsplit("/", 1)[-1],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+@xframe_options_sameorigin  # the detail page previews PDFs in a frame of its own origin
+def material_file(request: HttpRequest, number: str, material_id: int) -> FileResponse:
+    """One of my (or my enterprise's) uploaded materials."""
+    material = ApplicationMaterial.objects.filter(
+        pk=material_id, application=_mine(request, number)
+    ).first()
+    if material is None:
+        raise Http404
+    return material_response(material)
 
 
 @login_required
@@ -123,6 +174,7 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
             "application": application,
             "fields": rendering.fields(schema, data, errors),
             "errors": errors,
+            "field_faults": [f for f in _open_faults(application) if f["kind"] == "field"],
         },
         status=status,
     )
@@ -156,8 +208,14 @@ def materials(request: HttpRequest, number: str) -> HttpResponse:
             messages.success(request, _("已上传。"))
             return redirect("portal:application_materials", number=number)
     uploaded = {m.material_index: m for m in application.materials.filter(replaced=False)}
+    faults = _open_faults(application)
     rows = [
-        {"index": i, "spec": spec, "file": uploaded.get(i)}
+        {
+            "index": i,
+            "spec": spec,
+            "file": uploaded.get(i),
+            "faults": [f for f in faults if f["kind"] == "material" and f["key"] == str(i)],
+        }
         for i, spec in enumerate(application.item_version.data["materials"])
     ]
     return render(
@@ -168,6 +226,8 @@ def materials(request: HttpRequest, number: str) -> HttpResponse:
             "rows": rows,
             "error": error,
             "failed_index": request.POST.get("material", ""),
+            "field_faults": [f for f in faults if f["kind"] == "field"],
+            "other_faults": [f for f in faults if not f["target"]],
         },
         status=status,
     )
@@ -226,6 +286,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         {
             "application": application,
             "detail": presenters.detail(application, staff=False),
+            "faults": _open_faults(application),
             "can_withdraw": application.status
             in (
                 Status.SUBMITTED,
@@ -286,32 +347,63 @@ def progress_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def apply_bundle(request: HttpRequest, slug: str) -> HttpResponse:
-    """One form for a bundle (一件事): shared answers are asked once, then one draft per item."""
+    """One form for a bundle (一件事): shared answers are asked once, then one draft per item. As on
+    the single apply page, a token in the page makes a double click create one group, and an agent
+    may apply for an enterprise whose authorisation covers every item of the bundle."""
     bundle = catalog.active_bundles().filter(slug=slug).first()
     if bundle is None:
         raise Http404
     user = _user(request)
     schema = catalog.bundle_form(bundle)
-    data = forms.prefill(schema, user, None)
+    items = [entry.item for entry in bundle.entries.all()]
+    agencies = [
+        a
+        for a in effective_agencies(user)
+        if all(a.covers(i.basic_code) or a.covers(i.implementation_code) for i in items)
+    ]
+    enterprise_uscc = request.POST.get("enterprise") or request.GET.get("enterprise") or ""
+    enterprise = next(
+        (a.enterprise for a in agencies if a.enterprise.uscc == enterprise_uscc), None
+    )
+    data = forms.prefill(schema, user, enterprise)
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
+        # A uuid4 hex is 32 characters; the cut keeps the key within its column.
+        token = request.POST.get("token", "")[:32]
+        key = f"bundle:{token}"
+        earlier = IdempotencyRecord.objects.filter(user=user, key=key).first() if token else None
+        if earlier is not None:
+            return redirect("portal:bundle_group", group=earlier.body["group"])
         data = rendering.parse(schema, request.POST, list(schema.get("properties", {})))
         try:
-            created = services.create_bundle_applications(user, bundle, data, request=request)
+            created = services.create_bundle_applications(
+                user, bundle, data, enterprise_uscc=enterprise_uscc or None, request=request
+            )
+            group = str(created[0].bundle_group)
+            if token:
+                IdempotencyRecord.objects.create(
+                    user=user, key=key, fingerprint="", status=201, body={"group": group}
+                )
+        except IntegrityError:
+            earlier = IdempotencyRecord.objects.get(user=user, key=key)
+            return redirect("portal:bundle_group", group=earlier.body["group"])
         except DomainError as error:
             errors, status = error.fields or {"": [error.message]}, 422
         else:
-            return redirect("portal:bundle_group", group=created[0].bundle_group)
+            return redirect("portal:bundle_group", group=group)
     return render(
         request,
         "applications/apply_bundle.html",
         {
             "bundle": bundle,
             "fields": rendering.fields(
-                schema, data, errors, set(forms.prefill(schema, user, None))
+                schema, data, errors, set(forms.prefill(schema, user, enterprise))
             ),
             "errors": errors,
+            "token": uuid.uuid4().hex,
+            "agencies": agencies,
+            "enterprise": enterprise_uscc,
         },
         status=status,
     )

@@ -36,6 +36,11 @@ urlpatterns = [
     ),
     path("my/applications/<str:number>/submit/", applications.review, name="application_review"),
     path(
+        "my/applications/<str:number>/files/<int:material_id>/",
+        applications.material_file,
+        name="application_material_file",
+    ),
+    path(
         "my/applications/<str:number>/withdraw/", applications.withdraw, name="application_withdraw"
     ),
     path("my/messages/", applications.my_messages, name="my_messages"),

@@ -11,4 +11,6 @@ urlpatterns = [
     path("tasks/<int:task_id>/claim/", views.claim, name="claim"),
     path("tasks/<int:task_id>/release/", views.release, name="release"),
     path("tasks/<int:task_id>/act/", views.act, name="act"),
+    path("tasks/<int:task_id>/reassign/", views.reassign, name="reassign"),
+    path("materials/<int:material_id>/", views.material_file, name="material"),
 ]

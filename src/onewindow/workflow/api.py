@@ -31,13 +31,16 @@ def tasks(
     item: int | None = None,
     overdue: bool = False,
     mine: bool = False,
+    colour: str = "",
     page: int = 1,
 ) -> dict[str, Any]:
     user = _staff(request)
-    queryset = selectors.inbox(user, state=state, item=item, overdue=overdue, mine=mine)
+    queryset = selectors.inbox(
+        user, state=state, item=item, overdue=overdue, mine=mine, colour=colour
+    )
     page = max(1, page)
-    rows = list(queryset[(page - 1) * 50 : page * 50])
-    return {"page": page, "tasks": [task_row(t) for t in rows]}
+    rows, more = selectors.page_of(queryset, page)
+    return {"page": page, "has_next": more, "tasks": [task_row(t) for t in rows]}
 
 
 @router.post("/workbench/tasks/{task_id}/claim", auth=AUTH, summary="Claim a task")
@@ -81,6 +84,7 @@ class ActionIn(Schema):
     internal_comment: str = ""
     faults: list[Fault] = []
     department: str = ""
+    legal_basis: str = ""  # the law a rejection rests on (required for "reject")
 
 
 @router.post("/workbench/tasks/{task_id}/actions", auth=AUTH, summary="Act on a claimed task")
@@ -93,6 +97,7 @@ def act(request: HttpRequest, task_id: int, payload: ActionIn) -> dict[str, Any]
         internal_comment=payload.internal_comment,
         faults=[f.dict() for f in payload.faults],
         department=payload.department,
+        legal_basis=payload.legal_basis,
         request=request,
     )
     return task_row(task)

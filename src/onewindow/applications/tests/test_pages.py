@@ -161,3 +161,69 @@ def test_a_bundle_is_applied_for_and_submitted_as_one(world: Any, api: Any) -> N
     assert citizen.post(group_page).status_code == 302
     assert set(Application.objects.values_list("status", flat=True)) == {"submitted"}
     assert "一件事一次办" in citizen.get("/my/applications/").content.decode()
+
+
+def _shop_bundle(world: Any, service_objects: list[str], audience: str = "person") -> Any:
+    from onewindow.catalog.models import Bundle, BundleItem
+    from onewindow.testing.factories import make_item
+
+    second = make_item(
+        world.fire,
+        name="消防检查",
+        sequence=7,
+        service_objects=service_objects,
+        topics_enterprise=[],
+        materials=[],
+        form_schema={
+            "type": "object",
+            "properties": {"seats": {"type": "integer", "title": "座位数"}},
+            "required": ["seats"],
+        },
+    )
+    bundle = Bundle.objects.create(
+        slug="shop", name="开店一件事", audience=audience, lead_department=world.market
+    )
+    BundleItem.objects.create(bundle=bundle, item=world.item, order=0)
+    BundleItem.objects.create(bundle=bundle, item=second, order=1)
+    return bundle
+
+
+def test_a_double_click_on_the_bundle_form_creates_one_group(world: Any) -> None:
+    _shop_bundle(world, ["natural"])
+    citizen = as_user(world.citizen)
+    form = citizen.get("/bundles/shop/apply/").content.decode()
+    token = form.split('name="token" value="')[1].split('"')[0]
+    data = {"token": token, "name": world.citizen.name, "area": "30", "seats": "12"}
+    first = citizen.post("/bundles/shop/apply/", data)
+    second = citizen.post("/bundles/shop/apply/", data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert Application.objects.filter(applicant=world.citizen).count() == 2  # one per item
+
+
+def test_an_agent_applies_for_a_bundle_on_behalf_of_the_enterprise(world: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from onewindow.accounts import services as accounts
+
+    _shop_bundle(world, ["legal"], audience="enterprise")
+    company = accounts.create_legal_person(
+        "青岚测试餐饮有限公司", "91350100M000100Y43", "王建国", None
+    )
+    accounts.grant_agency(company, world.citizen, ["all"], timezone.now() + timedelta(days=30))
+    citizen = as_user(world.citizen)
+    form = citizen.get("/bundles/shop/apply/").content.decode()
+    assert f'<option value="{company.uscc}">代表 青岚测试餐饮有限公司</option>' in form
+    personal = citizen.post("/bundles/shop/apply/", {"area": "30", "seats": "12"})
+    assert personal.status_code == 422
+    assert "此事项只面向法人办理" in personal.content.decode()
+    response = citizen.post(
+        "/bundles/shop/apply/", {"enterprise": company.uscc, "area": "30", "seats": "12"}
+    )
+    assert response.status_code == 302
+    applications = Application.objects.filter(applicant=world.citizen)
+    assert applications.count() == 2 and all(a.enterprise == company for a in applications)
+    group = citizen.get(response["Location"]).content.decode()
+    assert "消防检查" in group and "餐饮许可" in group
