@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 
 from onewindow.accounts.models import Membership, User
 from onewindow.accounts.selectors import effective_agencies
+from onewindow.applications.lifecycle import Status
 from onewindow.applications.models import Application
 
 
@@ -34,9 +35,14 @@ def staff_departments(user: User) -> list[int]:
 def visible_to_staff(user: User) -> QuerySet[Application]:
     """Applications one of my departments has (or had) a task for."""
     departments = staff_departments(user)
-    return Application.objects.filter(
-        Q(department_id__in=departments) | Q(tasks__department_id__in=departments)
-    ).distinct()
+    # A draft is the applicant's alone until it is submitted.
+    return (
+        Application.objects.filter(
+            Q(department_id__in=departments) | Q(tasks__department_id__in=departments)
+        )
+        .exclude(status=Status.DRAFT)
+        .distinct()
+    )
 
 
 def find_for(user: User, number: str) -> tuple[Application | None, bool]:

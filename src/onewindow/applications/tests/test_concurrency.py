@@ -1,11 +1,20 @@
-"""Two clerks, one task; a double submit."""
+"""Two clerks, one task; a double click; a double submit.
+
+The races run in real threads, each on its own database connection, released together by a barrier
+(``transaction=True``: the rows must be committed for the other connection to see them)."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.db.models import F
+from django.test import Client
 
+from onewindow.accounts.services import issue_token
 from onewindow.applications import services
 from onewindow.testing.factories import staff
 from onewindow.workflow.models import Task
@@ -20,7 +29,127 @@ def submitted(world: Any, api: Any) -> Any:
     return services.submit_application(application, world.citizen)
 
 
-def test_two_clerks_one_task(world: Any, api: Any) -> None:
+Outcome = tuple[int, dict[str, Any]]
+
+
+def race(*calls: Callable[[], Any]) -> list[Outcome]:
+    """Run each call in its own thread (so on its own database connection), released together."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[Outcome | BaseException | None] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            response = call()
+            outcomes[index] = (response.status_code, response.json())
+        except BaseException as error:  # reported in the main thread
+            outcomes[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a racing request hung"
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return [outcome for outcome in outcomes if isinstance(outcome, tuple)]
+
+
+@pytest.fixture
+def racing(transactional_db: None) -> None:
+    """Skip where threads cannot share the test database.
+
+    Django tests SQLite in an in-memory database shared between connections ("shared cache"). There,
+    a connection meeting another's table lock fails at once with "database table is locked": the
+    busy timeout does not apply to shared-cache locks, so two truly concurrent requests cannot both
+    run. A file database (the product's WAL set-up, or ``DATABASES["default"]["TEST"]["NAME"]``
+    pointing at a file) and PostgreSQL serialise them properly; the sequential variants below
+    cover the same rules on the in-memory database.
+    """
+    if connection.vendor == "sqlite" and getattr(connection, "is_in_memory_db", bool)():
+        pytest.skip("the in-memory SQLite test database cannot serve concurrent connections")
+
+
+def bearer(user: Any) -> Callable[..., Any]:
+    """A poster with its own test client (one per thread: ``Client`` keeps per-request state)."""
+    headers = {"Authorization": f"Bearer {issue_token(user)[0]}"}
+
+    def post(path: str, data: dict[str, Any] | None = None) -> Any:
+        return Client().post(
+            f"/api/v1{path}", data or {}, content_type="application/json", headers=headers
+        )
+
+    return post
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clerks_claim_one_task_at_once(racing: None, world: Any, api: Any) -> None:
+    application = submitted(world, api)
+    task = application.tasks.get()
+    first, second = world.people["clerk"], staff(world.market, "clerk", "market.clerk2")
+    claim_first, claim_second = bearer(first), bearer(second)
+    path = f"/workbench/tasks/{task.pk}/claim"
+    outcomes = race(lambda: claim_first(path), lambda: claim_second(path))
+    statuses = sorted(status for status, _body in outcomes)
+    assert statuses == [200, 409], outcomes
+    winner = first if outcomes[0][0] == 200 else second
+    loser_body = next(body for status, body in outcomes if status == 409)
+    assert loser_body["error"]["code"] == "conflict"
+    assert "已被其他人认领" in loser_body["error"]["message"]
+    task.refresh_from_db()
+    assert task.state == Task.State.CLAIMED and task.assignee_id == winner.pk
+    # The loser cannot act on it either.
+    loser = bearer(second if winner == first else first)
+    assert loser(f"/workbench/tasks/{task.pk}/actions", {"action": "accept"}).status_code == 409
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_on_accept_accepts_once(racing: None, world: Any, api: Any) -> None:
+    application = submitted(world, api)
+    task = application.tasks.get()
+    clerk = world.people["clerk"]
+    assert api(clerk).post(f"/workbench/tasks/{task.pk}/claim").status_code == 200
+    click, path = bearer(clerk), f"/workbench/tasks/{task.pk}/actions"
+    outcomes = race(
+        lambda: click(path, {"action": "accept"}), lambda: click(path, {"action": "accept"})
+    )
+    assert sorted(status for status, _body in outcomes) == [200, 409], outcomes
+    refused = next(body for status, body in outcomes if status == 409)
+    assert refused["error"]["code"] == "conflict"
+    assert application.timeline.filter(action="accept").count() == 1
+    application.refresh_from_db()
+    assert application.status == "in_review"
+    # One review task per department, not two sets.
+    assert Task.objects.filter(application=application, stage="review").count() == 3
+
+
+def test_a_stale_claim_loses(world: Any, api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The task moves on between the clerk reading it and claiming it: the claim is refused."""
+    from onewindow.workflow import services as workflow
+
+    application = submitted(world, api)
+    task = application.tasks.get()
+    can_work_on = workflow.can_work_on
+
+    def and_meanwhile(user: Any, seen: Task) -> bool:
+        # Someone else touches the task after our read (e.g. a reassignment that was undone).
+        Task.objects.filter(pk=seen.pk).update(version=F("version") + 1)
+        return can_work_on(user, seen)
+
+    monkeypatch.setattr(workflow, "can_work_on", and_meanwhile)
+    response = api(world.people["clerk"]).post(f"/workbench/tasks/{task.pk}/claim")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "conflict"
+    task.refresh_from_db()
+    assert task.state == Task.State.OPEN and task.assignee_id is None
+
+
+def test_two_clerks_one_task_one_after_the_other(world: Any, api: Any) -> None:
+    """The same story as the race, in sequence: the second claim and a repeated action are refused."""
     application = submitted(world, api)
     task = application.tasks.get()
     first, second = world.people["clerk"], staff(world.market, "clerk", "market.clerk2")
@@ -30,25 +159,11 @@ def test_two_clerks_one_task(world: Any, api: Any) -> None:
     acted = api(second).post(f"/workbench/tasks/{task.pk}/actions", {"action": "accept"})
     assert acted.status_code == 409
     # The winner acts once; a repeated click is refused, not applied twice.
-    assert (
-        api(first).post(f"/workbench/tasks/{task.pk}/actions", {"action": "accept"}).status_code
-        == 200
-    )
-    assert (
-        api(first).post(f"/workbench/tasks/{task.pk}/actions", {"action": "accept"}).status_code
-        == 409
-    )
+    accept = {"action": "accept"}
+    assert api(first).post(f"/workbench/tasks/{task.pk}/actions", accept).status_code == 200
+    assert api(first).post(f"/workbench/tasks/{task.pk}/actions", accept).status_code == 409
+    assert application.timeline.filter(action="accept").count() == 1
     assert Task.objects.filter(application=application, stage="review").count() == 3
-
-
-def test_a_stale_claim_loses(world: Any, api: Any) -> None:
-    from onewindow.workflow import services as workflow
-
-    application = submitted(world, api)
-    task = application.tasks.get()
-    Task.objects.filter(pk=task.pk).update(version=7)  # someone else moved it meanwhile
-    workflow.claim(task.pk, world.people["clerk"])
-    assert Task.objects.get(pk=task.pk).assignee == world.people["clerk"]
 
 
 def test_double_submit_with_one_key_creates_one_application(world: Any, api: Any) -> None:
