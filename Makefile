@@ -55,6 +55,7 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } || true
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/licences.py
 	$(BIN)/python bench/inbox.py
 	$(BIN)/python bench/submissions.py
 	@# inbox first: it grows the database from 10,000 applications up, submissions reuse the rows.

@@ -17,6 +17,7 @@ from onewindow.accounts.api import router as accounts_router
 from onewindow.applications.api import router as applications_router
 from onewindow.catalog.api import router as catalog_router
 from onewindow.core.errors import DomainError, FieldErrors, error_response, status_message
+from onewindow.licences.api import router as licences_router
 from onewindow.organizations.api import router as organizations_router
 from onewindow.workflow.api import router as workflow_router
 
@@ -35,6 +36,7 @@ api.add_router("/", organizations_router)
 api.add_router("/", catalog_router)
 api.add_router("/", applications_router)
 api.add_router("/", workflow_router)
+api.add_router("/", licences_router)
 
 
 def _field_message(error: dict[str, Any]) -> str:

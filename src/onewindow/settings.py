@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "onewindow.applications",
     "onewindow.workflow",
     "onewindow.notifications",
+    "onewindow.licences",
     "onewindow.workbench",
     "onewindow.portal",
     "onewindow.demo",
@@ -208,6 +209,8 @@ ONEWINDOW: dict[str, Any] = {
     "UPLOAD_MAX_FILE": int(os.environ.get("UPLOAD_MAX_FILE_MB", "10")) * 2**20,
     "UPLOAD_MAX_TOTAL": int(os.environ.get("UPLOAD_MAX_TOTAL_MB", "50")) * 2**20,
     "PROGRESS_CODE_PER_NUMBER_PER_HOUR": 5,
+    # Licences: the address printed in QR codes when no request tells it (imports, tasks).
+    "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000"),
 }
 
 # --- E-mail: SMTP when EMAIL_HOST is set, otherwise one file per message under var/outbox/email --
@@ -237,6 +240,29 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded materials: the file system under MEDIA_ROOT, or S3-compatible object storage with
+# STORAGE_BACKEND=s3 (needs `pip install "django-storages[s3]==1.14.6"`, not a dependency).
+_S3_OPTIONS = {
+    "bucket_name": "AWS_STORAGE_BUCKET_NAME",
+    "endpoint_url": "AWS_S3_ENDPOINT_URL",
+    "region_name": "AWS_S3_REGION_NAME",
+    "access_key": "AWS_ACCESS_KEY_ID",
+    "secret_key": "AWS_SECRET_ACCESS_KEY",
+}
+if os.environ.get("STORAGE_BACKEND", "filesystem").strip().lower() == "s3":
+    _default_storage: dict[str, Any] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            option: os.environ[name] for option, name in _S3_OPTIONS.items() if os.environ.get(name)
+        },
+    }
+else:
+    # No explicit location: FileSystemStorage follows MEDIA_ROOT (and test overrides of it).
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES: dict[str, dict[str, Any]] = {
+    "default": _default_storage,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # --- Request limits -------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

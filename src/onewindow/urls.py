@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("workbench/", include("onewindow.workbench.urls")),
+    path("licences/", include("onewindow.licences.urls")),
     path("", include("onewindow.portal.urls")),
 ]

@@ -40,7 +40,7 @@ class MaterialInline(admin.StackedInline[Material, ServiceItem]):
         "legal_basis",
         ("blank_form", "example"),
         "notes",
-        "licence_type",
+        ("licence_type", "licence_fetch"),
     ]
 
 

@@ -50,6 +50,7 @@ MATERIAL_FIELDS = [
     "legal_basis",
     "notes",
     "licence_type",
+    "licence_fetch",
 ]
 FEE_FIELDS = ["name", "standard", "basis", "reduction_allowed", "reduction_basis"]
 COLUMNS = ["department", *SCALARS, "materials", "fees"]

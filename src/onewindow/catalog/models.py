@@ -111,6 +111,21 @@ class ServiceItem(models.Model):
     result_type = models.CharField(
         _("审批结果类型"), max_length=16, choices=ResultType.choices, default=ResultType.OTHER
     )
+    licence_type = models.CharField(
+        _("结果证照类型"),
+        max_length=21,
+        blank=True,
+        help_text=_("准予后签发的电子证照类型代码（GB/T 36904，21位）；留空表示不签发电子证照。"),
+    )
+    licence_mapping = models.JSONField(
+        _("证照信息取值"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "照面数据项 → 取值：data.<表单字段>、holder.name、holder.code、application.number、"
+            "item.name、department.name 或 =固定值；未列出的数据项取同名表单字段。"
+        ),
+    )
     keywords = models.CharField(
         _("搜索关键词"),
         max_length=300,
@@ -187,6 +202,11 @@ class Material(models.Model):
         max_length=21,
         blank=True,
         help_text=_("政府部门核发的证照类型代码；申请人持有时可免提交。"),
+    )
+    licence_fetch = models.BooleanField(
+        _("平台调取"),
+        default=False,
+        help_text=_("申请人持有该证照时由平台按持证主体代码调取，申请人无需操作。"),
     )
 
     class Meta:

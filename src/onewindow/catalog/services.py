@@ -52,6 +52,7 @@ def snapshot(item: ServiceItem) -> dict[str, Any]:
             "example": m.example.name or "",
             "notes": m.notes,
             "licence_type": m.licence_type,
+            "licence_fetch": m.licence_fetch,
         }
         for m in item.materials.order_by("order", "id")
     ]

@@ -18,6 +18,7 @@ from onewindow.catalog import services
 from onewindow.catalog.choices import CaseType, ItemType, ResultType, StageKind
 from onewindow.catalog.models import Bundle, BundleItem, FeeItem, Material, ServiceItem
 from onewindow.core.errors import DomainError
+from onewindow.demo.licence_loader import for_result as licence_for_result
 from onewindow.organizations.models import Department
 
 CATALOG_DIR = Path(__file__).resolve().parent / "data" / "catalog"
@@ -194,6 +195,8 @@ def _fields(
         "topics_person": row.get("topics_person", []),
         "topics_enterprise": row.get("topics_enterprise", []),
         "result_name": result.get("name", row["name"] + "结果"),
+        "licence_type": licence_for_result(result.get("name", ""))[0],
+        "licence_mapping": licence_for_result(result.get("name", ""))[1],
         "result_type": result.get("type", ResultType.OTHER),
         "keywords": row.get("keywords", ""),
         "responsibility_items": RESPONSIBILITY.get(row["type"], RESPONSIBILITY["default"]),

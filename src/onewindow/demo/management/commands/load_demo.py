@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from onewindow.demo.catalog_loader import CATALOG_DIR, load_catalog
+from onewindow.demo.licence_loader import load_held_licences, load_licence_types
 from onewindow.demo.loader import load_city
 
 
@@ -24,8 +25,10 @@ class Command(BaseCommand):
         report = load_city()
         created = ", ".join(f"{kind} +{n}" for kind, n in report.created.items())
         self.stdout.write(f"demo city loaded ({created})")
+        self.stdout.write(f"demo licence types loaded ({load_licence_types()})")
         catalog = load_catalog(options["catalog_dir"])
         self.stdout.write(
             f"demo catalogue loaded ({catalog.items} items, {catalog.published} published now, "
             f"{catalog.bundles} bundles)"
         )
+        self.stdout.write(f"demo licences issued ({load_held_licences()} new)")

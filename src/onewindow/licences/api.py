@@ -1,0 +1,324 @@
+"""Licences API: types, my licences, one licence (JSON, signed document, PDF), verification,
+published keys, share links, use in an application, and the issuer's actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+
+from onewindow.accounts.auth import AUTH, current_user
+from onewindow.accounts.models import User
+from onewindow.applications import selectors as app_selectors
+from onewindow.core import audit
+from onewindow.core.errors import DomainError
+from onewindow.licences import (
+    documents,
+    issuance,
+    keys,
+    reuse,
+    selectors,
+    services,
+    sharing,
+    verification,
+)
+from onewindow.licences.lifecycle import Status as LicenceStatus
+from onewindow.licences.models import Licence, LicenceType, LicenceUse
+
+router = Router(tags=["licences"])
+
+
+class VerifyQuery(Schema):
+    id: str = ""
+    p: str = ""
+    s: str = ""
+
+
+class DocumentIn(Schema):
+    metadata: dict[str, Any]
+    data: dict[str, Any]
+    signature: str
+
+
+class ShareIn(Schema):
+    purpose: str = ""
+    hours: int = 72
+
+
+class UseIn(Schema):
+    application_id: int
+    material_index: int
+    consent: bool = False
+
+
+class ActionIn(Schema):
+    action: str
+    reason: str = ""
+
+
+class ReplaceIn(Schema):
+    data: dict[str, Any] = {}
+    reason: str = ""
+
+
+class IssueIn(Schema):
+    data: dict[str, Any] = {}
+
+
+def present(licence: Licence, *, full: bool) -> dict[str, Any]:
+    """A licence for its holder or issuer (``full``: face data too); holder codes always masked."""
+    body = verification.public_summary(licence)
+    body.update(
+        {
+            "id": licence.pk,
+            "type_code": licence.licence_type.code,
+            "status": licence.status,
+            "status_label": str(LicenceStatus(licence.status).label),
+            "status_reason": licence.status_reason,
+            "pdf": reverse("api-v1:licence_pdf", args=[licence.pk]),
+            "document": reverse("api-v1:licence_document", args=[licence.pk]),
+        }
+    )
+    if licence.holder_code_type == "111" and full:
+        body["holder"] = licence.holder_name
+    if full:
+        body["data"] = licence.data
+        body["events"] = [
+            {
+                "at": e.at.isoformat(),
+                "action": e.action,
+                "from": e.from_status,
+                "to": e.to_status,
+                "reason": e.reason,
+            }
+            for e in licence.events.all()
+        ]
+    return body
+
+
+def _readable(request: HttpRequest, licence_id: int) -> Licence:
+    """The holder (or an agent of the holding enterprise) or staff of the issuer."""
+    user = current_user(request)
+    licence: Licence | None
+    if user.kind == User.Kind.STAFF:
+        licence = (
+            selectors.staff_licences(app_selectors.staff_departments(user))
+            .filter(pk=licence_id)
+            .first()
+        )
+        if licence is not None:
+            audit.record("personal_data.view", request=request, actor=user, obj=licence)
+    else:
+        licence = selectors.visible_licence(user, licence_id)
+    if licence is None:
+        raise DomainError("not_found", _("证照不存在。"), status=404)
+    return licence
+
+
+def _own(request: HttpRequest, licence_id: int) -> Licence:
+    user = current_user(request)
+    licence = None if user.kind == User.Kind.STAFF else selectors.visible_licence(user, licence_id)
+    if licence is None:
+        raise DomainError("not_found", _("证照不存在。"), status=404)
+    return licence
+
+
+@router.get("/licences/types", response=list[dict[str, Any]], summary="Licence types")
+def licence_types(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": t.code,
+            "name": t.name,
+            "holder_kind": t.holder_kind,
+            "validity_years": t.validity_years,
+            "schema": t.schema,
+        }
+        for t in LicenceType.objects.filter(is_active=True)
+    ]
+
+
+@router.get(
+    "/licences/keys", response=list[dict[str, Any]], summary="Issuers' published SM2 public keys"
+)
+def public_keys(request: HttpRequest) -> list[dict[str, Any]]:
+    return keys.published_keys()
+
+
+@router.get(
+    "/licences/verify", response=dict[str, Any], summary="Verify a licence by its identifier"
+)
+def verify(request: HttpRequest, query: Query[VerifyQuery]) -> dict[str, Any]:
+    result = verification.verify_identifier(query.id)
+    body = result.as_dict()
+    if query.p and query.s:
+        ok, fields = verification.verify_compact(query.p, query.s)
+        body["offline_payload_valid"] = ok and fields.get("i") == query.id.strip().upper()
+    return body
+
+
+@router.post(
+    "/licences/verify", response=dict[str, Any], summary="Verify a licence document byte for byte"
+)
+def verify_document(request: HttpRequest, payload: DocumentIn) -> dict[str, Any]:
+    return verification.verify_document(payload.dict()).as_dict()
+
+
+@router.get("/licences", auth=AUTH, response=list[dict[str, Any]], summary="My licences")
+def my_licences(request: HttpRequest) -> list[dict[str, Any]]:
+    user = current_user(request)
+    if user.kind == User.Kind.STAFF:
+        return []
+    return [present(licence, full=False) for licence in selectors.wallet(user)[:200]]
+
+
+@router.get("/licences/{licence_id}", auth=AUTH, response=dict[str, Any], summary="One licence")
+def licence_detail(request: HttpRequest, licence_id: int) -> dict[str, Any]:
+    return present(_readable(request, licence_id), full=True)
+
+
+@router.get(
+    "/licences/{licence_id}/document",
+    auth=AUTH,
+    response=dict[str, Any],
+    url_name="licence_document",
+    summary="The signed licence document (verify it offline, see docs/licences.md)",
+)
+def licence_document(request: HttpRequest, licence_id: int) -> dict[str, Any]:
+    return verification.export_document(_readable(request, licence_id))
+
+
+@router.get(
+    "/licences/{licence_id}/pdf",
+    auth=AUTH,
+    url_name="licence_pdf",
+    summary="The licence as PDF",
+    response={200: None},
+)
+def licence_pdf(request: HttpRequest, licence_id: int) -> HttpResponse:
+    licence = _readable(request, licence_id)
+    services.record_use(licence, LicenceUse.Channel.DOWNLOAD, user=current_user(request))
+    response = HttpResponse(
+        documents.render_pdf(licence, request.build_absolute_uri("/").rstrip("/")),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = f'attachment; filename="licence-{licence.pk}.pdf"'
+    return response
+
+
+@router.get(
+    "/licences/{licence_id}/uses", auth=AUTH, response=list[dict[str, Any]], summary="Use log"
+)
+def licence_uses(request: HttpRequest, licence_id: int) -> list[dict[str, Any]]:
+    licence = _readable(request, licence_id)
+    return [
+        {
+            "at": use.at.isoformat(),
+            "channel": use.channel,
+            "channel_label": str(LicenceUse.Channel(use.channel).label),
+            "by": use.user_label,
+            "purpose": use.purpose,
+            "application": use.application.number if use.application else None,
+        }
+        for use in licence.uses.select_related("application")[:200]
+    ]
+
+
+@router.post(
+    "/licences/{licence_id}/shares",
+    auth=AUTH,
+    response={201: dict[str, Any]},
+    summary="Share a licence for a purpose, until a time",
+)
+def share(request: HttpRequest, licence_id: int, payload: ShareIn) -> Status[dict[str, Any]]:
+    licence = _own(request, licence_id)
+    link, token = sharing.create(licence, current_user(request), payload.purpose, payload.hours)
+    url = request.build_absolute_uri(reverse("licences:shared", args=[token]))
+    return Status(
+        201,
+        {
+            "id": link.pk,
+            "url": url,
+            "purpose": link.purpose,
+            "expires_at": link.expires_at.isoformat(),
+        },
+    )
+
+
+@router.delete(
+    "/licences/{licence_id}/shares/{share_id}",
+    auth=AUTH,
+    response={204: None},
+    summary="Revoke a share link",
+)
+def unshare(request: HttpRequest, licence_id: int, share_id: int) -> Status[None]:
+    sharing.revoke(share_id, current_user(request), _own(request, licence_id))
+    return Status(204, None)
+
+
+@router.post(
+    "/licences/{licence_id}/use",
+    auth=AUTH,
+    response={201: dict[str, Any]},
+    summary="Use a held licence as an application's material (免提交), with consent",
+)
+def use(request: HttpRequest, licence_id: int, payload: UseIn) -> Status[dict[str, Any]]:
+    user = current_user(request)
+    application = app_selectors.visible_to_applicant(user).filter(pk=payload.application_id).first()
+    if application is None:
+        message = _("办件不存在。")
+        raise DomainError("not_found", message, fields={"application_id": [message]}, status=404)
+    record = reuse.use_licence(
+        application, user, payload.material_index, licence_id, consent=payload.consent
+    )
+    return Status(
+        201,
+        {"id": record.pk, "index": record.material_index, "trust_level": record.trust_level},
+    )
+
+
+@router.post(
+    "/licences/{licence_id}/actions",
+    auth=AUTH,
+    response={200: dict[str, Any]},
+    summary="Issuer: suspend, resume or revoke",
+)
+def licence_action(request: HttpRequest, licence_id: int, payload: ActionIn) -> dict[str, Any]:
+    licence = services.change_status(
+        licence_id, payload.action, current_user(request), payload.reason, request=request
+    )
+    return present(licence, full=True)
+
+
+@router.post(
+    "/licences/{licence_id}/replace",
+    auth=AUTH,
+    response={201: dict[str, Any]},
+    summary="Issuer: replace with a new version",
+)
+def licence_replace(
+    request: HttpRequest, licence_id: int, payload: ReplaceIn
+) -> Status[dict[str, Any]]:
+    new = services.replace(
+        licence_id, current_user(request), payload.data, payload.reason, request=request
+    )
+    return Status(201, present(new, full=True))
+
+
+@router.post(
+    "/licences/applications/{application_id}/issue",
+    auth=AUTH,
+    response={201: dict[str, Any]},
+    summary="Decider: issue an approved application's licence with edits",
+)
+def issue_for(
+    request: HttpRequest, application_id: int, payload: IssueIn
+) -> Status[dict[str, Any]]:
+    user = current_user(request)
+    application = app_selectors.visible_to_staff(user).filter(pk=application_id).first()
+    if application is None:
+        raise DomainError("not_found", _("办件不存在。"), status=404)
+    licence = issuance.issue_by_decider(application, user, payload.data, request=request)
+    return Status(201, present(licence, full=True))

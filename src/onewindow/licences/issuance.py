@@ -1,0 +1,156 @@
+"""Issuing a licence from an approved application: automatically (the item names the licence type
+and how the application's data fills it), or by the decider with edits when the data does not
+fill every required item of the licence face."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from onewindow.accounts.models import Membership, User
+from onewindow.applications.models import Application, TimelineEntry
+from onewindow.core.errors import DomainError
+from onewindow.licences.models import Licence, LicenceType
+from onewindow.licences.services import (
+    CODE_TYPE_ID,
+    CODE_TYPE_USCC,
+    Holder,
+    issue,
+    require_manager,
+)
+from onewindow.notifications.services import notify
+
+
+def licence_type_for(application: Application) -> LicenceType | None:
+    code = application.item_version.data.get("licence_type") or ""
+    return LicenceType.objects.filter(code=code, is_active=True).first() if code else None
+
+
+def holder_of(application: Application) -> Holder:
+    enterprise = application.enterprise
+    if enterprise is not None:
+        return Holder(enterprise.name, enterprise.uscc or "", CODE_TYPE_USCC, enterprise)
+    applicant = application.applicant
+    if applicant.kind == User.Kind.LEGAL:
+        return Holder(applicant.name, applicant.uscc or "", CODE_TYPE_USCC, applicant)
+    return Holder(applicant.name, applicant.reveal_id_number(), CODE_TYPE_ID, applicant)
+
+
+def _source(application: Application, holder: Holder, source: str) -> Any:
+    """One mapping source: ``data.<field>``, ``holder.name``, ``holder.code``,
+    ``application.number``, ``item.name``, ``department.name``, or ``=<literal>``."""
+    if source.startswith("="):
+        return source[1:]
+    head, _dot, rest = source.partition(".")
+    if head == "data":
+        return application.data.get(rest)
+    values = {
+        "holder.name": holder.name,
+        "holder.code": holder.code,
+        "application.number": application.number,
+        "item.name": application.item_name,
+        "department.name": application.department.name,
+    }
+    return values.get(source)
+
+
+def face_data(application: Application, licence_type: LicenceType) -> dict[str, Any]:
+    """The licence face filled from the application: the item's mapping first, then any face item
+    whose name the application form shares."""
+    holder = holder_of(application)
+    mapping: dict[str, str] = application.item_version.data.get("licence_mapping") or {}
+    data: dict[str, Any] = {}
+    for name in (licence_type.schema or {}).get("properties", {}):
+        if name in mapping:
+            value = _source(application, holder, mapping[name])
+        else:
+            value = application.data.get(name)
+        if value not in (None, ""):
+            data[name] = value
+    return data
+
+
+def existing(application: Application) -> Licence | None:
+    return Licence.objects.filter(application=application, replaces__isnull=True).first()
+
+
+def issue_for_application(application_id: int) -> Licence | None:
+    """Run after an approval commits. Idempotent: a second run finds the licence issued."""
+    application = (
+        Application.objects.select_related(
+            "item_version", "applicant", "enterprise", "department__region"
+        )
+        .filter(pk=application_id)
+        .first()
+    )
+    if application is None or application.decision != "approved":
+        return None
+    licence_type = licence_type_for(application)
+    if licence_type is None:
+        return None
+    with transaction.atomic():
+        Application.objects.select_for_update().get(pk=application.pk)
+        found = existing(application)
+        if found is not None:
+            return found
+        try:
+            return issue(
+                licence_type,
+                application.department,
+                holder_of(application),
+                face_data(application, licence_type),
+                application=application,
+            )
+        except DomainError as error:
+            _pending(application, error)
+            return None
+
+
+def _pending(application: Application, error: DomainError) -> None:
+    """The data does not fill the licence: the deciders complete it by hand."""
+    TimelineEntry.objects.create(
+        application=application,
+        actor_label=_("系统"),
+        action="licence_pending",
+        from_status=application.status,
+        to_status=application.status,
+        internal_comment=error.message,
+        details={"fields": error.fields},
+    )
+    for member in Membership.objects.filter(
+        department=application.department, role=Membership.Role.DECIDER
+    ).select_related("user"):
+        notify(
+            member.user,
+            _("待制发电子证照"),
+            _("办件%(number)s已准予，电子证照信息不全，请补全后签发。")
+            % {"number": application.number},
+            key=f"licence-pending:{application.pk}:{member.user_id}",
+        )
+
+
+def issue_by_decider(
+    application: Application, user: User, data: dict[str, Any], request: Any = None
+) -> Licence:
+    """The decider issues (or completes) the licence with edited face data."""
+    require_manager(user, application.department_id)
+    if application.decision != "approved":
+        raise DomainError("not_approved", _("办件未准予，不能签发证照。"), status=409)
+    licence_type = licence_type_for(application)
+    if licence_type is None:
+        raise DomainError("no_licence_type", _("该事项没有配置电子证照类型。"), status=422)
+    with transaction.atomic():
+        Application.objects.select_for_update().get(pk=application.pk)
+        if existing(application) is not None:
+            raise DomainError("already_issued", _("该办件的电子证照已签发。"), status=409)
+        return issue(
+            licence_type,
+            application.department,
+            holder_of(application),
+            {**face_data(application, licence_type), **(data or {})},
+            actor=user,
+            application=application,
+            request=request,
+        )

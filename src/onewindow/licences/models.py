@@ -1,0 +1,338 @@
+"""Electronic licences (电子证照, GB/T 36901–36905-2018): types, issuers' SM2 keys, licences, their
+events, share links and the record of every use."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.core.crypto import blind_index, default_keyring
+from onewindow.core.validators import mask_resident_id
+from onewindow.licences.identifiers import valid_type_code
+from onewindow.licences.lifecycle import Status
+
+HOLDER_CODE_PURPOSE = "licence-holder-code"
+
+
+def _type_code(value: str) -> None:
+    if not valid_type_code(value):
+        raise ValidationError(_("证照类型代码为21位数字或大写字母。"))
+
+
+class LicenceType(models.Model):
+    """证照类型: what a kind of licence holds and how long it is valid."""
+
+    class HolderKind(models.TextChoices):
+        NATURAL = "natural", _("自然人")
+        LEGAL = "legal", _("法人或其他组织")
+
+    code = models.CharField(
+        _("证照类型代码"),
+        max_length=21,
+        unique=True,
+        validators=[_type_code],
+        help_text=_("GB/T 36904：21位，国家主管部门代码（18位）加3位顺序号。"),
+    )
+    name = models.CharField(_("证照类型名称"), max_length=100)
+    holder_kind = models.CharField(_("持证主体"), max_length=16, choices=HolderKind.choices)
+    schema = models.JSONField(
+        _("照面信息"),
+        default=dict,
+        help_text=_("JSON Schema：证照照面上的数据项（x-order 决定顺序）。"),
+    )
+    validity_years = models.PositiveSmallIntegerField(
+        _("有效期（年）"), null=True, blank=True, help_text=_("留空表示长期有效。")
+    )
+    number_field = models.CharField(
+        _("证照编号取值"),
+        max_length=64,
+        blank=True,
+        help_text=_("照面中作为证照编号的数据项；留空时按“区划+年份+流水号”生成。"),
+    )
+    template = models.CharField(
+        _("版式"),
+        max_length=32,
+        default="standard",
+        help_text=_("PDF版式：standard（通用）或 certificate（证书）。"),
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("证照类型")
+        verbose_name_plural = _("证照类型")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SigningKey(models.Model):
+    """An issuing department's SM2 key pair. The private key is sealed with SM4 (the data keyring);
+    retired keys stay published so that what they signed stays verifiable."""
+
+    department = models.ForeignKey(
+        "organizations.Department",
+        verbose_name=_("签发部门"),
+        on_delete=models.PROTECT,
+        related_name="signing_keys",
+    )
+    key_id = models.CharField(_("密钥标识"), max_length=64, unique=True)
+    public_key = models.BinaryField(_("公钥"), help_text=_("SM2 公钥 X||Y，64字节。"))
+    private_key_encrypted = models.BinaryField(editable=False)
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    not_before = models.DateTimeField(_("启用时间"))
+    retired_at = models.DateTimeField(
+        _("停用时间"), null=True, blank=True, help_text=_("停用后不再签发，仍用于验证。")
+    )
+    compromised = models.BooleanField(
+        _("已泄露"), default=False, help_text=_("泄露的密钥所签的证照验证不通过。")
+    )
+
+    class Meta:
+        verbose_name = _("签名密钥")
+        verbose_name_plural = _("签名密钥")
+        ordering = ["department", "-not_before"]
+
+    def __str__(self) -> str:
+        return self.key_id
+
+    def private_key(self) -> bytes:
+        return bytes.fromhex(
+            default_keyring().decrypt(bytes(self.private_key_encrypted), f"sm2:{self.key_id}")
+        )
+
+
+class Licence(models.Model):
+    """One version of one licence. A replacement is a new row with the next version; the old row
+    is marked replaced. The signed bytes are rebuilt from these columns (``canonical.py``)."""
+
+    identifier = models.CharField(_("证照标识"), max_length=96, unique=True)
+    licence_type = models.ForeignKey(
+        LicenceType, verbose_name=_("证照类型"), on_delete=models.PROTECT, related_name="licences"
+    )
+    name = models.CharField(_("证照名称"), max_length=100)
+    number = models.CharField(_("证照编号"), max_length=64)
+    serial = models.CharField(_("流水号"), max_length=32)
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    issuer = models.ForeignKey(
+        "organizations.Department",
+        verbose_name=_("颁发机构"),
+        on_delete=models.PROTECT,
+        related_name="licences",
+    )
+    issuer_name = models.CharField(_("颁发机构名称"), max_length=128)
+    issuer_code = models.CharField(_("颁发机构代码"), max_length=18)
+    holder_name = models.CharField(_("持证主体"), max_length=128)
+    holder_code_type = models.CharField(
+        _("持证主体代码类型"),
+        max_length=3,
+        help_text=_("111 居民身份证号码；001 统一社会信用代码。"),
+    )
+    holder_code_encrypted = models.BinaryField(editable=False)
+    holder_code_index = models.CharField(max_length=64, db_index=True, editable=False)
+    holder_code_masked = models.CharField(_("持证主体代码"), max_length=32)
+    jurisdiction = models.CharField(_("管辖区划代码"), max_length=12)
+    issue_date = models.DateField(_("颁证日期"))
+    valid_from = models.DateField(_("有效期起始"))
+    valid_until = models.DateField(_("有效期截止"), null=True, blank=True)
+    data = models.JSONField(_("照面信息"), default=dict)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.VALID, db_index=True
+    )
+    signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="licences")
+    signature = models.BinaryField(_("签名"), help_text=_("SM2 签名，DER 编码。"))
+    digest = models.CharField(_("SM3摘要"), max_length=64)
+    application = models.ForeignKey(
+        "applications.Application",
+        verbose_name=_("来源办件"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="licences",
+    )
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name=_("替换的证照"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    issued_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.TextField(_("状态说明"), blank=True)
+    row_version = models.PositiveIntegerField(default=0, help_text="optimistic lock")
+
+    class Meta:
+        verbose_name = _("电子证照")
+        verbose_name_plural = _("电子证照")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["licence_type", "issuer", "serial", "version"],
+                name="licence_serial_version_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["holder_code_index", "licence_type", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.number}"
+
+    def set_holder_code(self, code: str) -> None:
+        self.holder_code_encrypted = default_keyring().encrypt(code, HOLDER_CODE_PURPOSE)
+        self.holder_code_index = holder_index(code)
+        self.holder_code_masked = mask_resident_id(code) if self.holder_code_type == "111" else code
+
+    def holder_code(self) -> str:
+        return default_keyring().decrypt(bytes(self.holder_code_encrypted), HOLDER_CODE_PURPOSE)
+
+
+def holder_index(code: str) -> str:
+    return blind_index(code.strip().upper(), HOLDER_CODE_PURPOSE)
+
+
+class SerialCounter(models.Model):
+    """The last serial drawn per licence type, issuer and year; locked while drawing."""
+
+    licence_type = models.ForeignKey(LicenceType, on_delete=models.CASCADE, related_name="+")
+    issuer = models.ForeignKey(
+        "organizations.Department", on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["licence_type", "issuer", "year"], name="serial_counter_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.licence_type_id}/{self.issuer_id}/{self.year}: {self.last}"
+
+
+class LicenceEvent(models.Model):
+    """The licence's own timeline: issue, suspend, resume, revoke, replace, expire."""
+
+    licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(_("动作"), max_length=16)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(_("理由"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.licence_id} {self.action}"
+
+
+class ShareLink(models.Model):
+    """A time-limited, revocable authorisation for someone else to see one licence for a named
+    purpose (授权用证). Only the SM3 digest of the token is stored."""
+
+    licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="shares")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    purpose = models.CharField(_("用途"), max_length=200)
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("失效时间"))
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… {self.purpose}"
+
+
+class LicenceUse(models.Model):
+    """用证记录: who used a licence, when, for what."""
+
+    class Channel(models.TextChoices):
+        APPLICATION = "application", _("办事免提交")
+        FETCH = "fetch", _("平台调取")
+        SHARE = "share", _("授权查看")
+        VERIFY = "verify", _("在线核验")
+        DOWNLOAD = "download", _("下载")
+
+    licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="uses")
+    at = models.DateTimeField(auto_now_add=True)
+    channel = models.CharField(_("方式"), max_length=16, choices=Channel.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user_label = models.CharField(_("使用方"), max_length=128, blank=True)
+    purpose = models.CharField(_("用途"), max_length=200, blank=True)
+    application = models.ForeignKey(
+        "applications.Application",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="licence_uses",
+    )
+    material = models.ForeignKey(
+        "applications.ApplicationMaterial",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="licence_uses",
+        help_text=_("免提交时代替上传的申请材料。"),
+    )
+    share = models.ForeignKey(
+        ShareLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="uses"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["licence", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.licence_id} {self.channel}"
+
+
+class ImportJob(models.Model):
+    """A bulk import of licences from a department's system (CSV or JSON), all or nothing."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("排队中")
+        RUNNING = "running", _("导入中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("有错误，未导入")
+
+    department = models.ForeignKey(
+        "organizations.Department", on_delete=models.CASCADE, related_name="+"
+    )
+    licence_type = models.ForeignKey(LicenceType, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.FileField(upload_to="licences/imports/%Y/%m/")
+    file_name = models.CharField(max_length=200)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, help_text="[{row, field, message}]")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed / self.total) if self.total else 0

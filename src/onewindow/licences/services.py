@@ -1,0 +1,408 @@
+"""Every write of electronic licences: issue (from an application, by a decider, by import), the
+life cycle (suspend, resume, revoke, replace, expire) and the record of every use.
+
+Each service validates everything first, then writes in one transaction with its event on the
+licence's timeline and in the audit trail; notifications leave after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onewindow.accounts.models import Membership, User, id_number_index
+from onewindow.core import audit
+from onewindow.core.crypto import sm3_hex
+from onewindow.core.errors import DomainError, FieldErrorsCollector
+from onewindow.core.validators import (
+    normalise_resident_id,
+    normalise_uscc,
+    validate_resident_id,
+    validate_uscc,
+)
+from onewindow.licences import identifiers, keys, signing
+from onewindow.licences.canonical import canonical_bytes, normalise_data
+from onewindow.licences.lifecycle import ACTION_LABELS, NEEDS_REASON, Status, target_of
+from onewindow.licences.models import (
+    Licence,
+    LicenceEvent,
+    LicenceType,
+    LicenceUse,
+    SerialCounter,
+)
+from onewindow.notifications.services import notify
+from onewindow.organizations.models import Department
+
+ISSUER_ROLES = {Membership.Role.DECIDER, Membership.Role.DEPARTMENT_ADMIN}
+CODE_TYPE_ID = "111"  # 居民身份证号码
+CODE_TYPE_USCC = "001"  # 统一社会信用代码
+
+
+@dataclass(frozen=True)
+class Holder:
+    name: str
+    code: str
+    code_type: str  # 111 | 001
+    user: User | None = None
+
+    @classmethod
+    def of_user(cls, user: User) -> Holder:
+        if user.kind == User.Kind.LEGAL:
+            return cls(user.name, user.uscc or "", CODE_TYPE_USCC, user)
+        return cls(user.name, user.reveal_id_number(), CODE_TYPE_ID, user)
+
+
+# -- the signed form ----------------------------------------------------------------------------
+def metadata(licence: Licence) -> dict[str, Any]:
+    """The GB/T 36902 metadata that the signature covers (see canonical.py)."""
+    return {
+        "identifier": licence.identifier,
+        "licence_name": licence.name,
+        "type_name": licence.licence_type.name,
+        "type_code": licence.licence_type.code,
+        "licence_number": licence.number,
+        "holder": licence.holder_name,
+        "holder_code": licence.holder_code(),
+        "holder_code_type": licence.holder_code_type,
+        "issuer": licence.issuer_name,
+        "issuer_code": licence.issuer_code,
+        "issue_date": licence.issue_date,
+        "valid_from": licence.valid_from,
+        "valid_until": licence.valid_until,
+        "jurisdiction": licence.jurisdiction,
+        "version": f"{licence.version:03d}",
+        "key_id": licence.signing_key.key_id,
+    }
+
+
+def signed_bytes(licence: Licence) -> bytes:
+    return canonical_bytes(metadata(licence), licence.data)
+
+
+def _sign(licence: Licence) -> None:
+    key = licence.signing_key
+    message = signed_bytes(licence)
+    licence.digest = sm3_hex(message)
+    licence.signature = signing.sign(key.private_key(), bytes(key.public_key), message)
+
+
+# -- permissions --------------------------------------------------------------------------------
+def can_manage(user: User | None, department_id: int) -> bool:
+    if user is None or user.kind != User.Kind.STAFF:
+        return False
+    return Membership.objects.filter(
+        user=user, department_id=department_id, role__in=ISSUER_ROLES
+    ).exists()
+
+
+def require_manager(user: User | None, department_id: int) -> None:
+    if not can_manage(user, department_id):
+        raise DomainError("forbidden", _("只有颁发部门的决定人员或管理员可以办理。"), status=403)
+
+
+# -- issuing ------------------------------------------------------------------------------------
+def check_data(licence_type: LicenceType, data: dict[str, Any]) -> dict[str, Any]:
+    """The licence's face data checked against its type's schema; every error at once (422)."""
+    data = normalise_data(data or {})
+    errors = FieldErrorsCollector()
+    validator = jsonschema.Draft202012Validator(licence_type.schema or {"type": "object"})
+    properties = (licence_type.schema or {}).get("properties", {})
+    for error in validator.iter_errors(data):
+        if error.validator == "required":
+            for name in error.validator_value:
+                if name not in data or data[name] in ("", None):
+                    title = properties.get(name, {}).get("title", name)
+                    errors.add(f"data.{name}", _("请填写“%(title)s”。") % {"title": title})
+        else:
+            key = ".".join(str(p) for p in error.absolute_path) or "data"
+            title = properties.get(key, {}).get("title", key)
+            errors.add(f"data.{key}", _("“%(title)s”的格式不正确。") % {"title": title})
+    errors.raise_if_any(_("证照信息填写有误，请按提示修改。"))
+    return dict(data)
+
+
+def check_holder(holder: Holder) -> Holder:
+    errors = FieldErrorsCollector()
+    if not holder.name.strip():
+        errors.add("holder_name", _("请填写持证主体名称。"))
+    code = holder.code
+    try:
+        if holder.code_type == CODE_TYPE_ID:
+            code = validate_resident_id(normalise_resident_id(holder.code))
+        elif holder.code_type == CODE_TYPE_USCC:
+            code = validate_uscc(normalise_uscc(holder.code))
+        else:
+            errors.add("holder_code_type", _("持证主体代码类型应为111或001。"))
+    except ValidationError as exc:
+        errors.add("holder_code", exc.messages[0])
+    errors.raise_if_any(_("持证主体信息有误，请按提示修改。"))
+    return Holder(holder.name.strip(), code, holder.code_type, holder.user)
+
+
+def _draw_serial(licence_type: LicenceType, issuer: Department, year: int) -> str:
+    """The next serial for (type, issuer, year): the counter row is locked, so two issuers at once
+    draw different numbers on both databases."""
+    SerialCounter.objects.get_or_create(licence_type=licence_type, issuer=issuer, year=year)
+    counter = SerialCounter.objects.select_for_update().get(
+        licence_type=licence_type, issuer=issuer, year=year
+    )
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{year}{counter.last:07d}"
+
+
+def _valid_until(licence_type: LicenceType, start: dt.date) -> dt.date | None:
+    if not licence_type.validity_years:
+        return None
+    try:
+        end = start.replace(year=start.year + licence_type.validity_years)
+    except ValueError:  # 29 February
+        end = start.replace(year=start.year + licence_type.validity_years, day=28)
+    return end - dt.timedelta(days=1)
+
+
+def issue(
+    licence_type: LicenceType,
+    issuer: Department,
+    holder: Holder,
+    data: dict[str, Any],
+    *,
+    actor: User | None = None,
+    application: Any = None,
+    issue_date: dt.date | None = None,
+    valid_until: dt.date | None = None,
+    replaces: Licence | None = None,
+    request: HttpRequest | None = None,
+) -> Licence:
+    """Issue and sign one licence. Guarantees: the data fits the type; the serial is unique per
+    type and issuer (also under concurrency); the stored signature verifies."""
+    if not licence_type.is_active:
+        raise DomainError("licence_type_inactive", _("该证照类型已停用。"), status=422)
+    data = check_data(licence_type, data)
+    holder = check_holder(holder)
+    today = issue_date or timezone.localdate()
+    with transaction.atomic():
+        if replaces is not None:
+            serial, version = replaces.serial, replaces.version + 1
+        else:
+            serial, version = _draw_serial(licence_type, issuer, today.year), 1
+        identifier = identifiers.build(licence_type.code, issuer.uscc, serial, version)
+        number = str(data.get(licence_type.number_field, "")) if licence_type.number_field else ""
+        licence = Licence(
+            identifier=str(identifier),
+            licence_type=licence_type,
+            name=licence_type.name,
+            number=number or (replaces.number if replaces else f"{issuer.region.code}{serial}"),
+            serial=serial,
+            version=version,
+            issuer=issuer,
+            issuer_name=issuer.name,
+            issuer_code=issuer.uscc,
+            holder_name=holder.name,
+            holder_code_type=holder.code_type,
+            jurisdiction=issuer.region.code,
+            issue_date=today,
+            valid_from=today,
+            valid_until=valid_until or _valid_until(licence_type, today),
+            data=data,
+            signing_key=keys.active_key(issuer),
+            application=application,
+            replaces=replaces,
+        )
+        licence.set_holder_code(holder.code)
+        _sign(licence)
+        licence.save()
+        LicenceEvent.objects.create(
+            licence=licence, action="issue", to_status=Status.VALID, actor=actor
+        )
+        audit.record("licence.issue", request=request, actor=actor, obj=licence)
+        if holder.user is not None:
+            _tell_holder(holder.user, licence, _("您获得了新的电子证照"))
+    return licence
+
+
+def _tell_holder(user: User, licence: Licence, title: str) -> None:
+    notify(
+        user,
+        title,
+        _("%(name)s（编号%(number)s）：%(title)s。")
+        % {"name": licence.name, "number": licence.number, "title": title},
+        link=reverse("licences:detail", args=[licence.pk]),
+        key=f"licence:{licence.pk}:{licence.status}:{licence.row_version}",
+        sms=True,
+    )
+
+
+# -- the life cycle -----------------------------------------------------------------------------
+def _not_allowed(licence: Licence, action: str) -> DomainError:
+    return DomainError(
+        "invalid_transition",
+        _("证照当前状态为“%(state)s”，不能%(action)s。")
+        % {"state": Status(licence.status).label, "action": ACTION_LABELS.get(action, action)},
+        status=409,
+    )
+
+
+def _move(
+    licence: Licence,
+    action: str,
+    actor: User | None,
+    reason: str,
+    request: HttpRequest | None,
+) -> None:
+    target = target_of(action, licence.status)
+    if target is None:
+        raise _not_allowed(licence, action)
+    current = licence.status
+    licence.status = target
+    licence.status_changed_at = timezone.now()
+    licence.status_reason = reason
+    licence.row_version += 1
+    licence.save(update_fields=["status", "status_changed_at", "status_reason", "row_version"])
+    LicenceEvent.objects.create(
+        licence=licence,
+        action=action,
+        from_status=current,
+        to_status=target,
+        actor=actor,
+        reason=reason,
+    )
+    audit.record(
+        f"licence.{action}",
+        request=request,
+        actor=actor,
+        obj=licence,
+        data={"from": current, "to": target},
+    )
+
+
+def change_status(
+    licence_id: int,
+    action: str,
+    actor: User,
+    reason: str = "",
+    *,
+    request: HttpRequest | None = None,
+) -> Licence:
+    """Suspend, resume or revoke, by the issuer's deciders or administrators. Verification sees
+    the new status at once (it reads the row)."""
+    if action not in {"suspend", "resume", "revoke"}:
+        message = _("不支持的操作。")
+        raise DomainError("validation_error", message, fields={"action": [message]}, status=422)
+    if action in NEEDS_REASON and not reason.strip():
+        message = _("请填写理由。")
+        raise DomainError("validation_error", message, fields={"reason": [message]}, status=422)
+    with transaction.atomic():
+        licence = _locked(licence_id)
+        require_manager(actor, licence.issuer_id)
+        _move(licence, action, actor, reason.strip(), request)
+        holder = holder_user(licence)
+        if holder is not None:
+            _tell_holder(holder, licence, str(ACTION_LABELS[action]))
+    return licence
+
+
+def replace(
+    licence_id: int,
+    actor: User,
+    data: dict[str, Any],
+    reason: str,
+    *,
+    request: HttpRequest | None = None,
+) -> Licence:
+    """换发: a new version with the same serial and the edited data; the old one is replaced."""
+    if not reason.strip():
+        message = _("请填写理由。")
+        raise DomainError("validation_error", message, fields={"reason": [message]}, status=422)
+    with transaction.atomic():
+        old = _locked(licence_id)
+        require_manager(actor, old.issuer_id)
+        if old.status != Status.VALID:
+            raise _not_allowed(old, "replace")
+        holder = Holder(old.holder_name, old.holder_code(), old.holder_code_type, holder_user(old))
+        _move(old, "replace", actor, reason.strip(), request)
+        new = issue(
+            old.licence_type,
+            old.issuer,
+            holder,
+            {**old.data, **(data or {})},
+            actor=actor,
+            application=old.application,
+            replaces=old,
+            request=request,
+        )
+    return new
+
+
+def expire_due(today: dt.date | None = None) -> int:
+    """End every licence whose validity has passed (run daily). Returns how many ended."""
+    today = today or timezone.localdate()
+    done = 0
+    due = Licence.objects.filter(
+        status__in=[Status.VALID, Status.SUSPENDED], valid_until__lt=today
+    ).values_list("pk", flat=True)
+    for pk in list(due[:10000]):
+        with transaction.atomic():
+            licence = _locked(pk)
+            if licence.status in (Status.VALID, Status.SUSPENDED) and licence.valid_until:
+                _move(licence, "expire", None, _("有效期届满"), None)
+                done += 1
+    return done
+
+
+def _locked(licence_id: int) -> Licence:
+    licence = (
+        Licence.objects.select_for_update()
+        .select_related("licence_type", "issuer", "signing_key")
+        .filter(pk=licence_id)
+        .first()
+    )
+    if licence is None:
+        raise DomainError("not_found", _("证照不存在。"), status=404)
+    return licence
+
+
+def holder_user(licence: Licence) -> User | None:
+    """The account of the holder, found by the blind index of the holder code."""
+    return holder_user_by_code(
+        Holder(licence.holder_name, licence.holder_code(), licence.holder_code_type)
+    )
+
+
+def holder_user_by_code(holder: Holder) -> User | None:
+    if holder.code_type == CODE_TYPE_USCC:
+        return User.objects.filter(kind=User.Kind.LEGAL, uscc=holder.code).first()
+    return User.objects.filter(id_number_index=id_number_index(holder.code)).first()
+
+
+# -- use ----------------------------------------------------------------------------------------
+def record_use(
+    licence: Licence,
+    channel: str,
+    *,
+    user: User | None = None,
+    label: str = "",
+    purpose: str = "",
+    application: Any = None,
+    material: Any = None,
+    share: Any = None,
+) -> LicenceUse:
+    return LicenceUse.objects.create(
+        licence=licence,
+        channel=channel,
+        user=user,
+        user_label=(label or (user.display_name if user else ""))[:128],
+        purpose=purpose[:200],
+        application=application,
+        material=material,
+        share=share,
+    )

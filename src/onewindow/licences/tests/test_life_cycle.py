@@ -1,0 +1,119 @@
+"""Suspension, revocation, replacement and expiry: by the issuer only, seen by verification at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from onewindow.accounts.services import issue_token
+from onewindow.core.errors import DomainError
+from onewindow.core.models import AuditEvent
+from onewindow.licences import services, verification
+from onewindow.licences.models import Licence, SerialCounter
+
+pytestmark = pytest.mark.django_db
+
+
+def bearer(user: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(user)[0]}"}
+
+
+def test_revocation_is_seen_by_verification_at_once(licensing: Any, client: Client) -> None:
+    licence = licensing.business_licence()
+    check = client.get("/api/v1/licences/verify", {"id": licence.identifier}).json()
+    assert check["valid"] is True and check["status"] == "valid"
+    assert licensing.company.name in check["licence"]["holder"]
+    response = client.post(
+        f"/api/v1/licences/{licence.pk}/actions",
+        {"action": "revoke", "reason": "以欺骗手段取得许可"},
+        content_type="application/json",
+        headers=bearer(licensing.decider),
+    )
+    assert response.status_code == 200, response.json()
+    after = client.get("/api/v1/licences/verify", {"id": licence.identifier}).json()
+    assert after["valid"] is False and after["reason"] == "revoked"
+    assert after["signature_valid"] is True
+    assert AuditEvent.objects.filter(action="licence.revoke", object_id=str(licence.pk)).exists()
+    # A revoked licence cannot come back.
+    again = client.post(
+        f"/api/v1/licences/{licence.pk}/actions",
+        {"action": "resume"},
+        content_type="application/json",
+        headers=bearer(licensing.decider),
+    )
+    assert again.status_code == 409 and "已吊销" in again.json()["error"]["message"]
+
+
+def test_only_the_issuers_deciders_may_act_and_reasons_are_required(licensing: Any) -> None:
+    licence = licensing.business_licence()
+    for outsider in (licensing.other_decider, licensing.clerk):
+        with pytest.raises(DomainError) as refused:
+            services.change_status(licence.pk, "suspend", outsider, "检查")
+        assert refused.value.status == 403
+    with pytest.raises(DomainError) as missing:
+        services.change_status(licence.pk, "suspend", licensing.decider, " ")
+    assert missing.value.fields == {"reason": ["请填写理由。"]}
+    services.change_status(licence.pk, "suspend", licensing.decider, "责令停业整顿")
+    assert verification.verify_identifier(licence.identifier).reason == "suspended"
+    services.change_status(licence.pk, "resume", licensing.decider)
+    assert verification.verify_identifier(licence.identifier).valid
+
+
+def test_replacement_makes_a_new_version_and_retires_the_old(licensing: Any) -> None:
+    old = licensing.business_licence(scope="餐饮服务")
+    new = services.replace(
+        old.pk, licensing.decider, {"scope": "餐饮服务；食品销售"}, "经营范围变更"
+    )
+    old.refresh_from_db()
+    assert old.status == "replaced" and new.status == "valid"
+    assert (new.serial, new.version) == (old.serial, 2)
+    assert new.identifier.split(".")[-2] == "002" and new.identifier != old.identifier
+    assert new.data["scope"] == "餐饮服务；食品销售"
+    assert verification.verify_identifier(old.identifier).reason == "replaced"
+    assert verification.verify_identifier(new.identifier).valid
+    assert [e.action for e in old.events.all()] == ["issue", "replace"]
+
+
+def test_the_expiry_task_ends_licences_past_their_validity(licensing: Any) -> None:
+    licence = licensing.person_licence(issue_date=dt.date(2019, 3, 1))
+    assert licence.valid_until == dt.date(2024, 2, 29)
+    lasting = licensing.business_licence()  # no validity limit
+    assert services.expire_due(dt.date(2024, 2, 29)) == 0
+    assert services.expire_due(dt.date(2024, 3, 1)) == 1
+    licence.refresh_from_db()
+    lasting.refresh_from_db()
+    assert licence.status == "expired" and lasting.status == "valid"
+    assert verification.verify_identifier(licence.identifier).reason == "expired"
+    assert services.expire_due(dt.date(2024, 3, 2)) == 0  # once only
+
+
+def test_serials_are_unique_per_type_and_issuer(licensing: Any) -> None:
+    made = [licensing.person_licence() for _ in range(5)]
+    serials = [m.serial for m in made]
+    assert len(set(serials)) == 5
+    year = dt.date.today().year
+    assert serials == [f"{year}{n:07d}" for n in range(1, 6)]
+    assert SerialCounter.objects.get(licence_type=licensing.food).last == 5
+    assert Licence.objects.filter(licence_type=licensing.food).count() == 5
+
+
+def test_bad_face_data_gets_field_errors(licensing: Any) -> None:
+    with pytest.raises(DomainError) as refused:
+        services.issue(
+            licensing.food,
+            licensing.market,
+            services.Holder("某公司", licensing.company.uscc, "001"),
+            {"operator": "某公司"},
+        )
+    assert set(refused.value.fields) == {"data.social_credit_code", "data.business_scope"}
+    with pytest.raises(DomainError) as bad_holder:
+        services.issue(
+            licensing.food,
+            licensing.market,
+            services.Holder("某人", "11010519491231002Y", "111"),
+            {"operator": "a", "social_credit_code": "b", "business_scope": "c"},
+        )
+    assert "holder_code" in bad_holder.value.fields

@@ -1,0 +1,249 @@
+"""Verifying licences: the signature over the canonical bytes, the signing key, and the status now.
+
+Three entry points:
+
+- ``verify_licence``: a licence held here, rebuilt from its row (the online check);
+- ``verify_document``: a licence document someone holds (the JSON export: metadata, data,
+  signature), checked byte for byte against the issuer's published key, then its status here;
+- ``verify_compact``: the compact payload a licence's QR code carries, for offline checks.
+
+Answers never carry the holder's full name or code: only masked forms.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+
+from onewindow.core.crypto import sm3_hex
+from onewindow.core.validators import mask_name, mask_resident_id
+from onewindow.licences import identifiers, signing
+from onewindow.licences.canonical import NotCanonical, canonical_bytes
+from onewindow.licences.lifecycle import Status
+from onewindow.licences.models import Licence, SigningKey
+
+
+@dataclass
+class Verification:
+    valid: bool  # the signature holds AND the licence is in force now
+    signature_valid: bool
+    reason: str  # a code: ok, tampered, unknown_key, compromised_key, revoked, ...
+    message: str
+    status: str = ""
+    key_id: str = ""
+    licence: Licence | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "signature_valid": self.signature_valid,
+            "reason": self.reason,
+            "message": self.message,
+            "status": self.status,
+            "status_label": str(Status(self.status).label) if self.status else "",
+            "key_id": self.key_id,
+            "licence": self.summary,
+        }
+
+
+def masked_holder(licence: Licence) -> tuple[str, str]:
+    if licence.holder_code_type == "111":
+        return mask_name(licence.holder_name), licence.holder_code_masked
+    return licence.holder_name, licence.holder_code_masked
+
+
+def public_summary(licence: Licence) -> dict[str, Any]:
+    holder, code = masked_holder(licence)
+    return {
+        "identifier": licence.identifier,
+        "name": licence.name,
+        "number": licence.number,
+        "holder": holder,
+        "holder_code": code,
+        "holder_code_type": licence.holder_code_type,
+        "issuer": licence.issuer_name,
+        "issuer_code": licence.issuer_code,
+        "issue_date": licence.issue_date.isoformat(),
+        "valid_from": licence.valid_from.isoformat(),
+        "valid_until": licence.valid_until.isoformat() if licence.valid_until else None,
+        "version": f"{licence.version:03d}",
+    }
+
+
+_STATUS_MESSAGES = {
+    Status.SUSPENDED: ("suspended", _("签名有效，但该证照已被暂扣。")),
+    Status.REVOKED: ("revoked", _("签名有效，但该证照已被吊销/撤销。")),
+    Status.EXPIRED: ("expired", _("签名有效，但该证照已过期。")),
+    Status.REPLACED: ("replaced", _("签名有效，但该证照已换发新版本，本版本不再使用。")),
+}
+
+
+def _judge(signature_ok: bool, key: SigningKey | None, licence: Licence | None) -> Verification:
+    if key is None:
+        return Verification(False, False, "unknown_key", _("签名密钥不是本平台发布的密钥。"))
+    if not signature_ok:
+        return Verification(
+            False, False, "tampered", _("签名验证失败：证照内容或签名被改动。"), key_id=key.key_id
+        )
+    if key.compromised:
+        return Verification(
+            False,
+            False,
+            "compromised_key",
+            _("签名密钥已被宣布泄露，签名不可信。"),
+            key_id=key.key_id,
+        )
+    if licence is None:
+        return Verification(
+            False, True, "unknown_licence", _("签名有效，但本平台没有这份证照。"), key_id=key.key_id
+        )
+    summary = public_summary(licence)
+    if licence.status != Status.VALID:
+        reason, message = _STATUS_MESSAGES[Status(licence.status)]
+        return Verification(
+            False, True, reason, str(message), licence.status, key.key_id, licence, summary
+        )
+    return Verification(
+        True, True, "ok", _("证照真实有效。"), licence.status, key.key_id, licence, summary
+    )
+
+
+def verify_licence(licence: Licence) -> Verification:
+    """Rebuild the signed bytes from the stored licence and check the stored signature."""
+    from onewindow.licences.services import signed_bytes
+
+    key = licence.signing_key
+    try:
+        message = signed_bytes(licence)
+    except NotCanonical:
+        return _judge(False, key, licence)
+    return _judge(verified(key, message, bytes(licence.signature)), key, licence)
+
+
+def verified(key: SigningKey, message: bytes, signature: bytes) -> bool:
+    """SM2 verification, remembered: the answer for these exact bytes under this key never changes,
+    so a success is kept in the cache under the SM3 digest of key id, message and signature. Any
+    changed byte is a different entry and is checked afresh; only successes are kept."""
+    memo = "sm2-ok:" + sm3_hex(key.key_id.encode() + b"\x00" + signature + b"\x00" + message)
+    if cache.get(memo):
+        return True
+    ok = signing.verify(bytes(key.public_key), message, signature)
+    if ok:
+        cache.set(memo, True, 24 * 3600)
+    return ok
+
+
+def find(identifier: str) -> Licence | None:
+    found = list(
+        Licence.objects.select_related("signing_key", "licence_type")
+        .filter(identifier=identifier.strip().upper())
+        .order_by()[:1]
+    )
+    return found[0] if found else None
+
+
+def verify_identifier(identifier: str) -> Verification:
+    try:
+        identifiers.parse(identifier)
+    except identifiers.InvalidIdentifier:
+        return Verification(False, False, "bad_identifier", _("证照标识格式或校验位不正确。"))
+    licence = find(identifier)
+    if licence is None:
+        return Verification(False, False, "unknown_licence", _("本平台没有这份证照。"))
+    return verify_licence(licence)
+
+
+def export_document(licence: Licence) -> dict[str, Any]:
+    """The licence as a self-contained document: what is signed, and the signature."""
+    from onewindow.licences.services import metadata
+
+    meta = metadata(licence)
+    return {
+        "metadata": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in meta.items()},
+        "data": licence.data,
+        "signature": base64.b64encode(bytes(licence.signature)).decode(),
+        "signature_algorithm": "SM2-with-SM3",
+        "signer_id": signing.SIGNER_ID.decode(),
+        "signature_encoding": "DER",
+    }
+
+
+def verify_document(document: dict[str, Any]) -> Verification:
+    """Check a licence document byte for byte: any change to its data, metadata or signature
+    fails with ``tampered``; then the status of that licence here."""
+    try:
+        meta = dict(document["metadata"])
+        data = dict(document["data"])
+        signature = base64.b64decode(str(document["signature"]), validate=True)
+        message = canonical_bytes(meta, data)
+    except (KeyError, TypeError, ValueError, binascii.Error, NotCanonical):
+        return Verification(False, False, "malformed", _("证照文件不完整或格式不正确。"))
+    key = SigningKey.objects.filter(key_id=str(meta.get("key_id", ""))).first()
+    if key is None:
+        return _judge(False, None, None)
+    ok = verified(key, message, signature)
+    licence = find(str(meta.get("identifier", ""))) if ok else None
+    if ok and licence is not None and licence.signing_key_id != key.pk:
+        licence = None
+    return _judge(ok, key, licence)
+
+
+# -- the QR code's compact payload --------------------------------------------------------------
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def compact_payload(licence: Licence) -> tuple[str, str]:
+    """``(payload, signature)``, both base64url: a short JSON of what a reader needs offline
+    (identifier, number, masked holder, dates, key id, the SM3 digest of the full signed bytes),
+    signed with the same issuer key. Fits a QR code at medium error correction."""
+    holder, code = masked_holder(licence)
+    body = json.dumps(
+        {
+            "i": licence.identifier,
+            "n": licence.number,
+            "t": licence.name,
+            "h": holder,
+            "c": code,
+            "d": licence.issue_date.isoformat(),
+            "u": licence.valid_until.isoformat() if licence.valid_until else "",
+            "k": licence.signing_key.key_id,
+            "g": licence.digest,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+        sort_keys=True,
+    ).encode()
+    key = licence.signing_key
+    return _b64(body), _b64(signing.sign(key.private_key(), bytes(key.public_key), body))
+
+
+def verify_compact(payload: str, signature: str) -> tuple[bool, dict[str, Any]]:
+    """Offline part of the QR check: is the compact payload signed by the key it names?"""
+    try:
+        body = _unb64(payload)
+        fields = json.loads(body)
+        sig = _unb64(signature)
+    except (ValueError, binascii.Error):
+        return False, {}
+    if not isinstance(fields, dict):
+        return False, {}
+    key = SigningKey.objects.filter(key_id=str(fields.get("k", ""))).first()
+    if key is None or key.compromised:
+        return False, fields
+    return signing.verify(bytes(key.public_key), body, sig), fields
+
+
+def mask_code(code: str, code_type: str) -> str:
+    return mask_resident_id(code) if code_type == "111" else code

@@ -1,0 +1,395 @@
+"""Licence pages: the wallet (我的证照), one licence with its shares and use log, the public
+verification page reached from the QR code, a shared licence, using a licence in an application,
+and the issuer's pages (licences issued, actions, issuing with edits, bulk import)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from onewindow.accounts.models import User
+from onewindow.applications import selectors as app_selectors
+from onewindow.core import audit
+from onewindow.core.errors import DomainError
+from onewindow.licences import (
+    documents,
+    imports,
+    issuance,
+    reuse,
+    selectors,
+    services,
+    sharing,
+    verification,
+)
+from onewindow.licences.lifecycle import Status
+from onewindow.licences.models import ImportJob, LicenceType, LicenceUse
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _copy_errors(form: forms.Form, error: DomainError) -> None:
+    placed = False
+    for field, field_messages in (error.fields or {}).items():
+        name = field if field in form.fields else None
+        for message in field_messages:
+            form.add_error(name, message)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)
+
+
+# -- the holder ---------------------------------------------------------------------------------
+@login_required
+def wallet(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.kind == User.Kind.STAFF:
+        return redirect("licences:manage")
+    return render(request, "licences/wallet.html", {"licences": selectors.wallet(user)[:200]})
+
+
+class ShareForm(forms.Form):
+    purpose = forms.CharField(label=gettext_lazy("用途"), max_length=200, required=False)
+    hours = forms.TypedChoiceField(
+        label=gettext_lazy("有效时长"),
+        coerce=int,
+        choices=[(1, "1小时"), (24, "1天"), (72, "3天"), (168, "7天"), (720, "30天")],
+        initial=72,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def detail(request: HttpRequest, licence_id: int) -> HttpResponse:
+    user = _user(request)
+    licence = selectors.visible_licence(user, licence_id) if user.kind != User.Kind.STAFF else None
+    if licence is None:
+        raise Http404
+    form = ShareForm(request.POST or None)
+    new_link = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            _link, token = sharing.create(
+                licence, user, form.cleaned_data["purpose"], form.cleaned_data["hours"]
+            )
+            new_link = request.build_absolute_uri(reverse("licences:shared", args=[token]))
+            form = ShareForm()
+        except DomainError as error:
+            _copy_errors(form, error)
+    return render(
+        request,
+        "licences/detail.html",
+        {
+            "licence": licence,
+            "rows": documents.face_rows(licence),
+            "holder": verification.masked_holder(licence),
+            "check": verification.verify_licence(licence),
+            "form": form,
+            "new_link": new_link,
+            "shares": licence.shares.all()[:50],
+            "uses": licence.uses.select_related("application")[:100],
+            "events": licence.events.all(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def unshare(request: HttpRequest, licence_id: int, share_id: int) -> HttpResponse:
+    user = _user(request)
+    licence = selectors.visible_licence(user, licence_id) if user.kind != User.Kind.STAFF else None
+    if licence is None:
+        raise Http404
+    sharing.revoke(share_id, user, licence)
+    messages.success(request, _("授权已撤销。"))
+    return redirect("licences:detail", licence_id)
+
+
+@login_required
+def download(request: HttpRequest, licence_id: int) -> HttpResponse:
+    user = _user(request)
+    if user.kind == User.Kind.STAFF:
+        departments = app_selectors.staff_departments(user)
+        licence = selectors.staff_licences(departments).filter(pk=licence_id).first()
+        if licence is not None:
+            audit.record("personal_data.view", request=request, actor=user, obj=licence)
+    else:
+        licence = selectors.visible_licence(user, licence_id)
+    if licence is None:
+        raise Http404
+    services.record_use(licence, LicenceUse.Channel.DOWNLOAD, user=user)
+    body = documents.render_pdf(licence, request.build_absolute_uri("/").rstrip("/"))
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="licence-{licence.pk}.pdf"'
+    return response
+
+
+# -- anyone -------------------------------------------------------------------------------------
+def verify_page(request: HttpRequest) -> HttpResponse:
+    identifier = request.GET.get("id", "").strip()
+    result = offline = None
+    if identifier:
+        result = verification.verify_identifier(identifier)
+        payload, signature = request.GET.get("p", ""), request.GET.get("s", "")
+        if payload and signature:
+            ok, fields = verification.verify_compact(payload, signature)
+            offline = ok and fields.get("i") == identifier.upper()
+    response = render(
+        request,
+        "licences/verify.html",
+        {"identifier": identifier, "result": result, "offline": offline},
+    )
+    response["Cache-Control"] = "no-store"  # the status may change at any moment
+    return response
+
+
+def shared(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        licence, share = sharing.open_shared(token)
+    except DomainError as error:
+        return render(request, "licences/shared.html", {"error": error.message}, status=404)
+    response = render(
+        request,
+        "licences/shared.html",
+        {
+            "licence": licence,
+            "share": share,
+            "rows": documents.face_rows(licence),
+            "holder": verification.masked_holder(licence),
+            "check": verification.verify_licence(licence),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# -- using a licence in an application ------------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def use_in_application(request: HttpRequest, number: str) -> HttpResponse:
+    user = _user(request)
+    application = app_selectors.visible_to_applicant(user).filter(number=number).first()
+    if application is None:
+        raise Http404
+    offers = reuse.offers(application)
+    error = ""
+    if request.method == "POST":
+        try:
+            reuse.use_licence(
+                application,
+                user,
+                int(request.POST.get("material", "-1") or -1),
+                int(request.POST.get("licence", "0") or 0),
+                consent=request.POST.get("consent") == "1",
+            )
+            messages.success(request, _("已使用电子证照，该项材料免于提交。"))
+            return redirect("portal:application", application.number)
+        except (DomainError, ValueError) as exc:
+            error = exc.message if isinstance(exc, DomainError) else _("请选择证照。")
+            for messages_ in getattr(exc, "fields", {}).values():
+                error = messages_[0]
+    materials = application.item_version.data["materials"]
+    rows = [(index, materials[index], found) for index, found in offers.items()]
+    return render(
+        request,
+        "licences/use.html",
+        {"application": application, "rows": rows, "error": error},
+        status=422 if error else 200,
+    )
+
+
+# -- the issuer ---------------------------------------------------------------------------------
+def _staff(request: HttpRequest) -> User:
+    user = _user(request)
+    if user.kind != User.Kind.STAFF:
+        raise PermissionDenied
+    return user
+
+
+@login_required
+def manage(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    departments = app_selectors.staff_departments(user)
+    licences = selectors.staff_licences(departments)
+    query = request.GET.get("q", "").strip()
+    if query:
+        licences = licences.filter(number__icontains=query) | licences.filter(
+            identifier__icontains=query.upper()
+        )
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        licences = licences.filter(status=status)
+    return render(
+        request,
+        "licences/manage.html",
+        {
+            "licences": licences[:100],
+            "statuses": Status.choices,
+            "query": query,
+            "status": status,
+            "jobs": ImportJob.objects.filter(department_id__in=departments)[:10],
+        },
+    )
+
+
+class ActionForm(forms.Form):
+    action = forms.ChoiceField(
+        label=gettext_lazy("操作"),
+        choices=[
+            ("suspend", gettext_lazy("暂扣")),
+            ("resume", gettext_lazy("恢复")),
+            ("revoke", gettext_lazy("吊销/撤销")),
+            ("replace", gettext_lazy("换发（生成新版本）")),
+        ],
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manage_detail(request: HttpRequest, licence_id: int) -> HttpResponse:
+    user = _staff(request)
+    departments = app_selectors.staff_departments(user)
+    licence = selectors.staff_licences(departments).filter(pk=licence_id).first()
+    if licence is None:
+        raise Http404
+    audit.record("personal_data.view", request=request, actor=user, obj=licence)
+    form = ActionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+        try:
+            if action == "replace":
+                new = services.replace(licence.pk, user, {}, reason, request=request)
+                messages.success(request, _("已换发新版本。"))
+                return redirect("licences:manage_detail", new.pk)
+            services.change_status(licence.pk, action, user, reason, request=request)
+            messages.success(request, _("已办理。"))
+            return redirect("licences:manage_detail", licence.pk)
+        except DomainError as error:
+            _copy_errors(form, error)
+    return render(
+        request,
+        "licences/manage_detail.html",
+        {
+            "licence": licence,
+            "rows": documents.face_rows(licence),
+            "check": verification.verify_licence(licence),
+            "form": form,
+            "events": licence.events.all(),
+            "uses": licence.uses.select_related("application")[:100],
+            "can_manage": services.can_manage(user, licence.issuer_id),
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def issue_page(request: HttpRequest, number: str) -> HttpResponse:
+    """The decider completes and issues an approved application's licence."""
+    user = _staff(request)
+    application = app_selectors.visible_to_staff(user).filter(number=number).first()
+    if application is None:
+        raise Http404
+    licence_type = issuance.licence_type_for(application)
+    if licence_type is None:
+        raise Http404
+    properties: dict[str, Any] = (licence_type.schema or {}).get("properties", {})
+    initial = issuance.face_data(application, licence_type)
+    form = forms.Form(request.POST or None)
+    for name, spec in properties.items():
+        form.fields[name] = forms.CharField(
+            label=str(spec.get("title", name)),
+            required=name in (licence_type.schema or {}).get("required", []),
+            initial=initial.get(name, ""),
+        )
+    if request.method == "POST" and form.is_valid():
+        try:
+            data = {k: v for k, v in form.cleaned_data.items() if v not in ("", None)}
+            licence = issuance.issue_by_decider(application, user, data, request=request)
+            messages.success(request, _("电子证照已签发。"))
+            return redirect("licences:manage_detail", licence.pk)
+        except DomainError as error:
+            for field, field_messages in error.fields.items():
+                name = field.removeprefix("data.")
+                for message in field_messages:
+                    form.add_error(name if name in form.fields else None, message)
+            if not error.fields:
+                form.add_error(None, error.message)
+    return render(
+        request,
+        "licences/issue.html",
+        {"application": application, "licence_type": licence_type, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+class ImportForm(forms.Form):
+    licence_type = forms.ModelChoiceField(
+        label=gettext_lazy("证照类型"), queryset=LicenceType.objects.filter(is_active=True)
+    )
+    department = forms.ChoiceField(label=gettext_lazy("颁发部门"))
+    file = forms.FileField(label=gettext_lazy("文件（CSV 或 JSON，UTF-8）"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_page(request: HttpRequest) -> HttpResponse:
+    from onewindow.organizations.models import Department
+
+    user = _staff(request)
+    departments = [
+        d
+        for d in Department.objects.filter(pk__in=app_selectors.staff_departments(user))
+        if services.can_manage(user, d.pk)
+    ]
+    if not departments:
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None)
+    form.fields["department"].choices = [(d.pk, d.name) for d in departments]  # type: ignore[attr-defined]
+    if request.method == "POST" and form.is_valid():
+        department = next(d for d in departments if str(d.pk) == form.cleaned_data["department"])
+        upload = form.cleaned_data["file"]
+        if upload.size > 20 * 2**20:
+            form.add_error("file", _("文件不能超过20MB。"))
+        else:
+            job = imports.start(
+                department, form.cleaned_data["licence_type"], user, upload.name, upload.read()
+            )
+            return redirect("licences:import_job", job.pk)
+    return render(
+        request, "licences/import.html", {"form": form}, status=422 if form.errors else 200
+    )
+
+
+@login_required
+def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    user = _staff(request)
+    job = ImportJob.objects.filter(
+        pk=job_id, department_id__in=app_selectors.staff_departments(user)
+    ).first()
+    if job is None:
+        raise Http404
+    processed = imports.progress(job)
+    percent = int(100 * processed / job.total) if job.total else 0
+    template = (
+        "licences/_import_progress.html"
+        if request.headers.get("HX-Request")
+        else "licences/import_job.html"
+    )
+    return render(request, template, {"job": job, "percent": percent, "processed": processed})
