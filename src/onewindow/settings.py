@@ -297,7 +297,12 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["mask"], "formatter": "plain"}
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    # fontTools logs every step of subsetting a licence PDF's font at INFO.
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 20
