@@ -158,11 +158,15 @@ def fetch_for(application: Application, user: User) -> list[ApplicationMaterial]
     return attached
 
 
-def licence_of(material: ApplicationMaterial) -> dict[str, Any] | None:
+def licence_of(material_id: int) -> dict[str, Any] | None:
     """For the clerk: the licence a material stands for, checked now."""
     from onewindow.licences.verification import verify_licence
 
-    use = material.licence_uses.select_related("licence__signing_key").first()
+    use = (
+        LicenceUse.objects.filter(material_id=material_id)
+        .select_related("licence__signing_key", "licence__licence_type")
+        .first()
+    )
     if use is None:
         return None
     check = verify_licence(use.licence)

@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from onewindow.core.crypto import sm3_hex
-from onewindow.core.validators import mask_name, mask_resident_id
+from onewindow.core.validators import mask_name
 from onewindow.licences import identifiers, signing
 from onewindow.licences.canonical import NotCanonical, canonical_bytes
 from onewindow.licences.lifecycle import Status
@@ -243,7 +243,3 @@ def verify_compact(payload: str, signature: str) -> tuple[bool, dict[str, Any]]:
     if key is None or key.compromised:
         return False, fields
     return signing.verify(bytes(key.public_key), body, sig), fields
-
-
-def mask_code(code: str, code_type: str) -> str:
-    return mask_resident_id(code) if code_type == "111" else code

@@ -197,10 +197,11 @@ def use_in_application(request: HttpRequest, number: str) -> HttpResponse:
             )
             messages.success(request, _("已使用电子证照，该项材料免于提交。"))
             return redirect("portal:application", application.number)
-        except (DomainError, ValueError) as exc:
-            error = exc.message if isinstance(exc, DomainError) else _("请选择证照。")
-            for messages_ in getattr(exc, "fields", {}).values():
-                error = messages_[0]
+        except ValueError:
+            error = _("请选择证照。")
+        except DomainError as exc:
+            # One form per material: the first field message is the one to show.
+            error = next(iter(exc.fields.values()), [exc.message])[0]
     materials = application.item_version.data["materials"]
     rows = [(index, materials[index], found) for index, found in offers.items()]
     return render(

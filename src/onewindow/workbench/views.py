@@ -23,6 +23,7 @@ from onewindow.applications.selectors import staff_departments
 from onewindow.applications.views import material_response
 from onewindow.core import audit
 from onewindow.core.errors import DomainError
+from onewindow.licences.reuse import licence_of
 from onewindow.workflow import selectors, services
 from onewindow.workflow.models import Task
 
@@ -124,6 +125,8 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
     detail = presenters.detail(application, staff=True)
     for material in detail["materials"]:
         material["preview"] = _preview_kind(material["content_type"])
+        if material["trust_level"] == "A":  # an electronic licence: checked now, not trusted
+            material["licence"] = licence_of(material["id"])
     return render(
         request,
         "workbench/task.html",

@@ -144,8 +144,12 @@ def test_reuse_a_business_licence_instead_of_uploading(licensing: Any, client: C
     # The clerk sees it as a verified material.
     from onewindow.licences.reuse import licence_of
 
-    seen = licence_of(material)
+    seen = licence_of(material.pk)
     assert seen is not None and seen["valid"] and seen["licence"] == business
+    client.force_login(licensing.clerk)
+    task_page = client.get(f"/workbench/tasks/{submitted.tasks.get().pk}/").content.decode()
+    assert business.identifier in task_page and "证照真实有效" in task_page
+    client.logout()
     # Another company's licence cannot be used.
     other = PersonFactory.create()
     assert (
