@@ -1,7 +1,11 @@
 """Licences: signing and verifying per core (the pure functions), issuance throughput, and the
 public verification endpoint under load, each beside a bare baseline measured in the same run.
 
-    python bench/licences.py [--duration 10] [--connections 16] [--rounds 500]
+    python bench/licences.py [--duration 10] [--connections 16] [--rounds 500] [--licences 2000]
+
+The endpoint is loaded twice: on one licence (every answer after the first is remembered) and
+rotating over ``--licences`` distinct ones (more than the embedded cache keeps, so many answers
+are made afresh: the database read, the canonical bytes and the SM2 check).
 
 Baselines: the SM3 digest of the same signed bytes for the pure functions (what any integrity
 check costs at least), one bare ORM insert for issuance, and the bare Django view of bench/baseline
@@ -74,19 +78,35 @@ print(f"{'issue: check, serial, sign, audit':<40}{issued:>16.0f}{issued / bare:>
 """
 
 
-def first_identifier(env: dict[str, str]) -> str:
-    code = (
-        "import django; django.setup(); from onewindow.licences.models import Licence; "
-        "print(Licence.objects.order_by('id').first().identifier)"
-    )
+ISSUE_MANY = r"""
+import sys, django
+django.setup()
+from onewindow.licences.models import Licence, LicenceType
+from onewindow.licences.services import CODE_TYPE_USCC, Holder, issue
+from onewindow.organizations.models import Department
+
+want = int(sys.argv[1])
+market = Department.objects.get(slug="market")
+kind = LicenceType.objects.get(code="11100000000013338W011")
+for i in range(max(0, want - Licence.objects.count())):
+    holder = Holder(f"青岚基准{i:05d}有限公司", "91350100M000100Y43", CODE_TYPE_USCC)
+    issue(kind, market, holder, {"uscc": "91350100M000100Y43", "name": holder.name})
+for identifier in Licence.objects.order_by("id").values_list("identifier", flat=True)[:want]:
+    print(identifier)
+"""
+
+
+def licence_identifiers(env: dict[str, str], count: int) -> list[str]:
+    """``count`` licence identifiers of the bench city, issuing as many as are missing."""
     out = subprocess.run(
-        [str(BIN / "python"), "-c", code],
+        [str(BIN / "python"), "-c", ISSUE_MANY, str(count)],
         env={**env, "DJANGO_SETTINGS_MODULE": "onewindow.settings"},
         capture_output=True,
         text=True,
         check=True,
+        cwd=ROOT,
     )
-    return out.stdout.strip()
+    return out.stdout.split()
 
 
 def main() -> None:
@@ -94,16 +114,27 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=500)
+    parser.add_argument(
+        "--licences", type=int, default=2000, help="distinct licences the rotating load verifies"
+    )
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     env = prepare_app_env(RESULTS / "var-licences")
-    identifier = first_identifier(env)
+    identifiers = licence_identifiers(env, args.licences)
     load = load_wrk if shutil.which("wrk") else load_python
+    verify = "/api/v1/licences/verify?id="
     results = run_http(
         load,
         args,
         env,
-        [("licence verify API", f"/api/v1/licences/verify?id={identifier}", None)],
+        [
+            ("verify API, one licence", verify + identifiers[0], None),
+            (
+                f"verify API, {len(identifiers)} licences",
+                verify + identifiers[0],
+                [verify + i for i in identifiers],
+            ),
+        ],
         with_base=True,
     )
     print(f"\nload generator: {load.__name__[5:]}, {args.connections} connections\n")

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache import cache
+from django.db import connection, models
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from onewindow.core.crypto import sm3_hex
@@ -26,7 +30,7 @@ from onewindow.core.validators import mask_name
 from onewindow.licences import identifiers, signing
 from onewindow.licences.canonical import NotCanonical, canonical_bytes
 from onewindow.licences.lifecycle import Status
-from onewindow.licences.models import Licence, SigningKey
+from onewindow.licences.models import Licence, LicenceType, SigningKey
 
 
 @dataclass
@@ -85,6 +89,18 @@ _STATUS_MESSAGES = {
 }
 
 
+def status_now(licence: Licence) -> str:
+    """The status as of today: a licence past its validity is expired even before the nightly
+    ``expire_licences`` run has written it down."""
+    if (
+        licence.status in (Status.VALID, Status.SUSPENDED)
+        and licence.valid_until is not None
+        and licence.valid_until < timezone.localdate()
+    ):
+        return Status.EXPIRED
+    return licence.status
+
+
 def _judge(signature_ok: bool, key: SigningKey | None, licence: Licence | None) -> Verification:
     if key is None:
         return Verification(False, False, "unknown_key", _("签名密钥不是本平台发布的密钥。"))
@@ -105,11 +121,10 @@ def _judge(signature_ok: bool, key: SigningKey | None, licence: Licence | None) 
             False, True, "unknown_licence", _("签名有效，但本平台没有这份证照。"), key_id=key.key_id
         )
     summary = public_summary(licence)
-    if licence.status != Status.VALID:
-        reason, message = _STATUS_MESSAGES[Status(licence.status)]
-        return Verification(
-            False, True, reason, str(message), licence.status, key.key_id, licence, summary
-        )
+    status = status_now(licence)
+    if status != Status.VALID:
+        reason, message = _STATUS_MESSAGES[Status(status)]
+        return Verification(False, True, reason, str(message), status, key.key_id, licence, summary)
     return Verification(
         True, True, "ok", _("证照真实有效。"), licence.status, key.key_id, licence, summary
     )
@@ -158,6 +173,81 @@ def verify_identifier(identifier: str) -> Verification:
     if licence is None:
         return Verification(False, False, "unknown_licence", _("本平台没有这份证照。"))
     return verify_licence(licence)
+
+
+# -- the public answer, remembered on the exact state of the rows it is made of -----------------
+ANSWER_TTL = 3600
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    column = cast(models.Field[Any, Any], model._meta.get_field(name)).column
+    return connection.ops.quote_name(str(column))
+
+
+@functools.cache
+def _state_sql(vendor: str) -> str:
+    """One statement reading every column the answer depends on: the whole licence row (status,
+    row version, signature, data, encrypted holder code, ...), its key's id, public key and
+    compromise flag, and its type's code and name (they are in the signed metadata)."""
+    qn = connection.ops.quote_name
+    columns = [f"l.{qn(str(f.column))}" for f in Licence._meta.concrete_fields]
+    columns += [f"k.{_column(SigningKey, n)}" for n in ("key_id", "public_key", "compromised")]
+    columns += [f"t.{_column(LicenceType, n)}" for n in ("code", "name")]
+    # Only model metadata (table and column names, quoted) goes into the text; the identifier is a
+    # bound parameter.
+    return (
+        f"SELECT {', '.join(columns)} FROM {qn(Licence._meta.db_table)} l"  # noqa: S608
+        f" JOIN {qn(SigningKey._meta.db_table)} k"
+        f" ON k.{_column(SigningKey, 'id')} = l.{_column(Licence, 'signing_key')}"
+        f" JOIN {qn(LicenceType._meta.db_table)} t"
+        f" ON t.{_column(LicenceType, 'id')} = l.{_column(Licence, 'licence_type')}"
+        f" WHERE l.{_column(Licence, 'identifier')} = %s"
+    )
+
+
+def _state(identifier: str) -> str | None:
+    """The SM3 digest of the raw values of those rows, or None when there is no such licence.
+    Any change to any of them (a revocation, a compromised key, a tampered byte) is a new digest."""
+    with connection.cursor() as cursor:
+        cursor.execute(_state_sql(connection.vendor), [identifier])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = tuple(bytes(v) if isinstance(v, memoryview | bytearray) else v for v in row)
+    return sm3_hex(repr(values).encode())
+
+
+def public_answer(identifier: str) -> dict[str, Any]:
+    """What ``GET /api/v1/licences/verify`` answers, remembered under the state digest of the
+    licence's rows, the language and today's date. Nothing is ever stale: a revocation, a
+    suspension, a compromised key or a changed byte changes the digest, so the next request misses
+    and checks afresh. The answer is stored only when the rows did not change while it was being
+    made (every life-cycle change raises ``row_version``, so a state never comes back)."""
+    identifier = identifier.strip().upper()
+    state = _state(identifier) if identifiers.is_valid(identifier) else None
+    if state is None:
+        return verify_identifier(identifier).as_dict()
+    memo = f"licence-answer:{get_language()}:{timezone.localdate().isoformat()}:{state}"
+    body: dict[str, Any] | None = cache.get(memo)
+    if body is None:
+        body = verify_identifier(identifier).as_dict()
+        if _state(identifier) == state:
+            cache.set(memo, body, ANSWER_TTL)
+    return body
+
+
+def verify_query(identifier: str, payload: str = "", signature: str = "") -> dict[str, Any]:
+    """The verification endpoint's answer: the online check of ``id``, and when the QR code's
+    compact payload and its signature come along (``p``, ``s``), whether they hold and name the
+    same licence."""
+    body = public_answer(identifier)
+    if payload and signature:
+        ok, fields = verify_compact(payload, signature)
+        body = {
+            **body,
+            "offline_payload_valid": ok and fields.get("i") == identifier.strip().upper(),
+        }
+    return body
 
 
 def export_document(licence: Licence) -> dict[str, Any]:

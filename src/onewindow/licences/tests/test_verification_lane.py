@@ -1,0 +1,96 @@
+"""The public verification endpoint: the fast lane and the Ninja operation answer alike, and a
+remembered answer never outlives a change of the licence, its key or its bytes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client, override_settings
+from django.utils import timezone
+
+from onewindow.licences import services, verification
+from onewindow.licences.models import Licence, SigningKey
+
+LANE = "onewindow.licences.middleware.VerificationLane"
+URL = "/api/v1/licences/verify"
+
+
+def without_lane() -> Any:
+    return override_settings(MIDDLEWARE=[m for m in settings.MIDDLEWARE if m != LANE])
+
+
+def test_the_lane_and_the_documented_operation_give_the_same_answer(
+    licensing: Any, client: Client
+) -> None:
+    licence = licensing.person_licence()
+    payload, signature = verification.compact_payload(licence)
+    queries = [
+        {"id": licence.identifier},
+        {"id": licence.identifier.lower()},
+        {"id": licence.identifier, "p": payload, "s": signature},
+        {"id": "1.2.156.3005.2.nonsense"},
+        {"id": licence.identifier[:-1] + ("A" if licence.identifier[-1] != "A" else "B")},
+        {},
+    ]
+    fast = [client.get(URL, q) for q in queries]
+    with without_lane():
+        slow = [client.get(URL, q) for q in queries]
+    for a, b in zip(fast, slow, strict=True):
+        assert a.status_code == b.status_code == 200
+        assert a.json() == b.json()
+    assert fast[0].json()["valid"] is True
+    assert fast[2].json()["offline_payload_valid"] is True
+    assert fast[3].json()["reason"] == fast[4].json()["reason"] == "bad_identifier"
+    assert fast[0]["Content-Type"].startswith("application/json")
+    assert "Accept-Language" in fast[0]["Vary"]
+    assert fast[0]["Cache-Control"] == "no-cache"
+
+
+def test_posting_a_document_still_goes_to_the_api(licensing: Any, client: Client) -> None:
+    licence = licensing.business_licence()
+    document = verification.export_document(licence)
+    response = client.post(URL, document, content_type="application/json")
+    assert response.status_code == 200 and response.json()["valid"] is True
+
+
+@pytest.mark.parametrize("change", ["suspend", "compromise", "tamper", "expire_by_date"])
+def test_a_remembered_answer_never_outlives_a_change(
+    licensing: Any, client: Client, change: str
+) -> None:
+    licence = licensing.business_licence()
+    for _ in range(2):  # the second answer comes from memory
+        assert client.get(URL, {"id": licence.identifier}).json()["valid"] is True
+    if change == "suspend":
+        services.change_status(licence.pk, "suspend", licensing.decider, "停业整顿")
+        expected = "suspended"
+    elif change == "compromise":
+        SigningKey.objects.filter(pk=licence.signing_key_id).update(compromised=True)
+        expected = "compromised_key"
+    elif change == "tamper":  # a byte changed behind the platform's back
+        Licence.objects.filter(pk=licence.pk).update(data={**licence.data, "name": "别的公司"})
+        expected = "tampered"
+    else:  # past its validity before the nightly expiry run has written it down
+        yesterday = timezone.localdate() - timedelta(days=1)
+        Licence.objects.filter(pk=licence.pk).update(valid_until=yesterday)
+        expected = "tampered"  # valid_until is signed: changing it breaks the signature
+    answer = client.get(URL, {"id": licence.identifier}).json()
+    assert answer["valid"] is False
+    assert answer["reason"] == expected
+
+
+def test_a_licence_past_its_validity_reads_expired_before_the_nightly_run(
+    licensing: Any, client: Client
+) -> None:
+    licence = licensing.person_licence()
+    assert licence.valid_until is not None
+    today = licence.valid_until + timedelta(days=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(timezone, "localdate", lambda *a, **k: today)
+        answer = client.get(URL, {"id": licence.identifier}).json()
+    assert answer["signature_valid"] is True
+    assert answer["valid"] is False and answer["reason"] == "expired"
+    licence.refresh_from_db()
+    assert licence.status == "valid"  # the row is written by the expiry task, not by a read
