@@ -14,7 +14,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from onewindow.accounts.auth import AUTH, current_user
-from onewindow.applications import presenters, progress, selectors, services
+from onewindow.applications import presenters, progress, selectors, services, trust
 from onewindow.applications.models import Application, IdempotencyRecord
 from onewindow.catalog.models import ServiceItem
 from onewindow.core.errors import DomainError
@@ -36,6 +36,25 @@ class ResubmitIn(Schema):
 
 class WithdrawIn(Schema):
     reason: str = ""
+
+
+class CommitmentIn(Schema):
+    agreed: bool = False
+
+
+class ReuseIn(Schema):
+    source_id: int
+
+
+def _material_out(record: Any) -> dict[str, Any]:
+    return {
+        "id": record.pk,
+        "index": record.material_index,
+        "name": record.name,
+        "content_type": record.content_type,
+        "size": record.size,
+        "trust_level": record.trust_level,
+    }
 
 
 def _mine(request: HttpRequest, application_id: int) -> Application:
@@ -121,16 +140,62 @@ def upload(
     record = services.add_material(
         application, current_user(request), material, file.name or "", file, file.size or 0
     )
-    return Status(
-        201,
-        {
-            "id": record.pk,
-            "index": record.material_index,
-            "name": record.name,
-            "content_type": record.content_type,
-            "size": record.size,
-        },
-    )
+    return Status(201, _material_out(record))
+
+
+@router.get(
+    "/applications/{application_id}/reusable-materials",
+    auth=AUTH,
+    response=dict[str, Any],
+    summary="Checked (trust level B) materials from earlier applications that may stand in",
+)
+def reusable_materials(request: HttpRequest, application_id: int) -> dict[str, Any]:
+    application = _mine(request, application_id)
+    return {
+        "materials": [
+            {
+                "index": index,
+                "offers": [
+                    {
+                        "source_id": m.pk,
+                        "application": m.application.number,
+                        "file_name": m.original_name,
+                        "checked_at": m.checked_at,
+                    }
+                    for m in offers
+                ],
+            }
+            for index, offers in trust.reusable(application).items()
+        ]
+    }
+
+
+@router.post(
+    "/applications/{application_id}/materials/{index}/reuse",
+    auth=AUTH,
+    response={201: dict[str, Any]},
+    summary="Use a checked material (trust level B) from an earlier application",
+)
+def reuse_material(
+    request: HttpRequest, application_id: int, index: int, payload: ReuseIn
+) -> Status[dict[str, Any]]:
+    application = _mine(request, application_id)
+    record = trust.reuse_checked(application, current_user(request), index, payload.source_id)
+    return Status(201, _material_out(record))
+
+
+@router.post(
+    "/applications/{application_id}/materials/{index}/commitment",
+    auth=AUTH,
+    response={201: dict[str, Any]},
+    summary="Commit in writing instead of submitting a material (告知承诺, trust level D)",
+)
+def commit_material(
+    request: HttpRequest, application_id: int, index: int, payload: CommitmentIn
+) -> Status[dict[str, Any]]:
+    application = _mine(request, application_id)
+    record = trust.commit_instead(application, current_user(request), index, agreed=payload.agreed)
+    return Status(201, {**_material_out(record), "commitment": record.commitment})
 
 
 @router.post(

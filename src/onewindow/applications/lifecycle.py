@@ -86,6 +86,11 @@ ACTION_LABELS = {
     "review_object": _("审查不同意"),
     "create": _("创建申请"),
     "escalate": _("超期督办"),
+    # Material events that change no state (applications/trust.py, licences/reuse.py).
+    "licence_used": _("使用电子证照（免提交）"),
+    "material_checked": _("窗口核验原件（B级）"),
+    "material_reused": _("复用已核验材料（B级）"),
+    "material_committed": _("告知承诺代替材料（D级）"),
 }
 
 

@@ -96,6 +96,15 @@ class Application(models.Model):
         return self.number
 
 
+class TrustLevel(models.TextChoices):
+    """Trust levels of application materials (国办函〔2016〕108号)."""
+
+    AUTHORITY = "A", _("A 权威部门核发，可直接使用")
+    CHECKED = "B", _("B 窗口核验原件，可复用")
+    UPLOADED = "C", _("C 申请人上传，使用时核验原件")
+    COMMITMENT = "D", _("D 申请人书面承诺")
+
+
 class ApplicationMaterial(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="materials")
     material_index = models.PositiveSmallIntegerField(
@@ -110,11 +119,35 @@ class ApplicationMaterial(models.Model):
     trust_level = models.CharField(
         _("可信等级"),
         max_length=1,
-        default="C",
+        choices=TrustLevel.choices,
+        default=TrustLevel.UPLOADED,
         help_text=_("A 权威部门核发；B 窗口核验；C 申请人上传；D 承诺制。"),
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     replaced = models.BooleanField(_("已被替换"), default=False)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("核验人"),
+        help_text=_("B 级：核对原件的窗口人员。"),
+    )
+    checked_at = models.DateTimeField(_("核验时间"), null=True, blank=True)
+    check_note = models.CharField(_("核验说明"), max_length=200, blank=True)
+    reused_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reuses",
+        verbose_name=_("复用自"),
+        help_text=_("B 级材料在后续办件中复用时，指向原已核验的材料。"),
+    )
+    commitment = models.TextField(
+        _("承诺内容"), blank=True, help_text=_("D 级：申请人以书面承诺代替提交时承诺的全文。")
+    )
 
     class Meta:
         verbose_name = _("申请材料")

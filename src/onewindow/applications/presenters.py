@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onewindow.applications.lifecycle import ACTION_LABELS, Status
-from onewindow.applications.models import Application
+from onewindow.applications.models import Application, TrustLevel
 from onewindow.workflow.models import Task
 
 
@@ -112,8 +112,16 @@ def detail(application: Application, staff: bool) -> dict[str, Any]:
                 "content_type": m.content_type,
                 "size": m.size,
                 "trust_level": m.trust_level,
+                "trust_label": str(TrustLevel(m.trust_level).label),
+                "checked_by": m.checked_by.display_name if m.checked_by else "",
+                "checked_at": m.checked_at,
+                "check_note": m.check_note,
+                "reused_from": m.reused_from.application.number if m.reused_from else "",
+                "commitment": m.commitment,
             }
-            for m in application.materials.filter(replaced=False)
+            for m in application.materials.filter(replaced=False).select_related(
+                "checked_by", "reused_from__application"
+            )
         ],
         "correction": correction.faults if correction else None,
         "timeline": _timeline(application, staff),

@@ -18,7 +18,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from onewindow.accounts.models import User
 from onewindow.accounts.selectors import effective_agencies
-from onewindow.applications import forms, presenters, progress, rendering, selectors, services
+from onewindow.applications import (
+    forms,
+    presenters,
+    progress,
+    rendering,
+    selectors,
+    services,
+    trust,
+)
 from onewindow.applications.lifecycle import Status
 from onewindow.applications.models import Application, ApplicationMaterial, IdempotencyRecord
 from onewindow.catalog import selectors as catalog
@@ -180,13 +188,38 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
+def _choose_instead(request: HttpRequest, application: Application, action: str) -> tuple[str, int]:
+    """A written commitment (D) or a checked material reused (B) instead of an upload; returns the
+    error to show and its status, or ("", 200) when done."""
+    try:
+        index = int(request.POST.get("material", "-1"))
+        if action == "commit":
+            agreed = request.POST.get("agreed") == "1"
+            trust.commit_instead(application, _user(request), index, agreed=agreed)
+            messages.success(request, _("已作出告知承诺，这项材料免于提交。"))
+        else:
+            source = int(request.POST.get("source", "0") or 0)
+            trust.reuse_checked(application, _user(request), index, source)
+            messages.success(request, _("已使用核验过的材料。"))
+    except ValueError:
+        return _("没有这一项申请材料。"), 422
+    except DomainError as failure:
+        return next(iter(failure.fields.values()), [failure.message])[0], failure.status
+    return "", 200
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def materials(request: HttpRequest, number: str) -> HttpResponse:
     """Step 2: one upload per material; each can be replaced until submission."""
     application = _mine(request, number)
     error, status = "", 200
-    if request.method == "POST":
+    action = request.POST.get("action", "upload")
+    if request.method == "POST" and action in ("commit", "reuse"):
+        error, status = _choose_instead(request, application, action)
+        if not error:
+            return redirect("portal:application_materials", number=number)
+    elif request.method == "POST":
         upload = request.FILES.get("file")
         try:
             index = int(request.POST.get("material", "-1"))
@@ -209,12 +242,18 @@ def materials(request: HttpRequest, number: str) -> HttpResponse:
             return redirect("portal:application_materials", number=number)
     uploaded = {m.material_index: m for m in application.materials.filter(replaced=False)}
     faults = _open_faults(application)
+    editable = application.status in trust.EDITABLE
+    reusable = trust.reusable(application) if editable else {}
     rows = [
         {
             "index": i,
             "spec": spec,
             "file": uploaded.get(i),
             "faults": [f for f in faults if f["kind"] == "material" and f["key"] == str(i)],
+            "reusable": reusable.get(i, []),
+            "commitment": trust.commitment_text(application, spec)
+            if spec.get("commitment_allowed")
+            else "",
         }
         for i, spec in enumerate(application.item_version.data["materials"])
     ]

@@ -41,6 +41,7 @@ class MaterialInline(admin.StackedInline[Material, ServiceItem]):
         ("blank_form", "example"),
         "notes",
         ("licence_type", "licence_fetch"),
+        ("commitment_allowed", "commitment_text"),
     ]
 
 

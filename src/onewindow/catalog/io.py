@@ -51,6 +51,8 @@ MATERIAL_FIELDS = [
     "notes",
     "licence_type",
     "licence_fetch",
+    "commitment_allowed",
+    "commitment_text",
 ]
 FEE_FIELDS = ["name", "standard", "basis", "reduction_allowed", "reduction_basis"]
 COLUMNS = ["department", *SCALARS, "materials", "fees"]

@@ -208,6 +208,14 @@ class Material(models.Model):
         default=False,
         help_text=_("申请人持有该证照时由平台按持证主体代码调取，申请人无需操作。"),
     )
+    commitment_allowed = models.BooleanField(
+        _("可告知承诺"),
+        default=False,
+        help_text=_("告知承诺制：申请人可书面承诺代替提交这项材料（可信等级D）。"),
+    )
+    commitment_text = models.TextField(
+        _("承诺书内容"), blank=True, help_text=_("留空则使用平台的通用承诺书内容。")
+    )
 
     class Meta:
         verbose_name = _("申请材料")

@@ -53,6 +53,8 @@ def snapshot(item: ServiceItem) -> dict[str, Any]:
             "notes": m.notes,
             "licence_type": m.licence_type,
             "licence_fetch": m.licence_fetch,
+            "commitment_allowed": m.commitment_allowed,
+            "commitment_text": m.commitment_text,
         }
         for m in item.materials.order_by("order", "id")
     ]

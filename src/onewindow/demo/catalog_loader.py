@@ -222,6 +222,8 @@ def _material(order: int, spec: Any) -> dict[str, Any]:
         "legal_basis": spec.get("legal_basis", ""),
         "notes": spec.get("notes", ""),
         "licence_type": spec.get("licence_type", ""),
+        "commitment_allowed": bool(spec.get("commitment", False)),
+        "commitment_text": spec.get("commitment_text", ""),
     }
 
 

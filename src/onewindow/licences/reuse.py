@@ -17,15 +17,18 @@ from django.utils.translation import gettext as _
 
 from onewindow.accounts.models import User
 from onewindow.applications.lifecycle import Status as AppStatus
-from onewindow.applications.models import Application, ApplicationMaterial, TimelineEntry
+from onewindow.applications.models import (
+    Application,
+    ApplicationMaterial,
+    TimelineEntry,
+    TrustLevel,
+)
 from onewindow.core import audit
 from onewindow.core.errors import DomainError
 from onewindow.licences import documents, selectors
 from onewindow.licences.lifecycle import Status
 from onewindow.licences.models import Licence, LicenceUse
 from onewindow.licences.services import record_use
-
-TRUST_AUTHORITY = "A"
 
 
 def holder_code_of(application: Application) -> str:
@@ -96,7 +99,7 @@ def use_licence(
             content_type="application/pdf",
             size=len(body),
             sha256=hashlib.sha256(body).hexdigest(),
-            trust_level=TRUST_AUTHORITY,
+            trust_level=TrustLevel.AUTHORITY,
         )
         record.file.save(
             f"{locked.number}-{material_index}-licence.pdf", ContentFile(body), save=False

@@ -13,4 +13,9 @@ urlpatterns = [
     path("tasks/<int:task_id>/act/", views.act, name="act"),
     path("tasks/<int:task_id>/reassign/", views.reassign, name="reassign"),
     path("materials/<int:material_id>/", views.material_file, name="material"),
+    path(
+        "tasks/<int:task_id>/materials/<int:material_id>/check/",
+        views.check_material,
+        name="check_material",
+    ),
 ]

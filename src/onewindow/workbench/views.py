@@ -16,7 +16,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from onewindow.accounts.models import Membership, User
-from onewindow.applications import presenters
+from onewindow.applications import presenters, trust
 from onewindow.applications.lifecycle import ACTION_LABELS
 from onewindow.applications.models import ApplicationMaterial
 from onewindow.applications.selectors import staff_departments
@@ -188,6 +188,23 @@ def claim(request: HttpRequest, task_id: int) -> HttpResponse:
         messages.success(request, _("已认领。"))
     except DomainError as error:
         messages.error(request, error.message)
+    return redirect("workbench:task", task_id=task_id)
+
+
+@staff_only
+@require_POST
+def check_material(request: HttpRequest, task_id: int, material_id: int) -> HttpResponse:
+    try:
+        trust.check_original(
+            task_id,
+            material_id,
+            _staff_user(request),
+            request.POST.get("note", ""),
+            request=request,
+        )
+        messages.success(request, _("已标记为窗口核验（B级），申请人以后办事可复用。"))
+    except DomainError as error:
+        messages.error(request, next(iter(error.fields.values()), [error.message])[0])
     return redirect("workbench:task", task_id=task_id)
 
 

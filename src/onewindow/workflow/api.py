@@ -10,6 +10,7 @@ from ninja import Router, Schema
 
 from onewindow.accounts.auth import AUTH, current_user
 from onewindow.accounts.models import User
+from onewindow.applications import trust
 from onewindow.applications.presenters import task_row
 from onewindow.core.errors import DomainError
 from onewindow.workflow import selectors, services
@@ -101,3 +102,26 @@ def act(request: HttpRequest, task_id: int, payload: ActionIn) -> dict[str, Any]
         request=request,
     )
     return task_row(task)
+
+
+class MaterialCheckIn(Schema):
+    note: str = ""
+
+
+@router.post(
+    "/workbench/tasks/{task_id}/materials/{material_id}/check",
+    auth=AUTH,
+    summary="Mark an uploaded material as checked against its original (trust level B)",
+)
+def check_material(
+    request: HttpRequest, task_id: int, material_id: int, payload: MaterialCheckIn
+) -> dict[str, Any]:
+    material = trust.check_original(
+        task_id, material_id, _staff(request), payload.note, request=request
+    )
+    return {
+        "id": material.pk,
+        "trust_level": material.trust_level,
+        "checked_at": material.checked_at,
+        "check_note": material.check_note,
+    }
