@@ -226,16 +226,25 @@ def commit_instead(
         now = timezone.localtime()
         signed_by = locked.enterprise.name if locked.enterprise else user.display_name
         body = (
-            f"{_('告知承诺书')}\n\n{_('事项')}：{locked.item_name}\n{_('办件编号')}：{locked.number}\n"
-            f"{_('材料')}：{spec['name']}\n\n{text}\n\n{_('承诺人')}：{signed_by}\n"
-            f"{_('承诺时间')}：{now:%Y-%m-%d %H:%M}\n"
+            _(
+                "告知承诺书\n\n事项：%(item)s\n办件编号：%(number)s\n材料：%(material)s\n\n"
+                "%(text)s\n\n承诺人：%(by)s\n承诺时间：%(at)s\n"
+            )
+            % {
+                "item": locked.item_name,
+                "number": locked.number,
+                "material": spec["name"],
+                "text": text,
+                "by": signed_by,
+                "at": f"{now:%Y-%m-%d %H:%M}",
+            }
         ).encode()
         locked.materials.filter(material_index=material_index, replaced=False).update(replaced=True)
         record = ApplicationMaterial(
             application=locked,
             material_index=material_index,
             name=spec["name"],
-            original_name=f"{_('告知承诺书')}-{spec['name']}.txt"[:200],
+            original_name=(_("告知承诺书-%(material)s.txt") % {"material": spec["name"]})[:200],
             content_type="text/plain; charset=utf-8",
             size=len(body),
             sha256=hashlib.sha256(body).hexdigest(),

@@ -94,3 +94,12 @@ def test_a_licence_past_its_validity_reads_expired_before_the_nightly_run(
     assert answer["valid"] is False and answer["reason"] == "expired"
     licence.refresh_from_db()
     assert licence.status == "valid"  # the row is written by the expiry task, not by a read
+
+
+def test_the_answer_speaks_english_when_asked(licensing: Any, client: Client) -> None:
+    licence = licensing.business_licence()
+    response = client.get(URL, {"id": licence.identifier}, headers={"accept-language": "en"})
+    assert response["Content-Language"] == "en"
+    assert response.json()["message"] == "The licence is authentic and valid."
+    chinese = client.get(URL, {"id": licence.identifier}).json()
+    assert chinese["message"] == "证照真实有效。"
