@@ -57,6 +57,15 @@ print(f"{'SM2 sign':<40}{sign:>16.0f}{sign / base:>16.3f}")
 print(f"{'SM2 verify':<40}{verify:>16.0f}{verify / base:>16.3f}")
 print(f"{'verify by identifier (DB read + SM2)':<40}{online:>16.0f}{online / base:>16.3f}")
 
+from onewindow.licences import documents
+
+rendered = per_second(lambda: documents.render_pdf(licence), 10)
+documents.pdf_bytes(licence)
+kept = per_second(lambda: documents.pdf_bytes(licence), 200)
+print(f"\n{'licence PDF':<40}{'per s':>16}{'× render':>16}")
+print(f"{'render (fpdf2, font subset, QR) (base)':<40}{rendered:>16.1f}{1:>16.3f}")
+print(f"{'kept in storage after the first':<40}{kept:>16.1f}{kept / rendered:>16.1f}")
+
 market = Department.objects.get(slug="market")
 kind = LicenceType.objects.get(code="11100000000013338W011")
 n = max(50, rounds // 5)
@@ -86,6 +95,15 @@ from onewindow.licences.services import CODE_TYPE_USCC, Holder, issue
 from onewindow.organizations.models import Department
 
 want = int(sys.argv[1])
+from onewindow.licences import documents
+
+rendered = per_second(lambda: documents.render_pdf(licence), 10)
+documents.pdf_bytes(licence)
+kept = per_second(lambda: documents.pdf_bytes(licence), 200)
+print(f"\n{'licence PDF':<40}{'per s':>16}{'× render':>16}")
+print(f"{'render (fpdf2, font subset, QR) (base)':<40}{rendered:>16.1f}{1:>16.3f}")
+print(f"{'kept in storage after the first':<40}{kept:>16.1f}{kept / rendered:>16.1f}")
+
 market = Department.objects.get(slug="market")
 kind = LicenceType.objects.get(code="11100000000013338W011")
 for i in range(max(0, want - Licence.objects.count())):

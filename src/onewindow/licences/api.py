@@ -197,7 +197,7 @@ def licence_pdf(request: HttpRequest, licence_id: int) -> HttpResponse:
     licence = _readable(request, licence_id)
     services.record_use(licence, LicenceUse.Channel.DOWNLOAD, user=current_user(request))
     response = HttpResponse(
-        documents.render_pdf(licence, request.build_absolute_uri("/").rstrip("/")),
+        documents.pdf_bytes(licence, request.build_absolute_uri("/").rstrip("/")),
         content_type="application/pdf",
     )
     response["Content-Disposition"] = f'attachment; filename="licence-{licence.pk}.pdf"'

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import reverse
 
+from onewindow.core.crypto import sm3_hex
 from onewindow.licences import pdf
 from onewindow.licences.lifecycle import Status
 from onewindow.licences.models import Licence
-from onewindow.licences.verification import compact_payload, masked_holder
+from onewindow.licences.verification import compact_payload, masked_holder, status_now
+
+logger = logging.getLogger(__name__)
+PDF_DIR = "licences/pdf"
 
 
 def public_url() -> str:
@@ -41,9 +48,37 @@ def face_rows(licence: Licence) -> list[tuple[str, str]]:
     return rows
 
 
+def pdf_bytes(licence: Licence, base: str | None = None) -> bytes:
+    """The licence's PDF, rendered once for each state of the licence and kept in the file
+    storage (local or S3), so a second download costs a read instead of about 0.3 s of CPU. The
+    name carries the row version and the status as of today: a suspension, a revocation, a
+    replacement or the passing of the validity date makes a new one, and the older files of the
+    licence are removed."""
+    base = (base or public_url()).rstrip("/")
+    # The signature's digest tells this licence from any other that ever had the same row id (a
+    # database restored or reloaded beside the same storage).
+    signed = sm3_hex(bytes(licence.signature))[:16]
+    state = f"{licence.row_version}-{status_now(licence)}-{signed}-{sm3_hex(base.encode())[:12]}"
+    folder = f"{PDF_DIR}/{licence.pk}"
+    name = f"{folder}/{state}.pdf"
+    if default_storage.exists(name):
+        with default_storage.open(name, "rb") as stored:
+            return bytes(stored.read())
+    body = render_pdf(licence, base)
+    try:
+        _, older = default_storage.listdir(folder) if default_storage.exists(folder) else ([], [])
+        for old in older:
+            default_storage.delete(f"{folder}/{old}")
+        default_storage.save(name, ContentFile(body))
+    except OSError:  # a full disk or an unreachable bucket costs a re-render next time, no more
+        logger.warning("licence PDF %s not kept", licence.pk, exc_info=True)
+    return body
+
+
 def render_pdf(licence: Licence, base: str | None = None) -> bytes:
     holder, code = masked_holder(licence)
-    status_note = "" if licence.status == Status.VALID else str(Status(licence.status).label)
+    status = status_now(licence)
+    status_note = "" if status == Status.VALID else str(Status(status).label)
     sheet = pdf.LicenceSheet(
         title=licence.name,
         number=licence.number,

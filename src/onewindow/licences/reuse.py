@@ -90,7 +90,7 @@ def use_licence(
             message = _("办件当前状态不能修改材料。")
             raise DomainError("invalid_transition", message, status=409)
         locked.materials.filter(material_index=material_index, replaced=False).update(replaced=True)
-        body = documents.render_pdf(licence)
+        body = documents.pdf_bytes(licence)
         record = ApplicationMaterial(
             application=locked,
             material_index=material_index,

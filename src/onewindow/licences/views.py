@@ -130,7 +130,7 @@ def download(request: HttpRequest, licence_id: int) -> HttpResponse:
     if licence is None:
         raise Http404
     services.record_use(licence, LicenceUse.Channel.DOWNLOAD, user=user)
-    body = documents.render_pdf(licence, request.build_absolute_uri("/").rstrip("/"))
+    body = documents.pdf_bytes(licence, request.build_absolute_uri("/").rstrip("/"))
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="licence-{licence.pk}.pdf"'
     return response

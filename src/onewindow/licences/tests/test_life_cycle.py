@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.core.files.storage import default_storage
 from django.test import Client
 
 from onewindow.accounts.services import issue_token
@@ -117,3 +118,29 @@ def test_bad_face_data_gets_field_errors(licensing: Any) -> None:
             {"operator": "a", "social_credit_code": "b", "business_scope": "c"},
         )
     assert "holder_code" in bad_holder.value.fields
+
+
+def test_a_pdf_is_rendered_once_per_state_and_anew_after_a_change(
+    licensing: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from onewindow.licences import documents
+
+    renders: list[str] = []
+    real = documents.render_pdf
+
+    def counting(licence: Any, base: str | None = None) -> bytes:
+        renders.append(licence.status)
+        return real(licence, base)
+
+    monkeypatch.setattr(documents, "render_pdf", counting)
+    licence = licensing.business_licence()
+    first = documents.pdf_bytes(licence, "https://gov.example.cn")
+    again = documents.pdf_bytes(licence, "https://gov.example.cn")
+    assert first == again and first.startswith(b"%PDF")
+    assert renders == ["valid"]  # the second came from storage
+    services.change_status(licence.pk, "suspend", licensing.decider, "停业整顿")
+    licence.refresh_from_db()
+    suspended = documents.pdf_bytes(licence, "https://gov.example.cn")
+    assert renders == ["valid", "suspended"] and suspended != first
+    folder = f"{documents.PDF_DIR}/{licence.pk}"
+    assert len(default_storage.listdir(folder)[1]) == 1  # the outdated one is gone
