@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -119,22 +119,31 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
-        token = request.POST.get("token", "")[:64]
-        earlier = IdempotencyRecord.objects.filter(user=user, key=f"page:{token}").first()
+        # A page without its token (a hand-made post) is not a double click of anything.
+        token = request.POST.get("token", "").strip()[:64]
+        earlier = (
+            IdempotencyRecord.objects.filter(user=user, key=f"page:{token}").first()
+            if token
+            else None
+        )
         if earlier is not None:
             return redirect("portal:application_materials", number=earlier.body["number"])
         data = rendering.parse(schema, request.POST, list(schema.get("properties", {})))
         try:
-            application = services.create_application(
-                user, item, data, enterprise_uscc=enterprise_uscc or None, request=request
-            )
-            IdempotencyRecord.objects.create(
-                user=user,
-                key=f"page:{token}",
-                fingerprint="",
-                status=201,
-                body={"number": application.number},
-            )
+            # One transaction: the second of two simultaneous clicks fails on the token's unique
+            # key and takes its draft back with it.
+            with transaction.atomic():
+                application = services.create_application(
+                    user, item, data, enterprise_uscc=enterprise_uscc or None, request=request
+                )
+                if token:
+                    IdempotencyRecord.objects.create(
+                        user=user,
+                        key=f"page:{token}",
+                        fingerprint="",
+                        status=201,
+                        body={"number": application.number},
+                    )
         except IntegrityError:
             earlier = IdempotencyRecord.objects.get(user=user, key=f"page:{token}")
             return redirect("portal:application_materials", number=earlier.body["number"])

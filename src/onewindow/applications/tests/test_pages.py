@@ -227,3 +227,13 @@ def test_an_agent_applies_for_a_bundle_on_behalf_of_the_enterprise(world: Any) -
     assert applications.count() == 2 and all(a.enterprise == company for a in applications)
     group = citizen.get(response["Location"]).content.decode()
     assert "消防检查" in group and "餐饮许可" in group
+
+
+def test_posts_without_a_page_token_are_separate_applications(world: Any) -> None:
+    citizen = as_user(world.citizen)
+    data = {"area": "60", "name": world.citizen.name, "id_number": world.citizen.id_number_masked}
+    first = citizen.post(f"/items/{world.item.pk}/apply/", data)
+    second = citizen.post(f"/items/{world.item.pk}/apply/", {**data, "token": "  "})
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] != second["Location"]
+    assert Application.objects.filter(applicant=world.citizen).count() == 2
