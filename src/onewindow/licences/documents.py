@@ -51,14 +51,18 @@ def face_rows(licence: Licence) -> list[tuple[str, str]]:
 def pdf_bytes(licence: Licence, base: str | None = None) -> bytes:
     """The licence's PDF, rendered once for each state of the licence and kept in the file
     storage (local or S3), so a second download costs a read instead of about 0.3 s of CPU. The
-    name carries the row version and the status as of today: a suspension, a revocation, a
+    name carries the row version, the status as of today and the type's layout: a suspension, a revocation, a
     replacement or the passing of the validity date makes a new one, and the older files of the
     licence are removed."""
     base = (base or public_url()).rstrip("/")
     # The signature's digest tells this licence from any other that ever had the same row id (a
     # database restored or reloaded beside the same storage).
     signed = sm3_hex(bytes(licence.signature))[:16]
-    state = f"{licence.row_version}-{status_now(licence)}-{signed}-{sm3_hex(base.encode())[:12]}"
+    layout = licence.licence_type.template
+    state = (
+        f"{licence.row_version}-{status_now(licence)}-{layout}-{signed}"
+        f"-{sm3_hex(base.encode())[:12]}"
+    )
     folder = f"{PDF_DIR}/{licence.pk}"
     name = f"{folder}/{state}.pdf"
     if default_storage.exists(name):
@@ -92,5 +96,6 @@ def render_pdf(licence: Licence, base: str | None = None) -> bytes:
         qr_text=verify_link(licence, base),
         verify_url=f"{base or public_url()}{reverse('licences:verify')}",
         status_note=status_note,
+        layout=licence.licence_type.template,
     )
     return pdf.render(sheet)

@@ -51,10 +51,16 @@ class LicenceType(models.Model):
         blank=True,
         help_text=_("照面中作为证照编号的数据项；留空时按“区划+年份+流水号”生成。"),
     )
+
+    class Layout(models.TextChoices):
+        CERTIFICATE = "certificate", _("证书式（红色双线边框）")
+        STANDARD = "standard", _("通用式（灰色单线边框）")
+
     template = models.CharField(
         _("版式"),
         max_length=32,
-        default="standard",
+        choices=Layout.choices,
+        default=Layout.STANDARD,
         help_text=_("PDF版式：standard（通用）或 certificate（证书）。"),
     )
     is_active = models.BooleanField(_("启用"), default=True)

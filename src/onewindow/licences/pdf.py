@@ -1,9 +1,12 @@
 """Render an electronic licence (电子证照) face as a PDF, with an embedded CJK font and a QR code.
 
 The page follows the appearance-style practice of GB/T 36905-2018 (电子证照 文件技术要求): an A4
-portrait certificate frame; the licence name as a centred title with the licence number below it;
+portrait page; the licence name as a centred title with the licence number below it;
 the face items as label/value rows; the issuing department and date where a seal sits (bottom
 left); a two-dimensional code for verification (bottom right); and the GB/T 36904 identifier.
+Two layouts (``LicenceSheet.layout``, from the licence type's ``template``): ``certificate``, a
+red double frame for certificates shown on a wall (营业执照, 结婚证, 不动产权证书); ``standard``, a
+single grey frame with a rule under the title for permits and records kept in a file.
 
 The font is Noto Sans SC (SIL OFL) from the ``pylopdf-fonts-zh-cn`` package, so nothing outside
 the project's pip set-up is needed. fpdf2 embeds a subset of the CFF-flavoured OTF (``/FontFile3``,
@@ -52,6 +55,7 @@ _FOOTER_TOP = _PAGE_H - 78.0  # the seal line / QR block starts here
 
 _INK = (40, 40, 40)
 _FRAME_COLOUR = (150, 30, 30)
+_RULE_COLOUR = (110, 110, 110)
 _RED = (200, 0, 0)
 
 # Chinese line-breaking (禁则): these never start a line / never end one.
@@ -77,6 +81,10 @@ class LicenceSheet:
     qr_text: str  # what the QR carries (a URL, up to ~600 chars)
     verify_url: str  # printed under the QR in small text
     status_note: str = ""  # e.g. "已吊销": a red banner when non-empty
+    layout: str = "certificate"  # or "standard", see LAYOUTS
+
+
+LAYOUTS = ("certificate", "standard")
 
 
 @cache
@@ -102,17 +110,26 @@ def _default_creation_date(issue_date: str) -> datetime:
 class _LicencePDF(FPDF):
     """FPDF that draws the certificate frame (and the status banner) on every page."""
 
-    def __init__(self, status_note: str) -> None:
+    def __init__(self, status_note: str, layout: str = "certificate") -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self._status_note = status_note
+        self._layout = layout if layout in LAYOUTS else "certificate"
 
     def header(self) -> None:
-        self.set_draw_color(*_FRAME_COLOUR)
-        self.set_line_width(0.8)
-        self.rect(_FRAME, _FRAME, _PAGE_W - 2 * _FRAME, _PAGE_H - 2 * _FRAME)
-        self.set_line_width(0.3)
-        inner = _FRAME + 2.0
-        self.rect(inner, inner, _PAGE_W - 2 * inner, _PAGE_H - 2 * inner)
+        if self._layout == "certificate":
+            self.set_draw_color(*_FRAME_COLOUR)
+            self.set_line_width(0.8)
+            self.rect(_FRAME, _FRAME, _PAGE_W - 2 * _FRAME, _PAGE_H - 2 * _FRAME)
+            self.set_line_width(0.3)
+            inner = _FRAME + 2.0
+            self.rect(inner, inner, _PAGE_W - 2 * inner, _PAGE_H - 2 * inner)
+        else:
+            self.set_draw_color(*_RULE_COLOUR)
+            self.set_line_width(0.4)
+            self.rect(_FRAME, _FRAME, _PAGE_W - 2 * _FRAME, _PAGE_H - 2 * _FRAME)
+            if self.page_no() == 1:  # the rule under the title and the number
+                self.set_line_width(0.6)
+                self.line(_LEFT, 63.0, _RIGHT, 63.0)
         if self._status_note:
             self._status_banner()
         self.set_draw_color(*_INK)
@@ -241,7 +258,7 @@ def render(sheet: LicenceSheet, *, created: datetime | None = None) -> bytes:
     The output depends only on ``sheet`` and ``created`` (the PDF creation date; by default
     midnight China Standard Time of the issue date), so the same sheet renders to the same bytes.
     """
-    pdf = _LicencePDF(sheet.status_note)
+    pdf = _LicencePDF(sheet.status_note, sheet.layout)
     pdf.set_creation_date(created or _default_creation_date(sheet.issue_date))
     pdf.set_title(f"{sheet.title} {sheet.number}")
     pdf.set_subject(sheet.identifier)
@@ -253,7 +270,7 @@ def render(sheet: LicenceSheet, *, created: datetime | None = None) -> bytes:
     pdf.add_page()
 
     pdf.set_text_color(*_INK)
-    pdf.set_font(_FONT, size=30)
+    pdf.set_font(_FONT, size=30 if sheet.layout != "standard" else 24)
     pdf.set_xy(_LEFT, 30)
     pdf.cell(_RIGHT - _LEFT, 16, sheet.title, align="C")
     pdf.set_font(_FONT, size=11)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -117,3 +118,24 @@ def test_deterministic() -> None:
     created = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
     assert render(sheet, created=created) == render(sheet, created=created)
     assert render(sheet, created=created) != render(sheet)
+
+
+def _drawing(pdf: bytes) -> bytes:
+    """The page content streams, inflated (fpdf2 compresses them)."""
+    out = b""
+    for body in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL):
+        try:
+            out += zlib.decompress(body)
+        except zlib.error:  # an image or a font: not drawing commands
+            continue
+    return out
+
+
+def test_the_two_layouts_draw_different_frames() -> None:
+    certificate = _drawing(render(_sheet(layout="certificate")))
+    standard = _drawing(render(_sheet(layout="standard")))
+    # The certificate's red frame (150, 30, 30) as a stroke colour; the standard's grey rule.
+    assert b"0.5882 0.1176 0.1176 RG" in certificate and b"0.5882 0.1176 0.1176 RG" not in standard
+    assert b"0.4314 0.4314 0.4314 RG" in standard and b"0.4314 0.4314 0.4314 RG" not in certificate
+    # An unknown layout falls back to the certificate rather than failing a download.
+    assert _drawing(render(_sheet(layout="nonsense"))) == certificate
