@@ -95,15 +95,6 @@ from onewindow.licences.services import CODE_TYPE_USCC, Holder, issue
 from onewindow.organizations.models import Department
 
 want = int(sys.argv[1])
-from onewindow.licences import documents
-
-rendered = per_second(lambda: documents.render_pdf(licence), 10)
-documents.pdf_bytes(licence)
-kept = per_second(lambda: documents.pdf_bytes(licence), 200)
-print(f"\n{'licence PDF':<40}{'per s':>16}{'× render':>16}")
-print(f"{'render (fpdf2, font subset, QR) (base)':<40}{rendered:>16.1f}{1:>16.3f}")
-print(f"{'kept in storage after the first':<40}{kept:>16.1f}{kept / rendered:>16.1f}")
-
 market = Department.objects.get(slug="market")
 kind = LicenceType.objects.get(code="11100000000013338W011")
 for i in range(max(0, want - Licence.objects.count())):

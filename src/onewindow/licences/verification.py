@@ -205,34 +205,75 @@ def _state_sql(vendor: str) -> str:
     )
 
 
-def _state(identifier: str) -> str | None:
-    """The SM3 digest of the raw values of those rows, or None when there is no such licence.
-    Any change to any of them (a revocation, a compromised key, a tampered byte) is a new digest."""
+_KEY_FIELDS = ("key_id", "public_key", "compromised")
+_TYPE_FIELDS = ("code", "name")
+
+
+def _read(identifier: str) -> tuple[Any, ...] | None:
     with connection.cursor() as cursor:
         cursor.execute(_state_sql(connection.vendor), [identifier])
         row = cursor.fetchone()
-    if row is None:
-        return None
+    return tuple(row) if row is not None else None
+
+
+def _digest(row: tuple[Any, ...]) -> str:
+    """The SM3 digest of the raw values: any change to any of them (a revocation, a compromised
+    key, a tampered byte) is a new digest."""
     values = tuple(bytes(v) if isinstance(v, memoryview | bytearray) else v for v in row)
     return sm3_hex(repr(values).encode())
 
 
+@functools.cache
+def _converters(vendor: str) -> list[tuple[Any, list[Any]]]:
+    """For each column of the statement, what the ORM would apply to turn the database's value
+    into the field's Python value (dates from SQLite's text, JSON, booleans, ...)."""
+    fields = [
+        *Licence._meta.concrete_fields,
+        *(SigningKey._meta.get_field(n) for n in _KEY_FIELDS),
+        *(LicenceType._meta.get_field(n) for n in _TYPE_FIELDS),
+    ]
+    plan: list[tuple[Any, list[Any]]] = []
+    for f in fields:
+        column = cast(models.Field[Any, Any], f)
+        col = column.get_col(column.model._meta.db_table)
+        converters = [*connection.ops.get_db_converters(col), *column.get_db_converters(connection)]
+        plan.append((col, converters))
+    return plan
+
+
+def _licence_from(row: tuple[Any, ...]) -> Licence:
+    """The licence, its key and its type built from that one row, exactly the state digested."""
+    values = list(row)
+    for i, (col, converters) in enumerate(_converters(connection.vendor)):
+        for convert in converters:
+            values[i] = convert(values[i], col, connection)
+    fields = Licence._meta.concrete_fields
+    n = len(fields)
+    licence = Licence.from_db(connection.alias, [f.attname for f in fields], values[:n])
+    licence.signing_key = SigningKey.from_db(
+        connection.alias, ["id", *_KEY_FIELDS], [licence.signing_key_id, *values[n : n + 3]]
+    )
+    licence.licence_type = LicenceType.from_db(
+        connection.alias, ["id", *_TYPE_FIELDS], [licence.licence_type_id, *values[n + 3 :]]
+    )
+    return licence
+
+
 def public_answer(identifier: str) -> dict[str, Any]:
-    """What ``GET /api/v1/licences/verify`` answers, remembered under the state digest of the
-    licence's rows, the language and today's date. Nothing is ever stale: a revocation, a
-    suspension, a compromised key or a changed byte changes the digest, so the next request misses
-    and checks afresh. The answer is stored only when the rows did not change while it was being
-    made (every life-cycle change raises ``row_version``, so a state never comes back)."""
+    """What ``GET /api/v1/licences/verify`` answers, remembered under the digest of the raw
+    values of the licence's rows, the language and today's date. Nothing is ever stale: a
+    revocation, a suspension, a compromised key or a changed byte changes the digest, so the next
+    request misses and checks afresh. A miss checks the licence built from that same row, so
+    what is remembered is exactly the answer for the state it is remembered under."""
     identifier = identifier.strip().upper()
-    state = _state(identifier) if identifiers.is_valid(identifier) else None
-    if state is None:
+    row = _read(identifier) if identifiers.is_valid(identifier) else None
+    if row is None:
         return verify_identifier(identifier).as_dict()
-    memo = f"licence-answer:{get_language()}:{timezone.localdate().isoformat()}:{state}"
+    memo = f"licence-answer:{get_language()}:{timezone.localdate().isoformat()}:{_digest(row)}"
     body: dict[str, Any] | None = cache.get(memo)
     if body is None:
-        body = verify_identifier(identifier).as_dict()
-        if _state(identifier) == state:
-            cache.set(memo, body, ANSWER_TTL)
+        body = verify_licence(_licence_from(row)).as_dict()
+        cache.set(memo, body, ANSWER_TTL)
     return body
 
 
