@@ -373,4 +373,4 @@ def verify_compact(payload: str, signature: str) -> tuple[bool, dict[str, Any]]:
     key = SigningKey.objects.filter(key_id=str(fields.get("k", ""))).first()
     if key is None or key.compromised:
         return False, fields
-    return signing.verify(bytes(key.public_key), body, sig), fields
+    return verified(key, body, sig), fields
