@@ -165,7 +165,7 @@ def reusable_materials(request: HttpRequest, application_id: int) -> dict[str, A
                     for m in offers
                 ],
             }
-            for index, offers in trust.reusable(application).items()
+            for index, offers in trust.reusable(application, current_user(request)).items()
         ]
     }
 

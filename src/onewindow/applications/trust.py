@@ -17,11 +17,12 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from onewindow.accounts.models import User
@@ -69,6 +70,13 @@ def _log(application: Application, user: User, action: str, details: dict[str, A
 
 
 # -- B: checked by a clerk -----------------------------------------------------------------------
+def can_check(user: User, task: Any) -> bool:
+    """Whether ``user`` may check originals on ``task``: its acceptance task, claimed by them."""
+    return bool(
+        task.kind == "acceptance" and task.state == "claimed" and task.assignee_id == user.pk
+    )
+
+
 def check_original(
     task_id: int,
     material_id: int,
@@ -77,16 +85,19 @@ def check_original(
     *,
     request: HttpRequest | None = None,
 ) -> ApplicationMaterial:
-    """Mark an uploaded material (C) as checked against its original (B). Only staff who may work
-    on an open task of the same application; checking twice answers 409, never a second record."""
+    """Mark an uploaded material (C) as checked against its original (B). Only the window clerk
+    who has claimed the application's acceptance task (the one who sees the originals; a reviewer
+    of another department in parallel review never does); checking twice answers 409, never a
+    second record."""
     from onewindow.workflow.models import Task
     from onewindow.workflow.services import can_work_on
 
     task = Task.objects.filter(pk=task_id).first()
     if task is None or not can_work_on(clerk, task):
         raise DomainError("not_found", _("任务不存在或您无权办理。"), status=404)
-    if task.state not in (Task.State.OPEN, Task.State.CLAIMED):
-        raise DomainError("invalid_transition", _("任务已办结，不能再核验材料。"), status=409)
+    if not can_check(clerk, task):
+        message = _("只有认领了受理任务的窗口人员可以核验原件。")
+        raise DomainError("invalid_transition", message, status=409)
     note = (note or "").strip()
     if len(note) > 200:
         raise _invalid("note", _("核验说明不能超过200字。"))
@@ -131,22 +142,31 @@ def _same_holder(application: Application) -> Q:
     return Q(application__applicant_id=application.applicant_id, application__enterprise=None)
 
 
-def reusable(application: Application) -> dict[int, list[ApplicationMaterial]]:
+def reusable(application: Application, user: User) -> dict[int, list[ApplicationMaterial]]:
     """For each material of the item, the checked (B) materials of the same name that the same
-    holder provided in earlier applications, newest first (at most three each)."""
+    holder provided in earlier applications ``user`` may open (an agent's authorisation may cover
+    only some of an enterprise's items), still current there and not already used here; newest
+    first, at most three each."""
+    from onewindow.applications.selectors import visible_to_applicant
+
     names = [m["name"] for m in application.item_version.data.get("materials", [])]
-    found: dict[str, list[ApplicationMaterial]] = {}
+    in_use = application.materials.filter(replaced=False, reused_from__isnull=False).values(
+        "reused_from"
+    )
     candidates: QuerySet[ApplicationMaterial] = (
         ApplicationMaterial.objects.filter(
             _same_holder(application),
+            application__in=visible_to_applicant(user).exclude(pk=application.pk),
             name__in=names,
             trust_level=TrustLevel.CHECKED,
+            replaced=False,
             reused_from=None,
         )
-        .exclude(application=application)
+        .exclude(pk__in=in_use)
         .select_related("application")
         .order_by("-checked_at")
     )
+    found: dict[str, list[ApplicationMaterial]] = {}
     for material in candidates[:50]:
         found.setdefault(material.name, [])
         if len(found[material.name]) < 3:
@@ -161,13 +181,20 @@ def reuse_checked(
     upload; replaces whatever was there. The file is shared, not copied: it is the checked one."""
     spec = _spec(application, material_index)
     source = next(
-        (m for m in reusable(application).get(material_index, []) if m.pk == source_id), None
+        (m for m in reusable(application, user).get(material_index, []) if m.pk == source_id), None
     )
     if source is None:
         raise _invalid("source", _("该材料不能用于这一项（名称不符、未经核验或不是本人提供）。"))
     with transaction.atomic():
         locked = _editable(application.pk)
-        locked.materials.filter(material_index=material_index, replaced=False).update(replaced=True)
+        current = locked.materials.filter(replaced=False)
+        already = current.exclude(material_index=material_index).aggregate(s=Sum("size"))["s"]
+        if (already or 0) + source.size > settings.ONEWINDOW["UPLOAD_MAX_TOTAL"]:
+            message = _("本次申请的材料合计不能超过%(mb)dMB。") % {
+                "mb": settings.ONEWINDOW["UPLOAD_MAX_TOTAL"] // 2**20
+            }
+            raise _invalid("source", message)
+        current.filter(material_index=material_index).update(replaced=True)
         record = ApplicationMaterial.objects.create(
             application=locked,
             material_index=material_index,
@@ -204,10 +231,11 @@ def commitment_text(application: Application, spec: dict[str, Any]) -> str:
     own = str(spec.get("commitment_text") or "").strip()
     if own:
         return own
-    return _(
-        "本人（本单位）承诺：与“%(material)s”有关的情况真实、准确、完整，符合“%(item)s”的办理"
-        "条件；如有不实，愿承担相应法律责任，并同意行政机关依法撤销据此作出的决定。"
-    ) % {"material": spec["name"], "item": application.item_name}
+    with translation.override(settings.LANGUAGE_CODE):  # shown as it will be kept
+        return _(
+            "本人（本单位）承诺：与“%(material)s”有关的情况真实、准确、完整，符合“%(item)s”的"
+            "办理条件；如有不实，愿承担相应法律责任，并同意行政机关依法撤销据此作出的决定。"
+        ) % {"material": spec["name"], "item": application.item_name}
 
 
 def commit_instead(
@@ -220,6 +248,14 @@ def commit_instead(
         raise _invalid("material", _("这项材料不适用告知承诺，请上传。"))
     if not agreed:
         raise _invalid("agreed", _("请勾选“我已阅读并作出以上承诺”。"))
+    # The commitment is a legal statement kept in the official language, whatever the page's.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _commit(application, user, material_index, spec)
+
+
+def _commit(
+    application: Application, user: User, material_index: int, spec: dict[str, Any]
+) -> ApplicationMaterial:
     text = commitment_text(application, spec)
     with transaction.atomic():
         locked = _editable(application.pk)

@@ -120,7 +120,7 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         # A page without its token (a hand-made post) is not a double click of anything.
-        token = request.POST.get("token", "").strip()[:64]
+        token = request.POST.get("token", "").strip()[:32]  # the page's is 32 hex digits
         earlier = (
             IdempotencyRecord.objects.filter(user=user, key=f"page:{token}").first()
             if token
@@ -145,7 +145,13 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
                         body={"number": application.number},
                     )
         except IntegrityError:
-            earlier = IdempotencyRecord.objects.get(user=user, key=f"page:{token}")
+            earlier = (
+                IdempotencyRecord.objects.filter(user=user, key=f"page:{token}").first()
+                if token
+                else None
+            )
+            if earlier is None:  # not the other click's token: a real fault, not to be hidden
+                raise
             return redirect("portal:application_materials", number=earlier.body["number"])
         except DomainError as error:
             errors, status = error.fields or {"data": [error.message]}, 422
@@ -252,7 +258,7 @@ def materials(request: HttpRequest, number: str) -> HttpResponse:
     uploaded = {m.material_index: m for m in application.materials.filter(replaced=False)}
     faults = _open_faults(application)
     editable = application.status in trust.EDITABLE
-    reusable = trust.reusable(application) if editable else {}
+    reusable = trust.reusable(application, _user(request)) if editable else {}
     rows = [
         {
             "index": i,
@@ -273,7 +279,8 @@ def materials(request: HttpRequest, number: str) -> HttpResponse:
             "application": application,
             "rows": rows,
             "error": error,
-            "failed_index": request.POST.get("material", ""),
+            "failed_index": request.POST.get("material", "") if error else "",
+            "failed_action": action if error else "",
             "field_faults": [f for f in faults if f["kind"] == "field"],
             "other_faults": [f for f in faults if not f["target"]],
         },

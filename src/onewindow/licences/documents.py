@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from urllib.parse import urlencode
 
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import translation
 
 from onewindow.core.crypto import sm3_hex
 from onewindow.licences import pdf
@@ -48,35 +50,53 @@ def face_rows(licence: Licence) -> list[tuple[str, str]]:
     return rows
 
 
+def _face_digest(licence: Licence) -> str:
+    """What the type contributes to the face: its name, layout and schema (titles, order, which
+    items are personal and left off)."""
+    kind = licence.licence_type
+    face = json.dumps([kind.name, kind.template, kind.schema], sort_keys=True, ensure_ascii=False)
+    return sm3_hex(face.encode())[:12]
+
+
 def pdf_bytes(licence: Licence, base: str | None = None) -> bytes:
     """The licence's PDF, rendered once for each state of the licence and kept in the file
-    storage (local or S3), so a second download costs a read instead of about 0.3 s of CPU. The
-    name carries the row version, the status as of today and the type's layout: a suspension, a revocation, a
-    replacement or the passing of the validity date makes a new one, and the older files of the
-    licence are removed."""
+    storage (local or S3), so a second download costs a read instead of about 0.3 s of CPU.
+
+    The name carries everything the face depends on: the row version and the status as of today
+    (a suspension, a revocation, a replacement or the passing of the validity date makes a new
+    one), the signature's digest (which tells this licence from any other that ever had the same
+    row id, after a database was reloaded beside the same storage), the type's face and the base
+    URL of the QR code's link. Files of an older state are removed. It is always rendered in the
+    official language, whatever the language of the page that asked."""
     base = (base or public_url()).rstrip("/")
-    # The signature's digest tells this licence from any other that ever had the same row id (a
-    # database restored or reloaded beside the same storage).
     signed = sm3_hex(bytes(licence.signature))[:16]
-    layout = licence.licence_type.template
-    state = (
-        f"{licence.row_version}-{status_now(licence)}-{layout}-{signed}"
-        f"-{sm3_hex(base.encode())[:12]}"
-    )
+    state = f"{licence.row_version}-{status_now(licence)}-{signed}-{_face_digest(licence)}"
     folder = f"{PDF_DIR}/{licence.pk}"
-    name = f"{folder}/{state}.pdf"
+    name = f"{folder}/{state}-{sm3_hex(base.encode())[:12]}.pdf"
     if default_storage.exists(name):
-        with default_storage.open(name, "rb") as stored:
-            return bytes(stored.read())
-    body = render_pdf(licence, base)
-    try:
-        _, older = default_storage.listdir(folder) if default_storage.exists(folder) else ([], [])
-        for old in older:
-            default_storage.delete(f"{folder}/{old}")
-        default_storage.save(name, ContentFile(body))
-    except OSError:  # a full disk or an unreachable bucket costs a re-render next time, no more
-        logger.warning("licence PDF %s not kept", licence.pk, exc_info=True)
+        try:
+            with default_storage.open(name, "rb") as stored:
+                return bytes(stored.read())
+        except Exception:  # removed meanwhile, or the storage is unreachable: render it
+            logger.warning("licence PDF %s could not be read back", licence.pk, exc_info=True)
+    with translation.override(settings.LANGUAGE_CODE):
+        body = render_pdf(licence, base)
+    _keep(folder, name, state, body)
     return body
+
+
+def _keep(folder: str, name: str, state: str, body: bytes) -> None:
+    try:
+        try:
+            _, files = default_storage.listdir(folder)
+        except FileNotFoundError:
+            files = []
+        for old in files:
+            if not old.startswith(state):
+                default_storage.delete(f"{folder}/{old}")
+        default_storage.save(name, ContentFile(body))
+    except Exception:  # a full disk or an unreachable bucket: render again next time
+        logger.warning("licence PDF %s not kept", folder, exc_info=True)
 
 
 def render_pdf(licence: Licence, base: str | None = None) -> bytes:

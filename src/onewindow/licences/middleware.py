@@ -27,7 +27,7 @@ class VerificationLane:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path_info != PATH or request.method not in ("GET", "HEAD"):
+        if request.path_info != PATH or request.method != "GET":
             return self.get_response(request)
         # What LocaleMiddleware would choose (the language cookie, then Accept-Language).
         language = translation.get_language_from_request(request)

@@ -144,12 +144,16 @@ def verify_licence(licence: Licence) -> Verification:
 
 def verified(key: SigningKey, message: bytes, signature: bytes) -> bool:
     """SM2 verification, remembered: the answer for these exact bytes under this key never changes,
-    so a success is kept in the cache under the SM3 digest of key id, message and signature. Any
-    changed byte is a different entry and is checked afresh; only successes are kept."""
-    memo = "sm2-ok:" + sm3_hex(key.key_id.encode() + b"\x00" + signature + b"\x00" + message)
+    so a success is kept in the cache under the SM3 digest of key id, public key, message and
+    signature. Any changed byte is a different entry and is checked afresh; only successes are
+    kept."""
+    public = bytes(key.public_key)
+    memo = "sm2-ok:" + sm3_hex(
+        key.key_id.encode() + b"\x00" + public + b"\x00" + signature + b"\x00" + message
+    )
     if cache.get(memo):
         return True
-    ok = signing.verify(bytes(key.public_key), message, signature)
+    ok = signing.verify(public, message, signature)
     if ok:
         cache.set(memo, True, 24 * 3600)
     return ok

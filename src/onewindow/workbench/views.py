@@ -143,6 +143,7 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
                 if a in actions
             ],
             "materials_spec": list(enumerate(application.item_version.data["materials"])),
+            "can_check": trust.can_check(user, task),
             "fields_spec": list(labels.items()),
             "colleagues": selectors.colleagues(task, user) if task.is_active else [],
             "departments": selectors.transfer_targets(application.department_id)

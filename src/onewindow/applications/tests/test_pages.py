@@ -237,3 +237,12 @@ def test_posts_without_a_page_token_are_separate_applications(world: Any) -> Non
     assert first.status_code == second.status_code == 302
     assert first["Location"] != second["Location"]
     assert Application.objects.filter(applicant=world.citizen).count() == 2
+
+
+def test_an_overlong_page_token_is_cut_not_a_server_error(world: Any) -> None:
+    citizen = as_user(world.citizen)
+    data = {"area": "60", "name": world.citizen.name, "token": "x" * 70}
+    first = citizen.post(f"/items/{world.item.pk}/apply/", data)
+    second = citizen.post(f"/items/{world.item.pk}/apply/", data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]

@@ -144,3 +144,31 @@ def test_a_pdf_is_rendered_once_per_state_and_anew_after_a_change(
     assert renders == ["valid", "suspended"] and suspended != first
     folder = f"{documents.PDF_DIR}/{licence.pk}"
     assert len(default_storage.listdir(folder)[1]) == 1  # the outdated one is gone
+
+
+def test_a_kept_pdf_is_in_the_official_language_whoever_asked_first(
+    licensing: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.utils import translation
+
+    from onewindow.licences import documents
+
+    languages: list[str | None] = []
+    real = documents.render_pdf
+
+    def recording(licence: Any, base: str | None = None) -> bytes:
+        languages.append(translation.get_language())
+        return real(licence, base)
+
+    monkeypatch.setattr(documents, "render_pdf", recording)
+    licence = licensing.business_licence()
+    services.change_status(licence.pk, "suspend", licensing.decider, "停业整顿")
+    licence.refresh_from_db()
+    with translation.override("en"):
+        english = documents.pdf_bytes(licence, "https://gov.example.cn")
+    chinese = documents.pdf_bytes(licence, "https://gov.example.cn")
+    assert english == chinese and languages == ["zh-hans"]
+    # Another base URL is kept beside it, not instead of it.
+    documents.pdf_bytes(licence, "https://other.example.cn")
+    documents.pdf_bytes(licence, "https://gov.example.cn")
+    assert len(languages) == 2

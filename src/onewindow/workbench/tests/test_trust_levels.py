@@ -85,6 +85,9 @@ def test_checking_is_for_the_departments_staff_once_and_only_for_uploads(
     assert other.status_code == 404  # another department learns nothing
     citizen = api(world.citizen).post(path)
     assert citizen.status_code == 403
+    unclaimed = api(world.people["clerk"]).post(path)
+    assert unclaimed.status_code == 409 and "认领" in unclaimed.json()["error"]["message"]
+    assert api(world.people["clerk"]).post(f"/workbench/tasks/{task.pk}/claim").status_code == 200
     first = api(world.people["clerk"]).post(path, {"note": "原件已核"})
     assert first.status_code == 200 and first.json()["trust_level"] == "B"
     second = api(world.people["clerk"]).post(path)
@@ -118,7 +121,10 @@ def test_a_written_commitment_stands_in_for_a_material(world: Any, api: Any) -> 
         {"action": "commit", "material": "1"},
     )
     assert response.status_code == 422
-    assert "我已阅读并作出以上承诺" in response.content.decode()
+    html = response.content.decode()
+    assert 'href="#agreed-1"' in html  # the summary leads to the box to tick
+    assert "<details open>" in html and 'id="agreed-1" name="agreed" value="1"' in html
+    assert 'aria-invalid="true"' in html.split('id="agreed-1"')[1].split(">")[0]
     assert not application.materials.exists()
 
     response = citizen.post(
@@ -147,3 +153,56 @@ def test_a_commitment_is_refused_where_the_item_does_not_allow_it(world: Any, ap
     assert reply.status_code == 422
     assert reply.json()["error"]["fields"]["material"] == ["这项材料不适用告知承诺，请上传。"]
     assert not application.materials.exists()
+
+
+def test_reviewers_in_parallel_review_cannot_check_originals(world: Any, api: Any) -> None:
+    application, task, clerk = claimed_by_clerk(world, api)
+    assert clerk.post(f"/workbench/tasks/{task.pk}/act/", {"action": "accept"}).status_code == 302
+    fire_task = application.tasks.get(department=world.fire, state="open")
+    fire = api(world.people["fire_reviewer"])
+    assert fire.post(f"/workbench/tasks/{fire_task.pk}/claim").status_code == 200
+    plan = application.materials.get(material_index=1)
+    reply = fire.post(f"/workbench/tasks/{fire_task.pk}/materials/{plan.pk}/check")
+    assert reply.status_code == 409
+    plan.refresh_from_db()
+    assert plan.trust_level == "C"
+    page = as_user(world.people["fire_reviewer"]).get(f"/workbench/tasks/{fire_task.pk}/")
+    assert "/check/" not in page.content.decode()
+
+
+def test_an_agent_is_offered_only_materials_of_items_their_authorisation_covers(
+    world: Any, api: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from onewindow.accounts import services as accounts
+    from onewindow.testing.factories import make_item, make_uscc
+
+    company = accounts.create_legal_person("青岚某某有限公司", make_uscc(11), "李四", None)
+    other_item = make_item(
+        world.market, name="另一事项", sequence=2, materials=["申请书", "场所平面图"]
+    )
+    boss = PersonFactory.create()
+    accounts.grant_agency(company, boss, ["all"], timezone.now() + timedelta(days=30))
+    narrow = PersonFactory.create()
+    accounts.grant_agency(
+        company, narrow, [world.item.basic_code], timezone.now() + timedelta(days=30)
+    )
+    earlier = services.create_application(boss, other_item, {}, enterprise_uscc=company.uscc)
+    assert api(boss).upload(earlier.pk, 1).status_code == 201
+    plan = earlier.materials.get(material_index=1)
+    ApplicationMaterial.objects.filter(pk=plan.pk).update(trust_level="B")
+    mine = services.create_application(
+        narrow, world.item, {"area": 60}, enterprise_uscc=company.uscc
+    )
+    offered = api(narrow).get(f"/applications/{mine.pk}/reusable-materials").json()
+    assert offered == {"materials": []}  # the item of the earlier one is not theirs to see
+    reply = api(narrow).post(f"/applications/{mine.pk}/materials/1/reuse", {"source_id": plan.pk})
+    assert reply.status_code == 422
+    theirs = services.create_application(
+        boss, world.item, {"area": 60}, enterprise_uscc=company.uscc
+    )
+    offered = api(boss).get(f"/applications/{theirs.pk}/reusable-materials").json()
+    assert offered["materials"][0]["offers"][0]["source_id"] == plan.pk
