@@ -33,7 +33,7 @@ run: demo
 	@$(BIN)/python manage.py demo_accounts --url http://$(HOST):$(PORT)/
 	@# make run serves plain HTTP on this machine: secure-only cookies would not come back over it.
 	SECURE_COOKIES=$${SECURE_COOKIES:-0} $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $${WORKERS:-1} \
-		--blocking-threads $${THREADS:-8} --static-path-route /static --static-path-mount var/static \
+		--blocking-threads $${THREADS:-$$(( $$(nproc) * 2 ))} --static-path-route /static --static-path-mount var/static \
 		onewindow.wsgi:application
 
 # Debian's Chromium drives the browser tests; install it when missing and we are allowed to.
