@@ -39,6 +39,7 @@ def test_apply_step_by_step(world: Any) -> None:
     assert bad.status_code == 422
     html = bad.content.decode()
     assert 'href="#field-area"' in html and 'value="很大"' in html  # nothing typed is lost
+    assert '<a href="#field-area">面积：' in html  # the summary names the field, not its key
     data = {
         "token": token,
         "area": "60",
