@@ -9,6 +9,7 @@ deployment sets ``DATABASE_URL``, ``SECRET_KEY``, ``ONEWINDOW_DATA_KEYS``, ``ONE
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             " PRAGMA busy_timeout=20000;"
         ),
     }
+    if TESTING:
+        # A file, as in production, not Django's in-memory default: there a connection meeting
+        # another's lock fails at once ("database table is locked"), so the threaded race tests
+        # could not run. One file per test process, so two local runs never share it.
+        DATABASES["default"]["TEST"] = {
+            "NAME": str(Path(tempfile.gettempdir()) / f"onewindow-test-{os.getpid()}.sqlite3")
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------------

@@ -59,21 +59,6 @@ def race(*calls: Callable[[], Any]) -> list[Outcome]:
     return [outcome for outcome in outcomes if isinstance(outcome, tuple)]
 
 
-@pytest.fixture
-def racing(transactional_db: None) -> None:
-    """Skip where threads cannot share the test database.
-
-    Django tests SQLite in an in-memory database shared between connections ("shared cache"). There,
-    a connection meeting another's table lock fails at once with "database table is locked": the
-    busy timeout does not apply to shared-cache locks, so two truly concurrent requests cannot both
-    run. A file database (the product's WAL set-up, or ``DATABASES["default"]["TEST"]["NAME"]``
-    pointing at a file) and PostgreSQL serialise them properly; the sequential variants below
-    cover the same rules on the in-memory database.
-    """
-    if connection.vendor == "sqlite" and getattr(connection, "is_in_memory_db", bool)():
-        pytest.skip("the in-memory SQLite test database cannot serve concurrent connections")
-
-
 def bearer(user: Any) -> Callable[..., Any]:
     """A poster with its own test client (one per thread: ``Client`` keeps per-request state)."""
     headers = {"Authorization": f"Bearer {issue_token(user)[0]}"}
@@ -87,7 +72,7 @@ def bearer(user: Any) -> Callable[..., Any]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_clerks_claim_one_task_at_once(racing: None, world: Any, api: Any) -> None:
+def test_two_clerks_claim_one_task_at_once(world: Any, api: Any) -> None:
     application = submitted(world, api)
     task = application.tasks.get()
     first, second = world.people["clerk"], staff(world.market, "clerk", "market.clerk2")
@@ -108,7 +93,7 @@ def test_two_clerks_claim_one_task_at_once(racing: None, world: Any, api: Any) -
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_double_click_on_accept_accepts_once(racing: None, world: Any, api: Any) -> None:
+def test_a_double_click_on_accept_accepts_once(world: Any, api: Any) -> None:
     application = submitted(world, api)
     task = application.tasks.get()
     clerk = world.people["clerk"]
