@@ -256,6 +256,72 @@ def update_draft(application: Application, user: User, data: dict[str, Any]) -> 
     return locked
 
 
+# -- materials ----------------------------------------------------------------------------------
+def material_spec(application: Application, material_index: int) -> dict[str, Any]:
+    """The item's material at ``material_index``, or a field error on ``material``."""
+    materials = application.item_version.data["materials"]
+    if not 0 <= material_index < len(materials):
+        message = _("没有这一项申请材料。")
+        raise DomainError("validation_error", message, fields={"material": [message]}, status=422)
+    return dict(materials[material_index])
+
+
+def lock_editable(application_id: int) -> Application:
+    """The application, locked, while its applicant may change its materials: a draft, or one
+    waiting for a correction."""
+    locked = Application.objects.select_for_update().get(pk=application_id)
+    if locked.status not in (Status.DRAFT, Status.CORRECTION):
+        message = _("办件当前状态为“%(state)s”，不能修改材料。") % {
+            "state": Status(locked.status).label
+        }
+        raise DomainError("invalid_transition", message, status=409)
+    return locked
+
+
+def stored_size(locked: Application, replacing: int) -> int:
+    """Bytes the application's materials hold, without the one at ``replacing`` (it goes)."""
+    current = locked.materials.filter(replaced=False).exclude(material_index=replacing)
+    return int(current.aggregate(s=Sum("size"))["s"] or 0)
+
+
+def put_material(
+    locked: Application,
+    material_index: int,
+    spec: dict[str, Any],
+    *,
+    content: bytes | None = None,
+    suffix: str = "",
+    **fields: Any,
+) -> ApplicationMaterial:
+    """Record the material at ``material_index`` of a locked, editable application, replacing the
+    current one. ``content`` is stored under the application's number, the index and ``suffix``;
+    without it ``fields`` name a file already stored."""
+    locked.materials.filter(material_index=material_index, replaced=False).update(replaced=True)
+    record = ApplicationMaterial(
+        application=locked, material_index=material_index, name=spec["name"], **fields
+    )
+    if content is not None:
+        name = f"{locked.number}-{material_index}{suffix}"
+        record.file.save(name, ContentFile(content), save=False)
+    record.save()
+    return record
+
+
+def note(
+    application: Application, actor: User | None, action: str, details: dict[str, Any]
+) -> None:
+    """A timeline entry that changes no state (a material checked, reused, committed to)."""
+    TimelineEntry.objects.create(
+        application=application,
+        actor=actor,
+        actor_label=actor.display_name if actor else "",
+        action=action,
+        from_status=application.status,
+        to_status=application.status,
+        details=details,
+    )
+
+
 def add_material(
     application: Application,
     user: User,
@@ -265,33 +331,21 @@ def add_material(
     size: int,
 ) -> ApplicationMaterial:
     """Store one file for one of the item's materials (a new upload replaces the earlier one)."""
-    materials = application.item_version.data["materials"]
-    if not 0 <= material_index < len(materials):
-        message = _("没有这一项申请材料。")
-        raise DomainError("validation_error", message, fields={"material": [message]}, status=422)
+    spec = material_spec(application, material_index)
     with transaction.atomic():
-        locked = Application.objects.select_for_update().get(pk=application.pk)
-        if locked.status not in (Status.DRAFT, Status.CORRECTION):
-            raise not_allowed(locked, "submit")
-        already = locked.materials.filter(replaced=False).aggregate(s=Sum("size"))["s"] or 0
-        checked = uploads.check_upload(stream, size, already)
-        locked.materials.filter(material_index=material_index, replaced=False).update(replaced=True)
-        record = ApplicationMaterial(
-            application=locked,
-            material_index=material_index,
-            name=materials[material_index]["name"],
+        locked = lock_editable(application.pk)
+        checked = uploads.check_upload(stream, size, stored_size(locked, material_index))
+        return put_material(
+            locked,
+            material_index,
+            spec,
+            content=stream.read(),
+            suffix=checked.extension,
             original_name=(name or "")[:200],
             content_type=checked.content_type,
             size=checked.size,
             sha256=checked.sha256,
         )
-        record.file.save(
-            f"{locked.number}-{material_index}{checked.extension}",
-            ContentFile(stream.read()),
-            save=False,
-        )
-        record.save()
-    return record
 
 
 def _missing(application: Application) -> FieldErrorsCollector:

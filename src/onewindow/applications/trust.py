@@ -1,10 +1,10 @@
 """Material trust levels (国办函〔2016〕108号) beyond plain uploads (C) and electronic licences (A,
 see licences/reuse.py):
 
-- B, checked by a clerk: a window clerk working on the application compares an uploaded file with
-  its original and marks it checked. A checked material is reusable: the same applicant (or the
-  same enterprise) may use it in a later application for a material of the same name instead of
-  uploading again, and the new record points to the checked one.
+- B, checked by a clerk: the window clerk who holds the application's acceptance task compares an
+  uploaded file with its original and marks it checked. A checked material is reusable: the same
+  applicant (or the same enterprise) may use it in a later application for a material of the same
+  name instead of uploading again, and the new record points to the checked one.
 - D, written commitment (告知承诺制): where the item allows it for a material, the applicant
   commits in writing instead of submitting it. The commitment's full text is stored on the
   material, with a plain-text copy as its file, so the clerk reads exactly what was promised.
@@ -18,21 +18,23 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from onewindow.accounts.models import User
+from onewindow.applications import uploads
 from onewindow.applications.lifecycle import Status
-from onewindow.applications.models import (
-    Application,
-    ApplicationMaterial,
-    TimelineEntry,
-    TrustLevel,
+from onewindow.applications.models import Application, ApplicationMaterial, TrustLevel
+from onewindow.applications.services import (
+    lock_editable,
+    material_spec,
+    put_material,
+    stored_size,
 )
+from onewindow.applications.services import note as timeline_note
 from onewindow.core import audit
 from onewindow.core.errors import DomainError
 
@@ -41,32 +43,6 @@ EDITABLE = (Status.DRAFT, Status.CORRECTION)
 
 def _invalid(field: str, message: str) -> DomainError:
     return DomainError("validation_error", message, fields={field: [message]}, status=422)
-
-
-def _spec(application: Application, material_index: int) -> dict[str, Any]:
-    materials = application.item_version.data.get("materials", [])
-    if not 0 <= material_index < len(materials):
-        raise _invalid("material", _("没有这一项申请材料。"))
-    return dict(materials[material_index])
-
-
-def _editable(application_id: int) -> Application:
-    locked = Application.objects.select_for_update().get(pk=application_id)
-    if locked.status not in EDITABLE:
-        raise DomainError("invalid_transition", _("办件当前状态不能修改材料。"), status=409)
-    return locked
-
-
-def _log(application: Application, user: User, action: str, details: dict[str, Any]) -> None:
-    TimelineEntry.objects.create(
-        application=application,
-        actor=user,
-        actor_label=user.display_name,
-        action=action,
-        from_status=application.status,
-        to_status=application.status,
-        details=details,
-    )
 
 
 # -- B: checked by a clerk -----------------------------------------------------------------------
@@ -89,12 +65,9 @@ def check_original(
     who has claimed the application's acceptance task (the one who sees the originals; a reviewer
     of another department in parallel review never does); checking twice answers 409, never a
     second record."""
-    from onewindow.workflow.models import Task
-    from onewindow.workflow.services import can_work_on
+    from onewindow.workflow.services import visible_task
 
-    task = Task.objects.filter(pk=task_id).first()
-    if task is None or not can_work_on(clerk, task):
-        raise DomainError("not_found", _("任务不存在或您无权办理。"), status=404)
+    task = visible_task(task_id, clerk)
     if not can_check(clerk, task):
         message = _("只有认领了受理任务的窗口人员可以核验原件。")
         raise DomainError("invalid_transition", message, status=409)
@@ -120,7 +93,7 @@ def check_original(
         material.check_note = note
         material.save(update_fields=["trust_level", "checked_by", "checked_at", "check_note"])
         application = material.application
-        _log(
+        timeline_note(
             application,
             clerk,
             "material_checked",
@@ -142,22 +115,19 @@ def _same_holder(application: Application) -> Q:
     return Q(application__applicant_id=application.applicant_id, application__enterprise=None)
 
 
-def reusable(application: Application, user: User) -> dict[int, list[ApplicationMaterial]]:
-    """For each material of the item, the checked (B) materials of the same name that the same
-    holder provided in earlier applications ``user`` may open (an agent's authorisation may cover
-    only some of an enterprise's items), still current there and not already used here; newest
-    first, at most three each."""
+def _sources(application: Application, user: User) -> QuerySet[ApplicationMaterial]:
+    """Checked (B) materials the same holder provided in earlier applications ``user`` may open
+    (an agent's authorisation may cover only some of an enterprise's items), still current there,
+    original (not themselves reused) and not already used here; newest first."""
     from onewindow.applications.selectors import visible_to_applicant
 
-    names = [m["name"] for m in application.item_version.data.get("materials", [])]
     in_use = application.materials.filter(replaced=False, reused_from__isnull=False).values(
         "reused_from"
     )
-    candidates: QuerySet[ApplicationMaterial] = (
+    return (
         ApplicationMaterial.objects.filter(
             _same_holder(application),
             application__in=visible_to_applicant(user).exclude(pk=application.pk),
-            name__in=names,
             trust_level=TrustLevel.CHECKED,
             replaced=False,
             reused_from=None,
@@ -166,11 +136,16 @@ def reusable(application: Application, user: User) -> dict[int, list[Application
         .select_related("application")
         .order_by("-checked_at")
     )
+
+
+def reusable(application: Application, user: User) -> dict[int, list[ApplicationMaterial]]:
+    """For each material of the item, up to three sources of the same name to offer."""
+    names = [m["name"] for m in application.item_version.data.get("materials", [])]
     found: dict[str, list[ApplicationMaterial]] = {}
-    for material in candidates[:50]:
-        found.setdefault(material.name, [])
-        if len(found[material.name]) < 3:
-            found[material.name].append(material)
+    for material in _sources(application, user).filter(name__in=names)[:50]:
+        offers = found.setdefault(material.name, [])
+        if len(offers) < 3:
+            offers.append(material)
     return {i: found[name] for i, name in enumerate(names) if name in found}
 
 
@@ -179,26 +154,17 @@ def reuse_checked(
 ) -> ApplicationMaterial:
     """Use a checked (B) material from an earlier application of the same holder instead of an
     upload; replaces whatever was there. The file is shared, not copied: it is the checked one."""
-    spec = _spec(application, material_index)
-    source = next(
-        (m for m in reusable(application, user).get(material_index, []) if m.pk == source_id), None
-    )
+    spec = material_spec(application, material_index)
+    source = _sources(application, user).filter(pk=source_id, name=spec["name"]).first()
     if source is None:
         raise _invalid("source", _("该材料不能用于这一项（名称不符、未经核验或不是本人提供）。"))
     with transaction.atomic():
-        locked = _editable(application.pk)
-        current = locked.materials.filter(replaced=False)
-        already = current.exclude(material_index=material_index).aggregate(s=Sum("size"))["s"]
-        if (already or 0) + source.size > settings.ONEWINDOW["UPLOAD_MAX_TOTAL"]:
-            message = _("本次申请的材料合计不能超过%(mb)dMB。") % {
-                "mb": settings.ONEWINDOW["UPLOAD_MAX_TOTAL"] // 2**20
-            }
-            raise _invalid("source", message)
-        current.filter(material_index=material_index).update(replaced=True)
-        record = ApplicationMaterial.objects.create(
-            application=locked,
-            material_index=material_index,
-            name=spec["name"],
+        locked = lock_editable(application.pk)
+        uploads.check_total(stored_size(locked, material_index), source.size, field="source")
+        record = put_material(
+            locked,
+            material_index,
+            spec,
             file=source.file.name,
             original_name=source.original_name,
             content_type=source.content_type,
@@ -210,7 +176,7 @@ def reuse_checked(
             check_note=source.check_note,
             reused_from=source,
         )
-        _log(
+        timeline_note(
             locked,
             user,
             "material_reused",
@@ -243,7 +209,7 @@ def commit_instead(
 ) -> ApplicationMaterial:
     """Record the applicant's written commitment in place of a material the item allows it for
     (trust level D); replaces an earlier upload of that material."""
-    spec = _spec(application, material_index)
+    spec = material_spec(application, material_index)
     if not spec.get("commitment_allowed"):
         raise _invalid("material", _("这项材料不适用告知承诺，请上传。"))
     if not agreed:
@@ -258,7 +224,7 @@ def _commit(
 ) -> ApplicationMaterial:
     text = commitment_text(application, spec)
     with transaction.atomic():
-        locked = _editable(application.pk)
+        locked = lock_editable(application.pk)
         now = timezone.localtime()
         signed_by = locked.enterprise.name if locked.enterprise else user.display_name
         body = (
@@ -275,11 +241,12 @@ def _commit(
                 "at": f"{now:%Y-%m-%d %H:%M}",
             }
         ).encode()
-        locked.materials.filter(material_index=material_index, replaced=False).update(replaced=True)
-        record = ApplicationMaterial(
-            application=locked,
-            material_index=material_index,
-            name=spec["name"],
+        record = put_material(
+            locked,
+            material_index,
+            spec,
+            content=body,
+            suffix="-commitment.txt",
             original_name=(_("告知承诺书-%(material)s.txt") % {"material": spec["name"]})[:200],
             content_type="text/plain; charset=utf-8",
             size=len(body),
@@ -287,11 +254,9 @@ def _commit(
             trust_level=TrustLevel.COMMITMENT,
             commitment=text,
         )
-        record.file.save(
-            f"{locked.number}-{material_index}-commitment.txt", ContentFile(body), save=False
+        timeline_note(
+            locked, user, "material_committed", {"material": material_index, "name": spec["name"]}
         )
-        record.save()
-        _log(locked, user, "material_committed", {"material": material_index, "name": spec["name"]})
         audit.record(
             "material.commit",
             actor=user,

@@ -54,10 +54,7 @@ def check_upload(stream: IO[bytes], size: int, already: int) -> Checked:
     allowed: list[str] = config["UPLOAD_TYPES"]
     if size > config["UPLOAD_MAX_FILE"]:
         raise _error(_("单个文件不能超过%(mb)dMB。") % {"mb": config["UPLOAD_MAX_FILE"] // 2**20})
-    if already + size > config["UPLOAD_MAX_TOTAL"]:
-        raise _error(
-            _("本次申请的材料合计不能超过%(mb)dMB。") % {"mb": config["UPLOAD_MAX_TOTAL"] // 2**20}
-        )
+    check_total(already, size)
     if size == 0:
         raise _error(_("文件是空的。"))
     head = stream.read(16)
@@ -71,6 +68,14 @@ def check_upload(stream: IO[bytes], size: int, already: int) -> Checked:
         digest.update(chunk)
     stream.seek(0)
     return Checked(content_type, KINDS[content_type][1], size, digest.hexdigest())
+
+
+def check_total(already: int, size: int, field: str = "file") -> None:
+    """Raise a field error unless ``size`` more bytes fit beside the ``already`` stored."""
+    limit = settings.ONEWINDOW["UPLOAD_MAX_TOTAL"]
+    if already + size > limit:
+        message = _("本次申请的材料合计不能超过%(mb)dMB。") % {"mb": limit // 2**20}
+        raise DomainError("invalid_file", message, fields={field: [message]}, status=422)
 
 
 def _error(message: str) -> DomainError:

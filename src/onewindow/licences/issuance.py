@@ -14,8 +14,6 @@ from onewindow.applications.models import Application, TimelineEntry
 from onewindow.core.errors import DomainError
 from onewindow.licences.models import Licence, LicenceType
 from onewindow.licences.services import (
-    CODE_TYPE_ID,
-    CODE_TYPE_USCC,
     Holder,
     issue,
     require_manager,
@@ -26,16 +24,6 @@ from onewindow.notifications.services import notify
 def licence_type_for(application: Application) -> LicenceType | None:
     code = application.item_version.data.get("licence_type") or ""
     return LicenceType.objects.filter(code=code, is_active=True).first() if code else None
-
-
-def holder_of(application: Application) -> Holder:
-    enterprise = application.enterprise
-    if enterprise is not None:
-        return Holder(enterprise.name, enterprise.uscc or "", CODE_TYPE_USCC, enterprise)
-    applicant = application.applicant
-    if applicant.kind == User.Kind.LEGAL:
-        return Holder(applicant.name, applicant.uscc or "", CODE_TYPE_USCC, applicant)
-    return Holder(applicant.name, applicant.reveal_id_number(), CODE_TYPE_ID, applicant)
 
 
 def _source(application: Application, holder: Holder, source: str) -> Any:
@@ -59,7 +47,7 @@ def _source(application: Application, holder: Holder, source: str) -> Any:
 def face_data(application: Application, licence_type: LicenceType) -> dict[str, Any]:
     """The licence face filled from the application: the item's mapping first, then any face item
     whose name the application form shares."""
-    holder = holder_of(application)
+    holder = Holder.of_application(application)
     mapping: dict[str, str] = application.item_version.data.get("licence_mapping") or {}
     data: dict[str, Any] = {}
     for name in (licence_type.schema or {}).get("properties", {}):
@@ -99,7 +87,7 @@ def issue_for_application(application_id: int) -> Licence | None:
             return issue(
                 licence_type,
                 application.department,
-                holder_of(application),
+                Holder.of_application(application),
                 face_data(application, licence_type),
                 application=application,
             )
@@ -148,7 +136,7 @@ def issue_by_decider(
         return issue(
             licence_type,
             application.department,
-            holder_of(application),
+            Holder.of_application(application),
             {**face_data(application, licence_type), **(data or {})},
             actor=user,
             application=application,

@@ -11,39 +11,23 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from onewindow.accounts.models import User
-from onewindow.applications.lifecycle import Status as AppStatus
-from onewindow.applications.models import (
-    Application,
-    ApplicationMaterial,
-    TimelineEntry,
-    TrustLevel,
-)
+from onewindow.applications.models import Application, ApplicationMaterial, TrustLevel
+from onewindow.applications.services import lock_editable, material_spec, note, put_material
 from onewindow.core import audit
 from onewindow.core.errors import DomainError
 from onewindow.licences import documents, selectors
 from onewindow.licences.lifecycle import Status
 from onewindow.licences.models import Licence, LicenceUse
-from onewindow.licences.services import record_use
-
-
-def holder_code_of(application: Application) -> str:
-    """The code of whoever the application is for: the enterprise, or the applicant."""
-    if application.enterprise_id is not None and application.enterprise is not None:
-        return application.enterprise.uscc or ""
-    applicant = application.applicant
-    if applicant.kind == User.Kind.LEGAL:
-        return applicant.uscc or ""
-    return applicant.reveal_id_number()
+from onewindow.licences.services import Holder, record_use
 
 
 def offers(application: Application) -> dict[int, list[Licence]]:
     """For each material index that names a licence type, the valid licences the holder has."""
-    code = holder_code_of(application)
+    code = Holder.of_application(application).code
     result: dict[int, list[Licence]] = {}
     if not code:
         return result
@@ -66,16 +50,13 @@ def use_licence(
     channel: str = LicenceUse.Channel.APPLICATION,
 ) -> ApplicationMaterial:
     """Attach a held licence as the material at ``material_index``; replaces an earlier upload."""
-    materials = application.item_version.data.get("materials", [])
-    if not 0 <= material_index < len(materials):
-        message = _("没有这一项申请材料。")
-        raise DomainError("validation_error", message, fields={"material": [message]}, status=422)
+    spec = material_spec(application, material_index)
     if not consent:
         message = _("请勾选同意使用该电子证照。")
         raise DomainError("validation_error", message, fields={"consent": [message]}, status=422)
-    type_code = materials[material_index].get("licence_type") or ""
+    type_code = spec.get("licence_type") or ""
     licence = (
-        selectors.usable_for_material(holder_code_of(application), type_code)
+        selectors.usable_for_material(Holder.of_application(application).code, type_code)
         .filter(pk=licence_id)
         .first()
         if type_code
@@ -85,26 +66,20 @@ def use_licence(
         message = _("该证照不可用于这项材料（类型不符、不是本人持有或已失效）。")
         raise DomainError("validation_error", message, fields={"licence": [message]}, status=422)
     with transaction.atomic():
-        locked = Application.objects.select_for_update().get(pk=application.pk)
-        if locked.status not in (AppStatus.DRAFT, AppStatus.CORRECTION):
-            message = _("办件当前状态不能修改材料。")
-            raise DomainError("invalid_transition", message, status=409)
-        locked.materials.filter(material_index=material_index, replaced=False).update(replaced=True)
+        locked = lock_editable(application.pk)
         body = documents.pdf_bytes(licence)
-        record = ApplicationMaterial(
-            application=locked,
-            material_index=material_index,
-            name=materials[material_index]["name"],
+        record = put_material(
+            locked,
+            material_index,
+            spec,
+            content=body,
+            suffix="-licence.pdf",
             original_name=f"{licence.name}-{licence.number}.pdf"[:200],
             content_type="application/pdf",
             size=len(body),
             sha256=hashlib.sha256(body).hexdigest(),
             trust_level=TrustLevel.AUTHORITY,
         )
-        record.file.save(
-            f"{locked.number}-{material_index}-licence.pdf", ContentFile(body), save=False
-        )
-        record.save()
         record_use(
             licence,
             channel,
@@ -113,14 +88,12 @@ def use_licence(
             application=locked,
             material=record,
         )
-        TimelineEntry.objects.create(
-            application=locked,
-            actor=user if channel == LicenceUse.Channel.APPLICATION else None,
-            actor_label=user.display_name if channel == LicenceUse.Channel.APPLICATION else "",
-            action="licence_used",
-            from_status=locked.status,
-            to_status=locked.status,
-            details={
+        by_applicant = channel == LicenceUse.Channel.APPLICATION
+        note(
+            locked,
+            user if by_applicant else None,  # a fetch is the platform's doing
+            "licence_used",
+            {
                 "material": material_index,
                 "licence": licence.identifier,
                 "version": f"{licence.version:03d}",

@@ -60,6 +60,11 @@ class Holder:
             return cls(user.name, user.uscc or "", CODE_TYPE_USCC, user)
         return cls(user.name, user.reveal_id_number(), CODE_TYPE_ID, user)
 
+    @classmethod
+    def of_application(cls, application: Any) -> Holder:
+        """Whoever an application is for: the enterprise an agent acts for, or the applicant."""
+        return cls.of_user(application.enterprise or application.applicant)
+
 
 # -- the signed form ----------------------------------------------------------------------------
 def metadata(licence: Licence) -> dict[str, Any]:

@@ -52,10 +52,10 @@ def can_work_on(user: User, task: Task) -> bool:
     ).exists()
 
 
-def _visible(task_id: int, user: User) -> Task:
+def visible_task(task_id: int, user: User) -> Task:
     """The task, if the user works in its department role; otherwise 404, so nobody learns
     whether a task they may not see exists."""
-    task = Task.objects.filter(pk=task_id).first()
+    task = Task.objects.select_related("application").filter(pk=task_id).first()
     if task is None or not can_work_on(user, task):
         raise DomainError("not_found", _("任务不存在或您无权办理。"), status=404)
     return task
@@ -67,9 +67,7 @@ def _conflict(message: str) -> DomainError:
 
 def claim(task_id: int, user: User, request: HttpRequest | None = None) -> Task:
     """Take an open task from the role inbox. A conditional update decides the race."""
-    task = Task.objects.select_related("application").filter(pk=task_id).first()
-    if task is None or not can_work_on(user, task):
-        raise DomainError("not_found", _("任务不存在或您无权办理。"), status=404)
+    task = visible_task(task_id, user)
     with transaction.atomic():
         won = Task.objects.filter(pk=task_id, state=Task.State.OPEN, version=task.version).update(
             state=Task.State.CLAIMED,
@@ -90,7 +88,7 @@ def claim(task_id: int, user: User, request: HttpRequest | None = None) -> Task:
 
 def release(task_id: int, user: User, request: HttpRequest | None = None) -> Task:
     """Give a claimed task back to the role inbox; only its assignee can."""
-    _visible(task_id, user)
+    visible_task(task_id, user)
     with transaction.atomic():
         won = Task.objects.filter(pk=task_id, state=Task.State.CLAIMED, assignee=user).update(
             state=Task.State.OPEN, assignee=None, claimed_at=None
@@ -104,7 +102,7 @@ def release(task_id: int, user: User, request: HttpRequest | None = None) -> Tas
 
 def reassign(task_id: int, user: User, to: User, request: HttpRequest | None = None) -> Task:
     """Hand an active task to a colleague in the same department role."""
-    _visible(task_id, user)
+    visible_task(task_id, user)
     with transaction.atomic():
         task = Task.objects.select_for_update().get(pk=task_id)
         if not task.is_active or not can_work_on(user, task):
@@ -162,7 +160,7 @@ def act(
     if action == "request_correction" and not faults:
         errors.add("faults", _("请逐项列出需要补正的材料或内容（一次性告知）。"))
     errors.raise_if_any()
-    _visible(task_id, user)
+    visible_task(task_id, user)
     with transaction.atomic():
         task = Task.objects.select_for_update().get(pk=task_id)
         application = (

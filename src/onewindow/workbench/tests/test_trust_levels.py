@@ -206,3 +206,34 @@ def test_an_agent_is_offered_only_materials_of_items_their_authorisation_covers(
     )
     offered = api(boss).get(f"/applications/{theirs.pk}/reusable-materials").json()
     assert offered["materials"][0]["offers"][0]["source_id"] == plan.pk
+
+
+def test_any_checked_source_may_be_used_not_only_the_three_offered(world: Any, api: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    sources = []
+    for days in range(4):  # four earlier applications, each with a checked plan
+        earlier = services.create_application(world.citizen, world.item, {"area": 60})
+        assert api(world.citizen).upload(earlier.pk, 1).status_code == 201
+        plan = earlier.materials.get(material_index=1)
+        checked_at = timezone.now() - timedelta(days=days)
+        ApplicationMaterial.objects.filter(pk=plan.pk).update(
+            trust_level="B", checked_at=checked_at
+        )
+        sources.append(plan)
+    mine = services.create_application(world.citizen, world.item, {"area": 60})
+    offered = api(world.citizen).get(f"/applications/{mine.pk}/reusable-materials").json()
+    assert [o["source_id"] for o in offered["materials"][0]["offers"]] == [
+        s.pk for s in sources[:3]
+    ]
+    oldest = sources[3]
+    reply = api(world.citizen).post(
+        f"/applications/{mine.pk}/materials/1/reuse", {"source_id": oldest.pk}
+    )
+    assert reply.status_code == 201 and reply.json()["trust_level"] == "B"
+    wrong_slot = api(world.citizen).post(
+        f"/applications/{mine.pk}/materials/0/reuse", {"source_id": sources[0].pk}
+    )
+    assert wrong_slot.status_code == 422  # a plan does not stand in for the application form
