@@ -4,6 +4,7 @@ correction, withdraw; progress lookup without an account. Everything works witho
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -97,6 +98,34 @@ def material_file(request: HttpRequest, number: str, material_id: int) -> FileRe
     return material_response(material)
 
 
+def _once(
+    request: HttpRequest, user: User, scope: str, create: Callable[[], dict[str, str]]
+) -> dict[str, str]:
+    """Run ``create`` once per page: the form carries a token, and a second post of it (a double
+    click) answers what the first one made. The result and the token's record commit together,
+    so the losing one of two simultaneous clicks fails on the token's unique key and takes what
+    it made back with it. A post without a token (made by hand) is not a repeat of anything."""
+    token = request.POST.get("token", "").strip()[:32]  # the page's is 32 hex digits
+    if not token:
+        return create()
+    key = f"{scope}:{token}"
+    earlier = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if earlier is not None:
+        return dict(earlier.body)
+    try:
+        with transaction.atomic():
+            body = create()
+            IdempotencyRecord.objects.create(
+                user=user, key=key, fingerprint="", status=201, body=body
+            )
+    except IntegrityError:
+        earlier = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        if earlier is None:  # not the other click's token: a real fault, not to be hidden
+            raise
+        return dict(earlier.body)
+    return body
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest, item_id: int) -> HttpResponse:
@@ -119,44 +148,22 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
-        # A page without its token (a hand-made post) is not a double click of anything.
-        token = request.POST.get("token", "").strip()[:32]  # the page's is 32 hex digits
-        earlier = (
-            IdempotencyRecord.objects.filter(user=user, key=f"page:{token}").first()
-            if token
-            else None
-        )
-        if earlier is not None:
-            return redirect("portal:application_materials", number=earlier.body["number"])
         data = rendering.parse(schema, request.POST, list(schema.get("properties", {})))
         try:
-            # One transaction: the second of two simultaneous clicks fails on the token's unique
-            # key and takes its draft back with it.
-            with transaction.atomic():
-                application = services.create_application(
-                    user, item, data, enterprise_uscc=enterprise_uscc or None, request=request
-                )
-                if token:
-                    IdempotencyRecord.objects.create(
-                        user=user,
-                        key=f"page:{token}",
-                        fingerprint="",
-                        status=201,
-                        body={"number": application.number},
-                    )
-        except IntegrityError:
-            earlier = (
-                IdempotencyRecord.objects.filter(user=user, key=f"page:{token}").first()
-                if token
-                else None
+            done = _once(
+                request,
+                user,
+                "page",
+                lambda: {
+                    "number": services.create_application(
+                        user, item, data, enterprise_uscc=enterprise_uscc or None, request=request
+                    ).number
+                },
             )
-            if earlier is None:  # not the other click's token: a real fault, not to be hidden
-                raise
-            return redirect("portal:application_materials", number=earlier.body["number"])
         except DomainError as error:
             errors, status = error.fields or {"data": [error.message]}, 422
         else:
-            return redirect("portal:application_materials", number=application.number)
+            return redirect("portal:application_materials", number=done["number"])
     return render(
         request,
         "applications/apply.html",
@@ -424,29 +431,28 @@ def apply_bundle(request: HttpRequest, slug: str) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
-        # A uuid4 hex is 32 characters; the cut keeps the key within its column.
-        token = request.POST.get("token", "")[:32]
-        key = f"bundle:{token}"
-        earlier = IdempotencyRecord.objects.filter(user=user, key=key).first() if token else None
-        if earlier is not None:
-            return redirect("portal:bundle_group", group=earlier.body["group"])
         data = rendering.parse(schema, request.POST, list(schema.get("properties", {})))
         try:
-            created = services.create_bundle_applications(
-                user, bundle, data, enterprise_uscc=enterprise_uscc or None, request=request
+            done = _once(
+                request,
+                user,
+                "bundle",
+                lambda: {
+                    "group": str(
+                        services.create_bundle_applications(
+                            user,
+                            bundle,
+                            data,
+                            enterprise_uscc=enterprise_uscc or None,
+                            request=request,
+                        )[0].bundle_group
+                    )
+                },
             )
-            group = str(created[0].bundle_group)
-            if token:
-                IdempotencyRecord.objects.create(
-                    user=user, key=key, fingerprint="", status=201, body={"group": group}
-                )
-        except IntegrityError:
-            earlier = IdempotencyRecord.objects.get(user=user, key=key)
-            return redirect("portal:bundle_group", group=earlier.body["group"])
         except DomainError as error:
             errors, status = error.fields or {"": [error.message]}, 422
         else:
-            return redirect("portal:bundle_group", group=group)
+            return redirect("portal:bundle_group", group=done["group"])
     return render(
         request,
         "applications/apply_bundle.html",

@@ -184,3 +184,30 @@ def test_reassign_to_a_colleague(world: Any, api: Any) -> None:
     assert moved.status_code == 200 and moved.json()["assignee"] == colleague.pk
     released = api(colleague).post(f"/workbench/tasks/{task.pk}/release")
     assert released.status_code == 200 and released.json()["state"] == "open"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("page", ["item", "bundle"])
+def test_two_simultaneous_clicks_on_a_form_make_one_set_of_drafts(
+    world: Any, api: Any, page: str
+) -> None:
+    from types import SimpleNamespace
+
+    from onewindow.applications.models import Application
+    from onewindow.applications.tests.test_pages import _shop_bundle, as_user
+
+    _shop_bundle(world, ["natural"])
+    path = f"/items/{world.item.pk}/apply/" if page == "item" else "/bundles/shop/apply/"
+    data = {"token": "f" * 32, "name": world.citizen.name, "area": "30", "seats": "12"}
+
+    def click() -> Any:
+        response = as_user(world.citizen).post(path, data)
+        return SimpleNamespace(
+            status_code=response.status_code, json=lambda: {"to": response.get("Location")}
+        )
+
+    outcomes = race(click, click)
+    assert [status for status, _ in outcomes] == [302, 302]
+    assert outcomes[0][1]["to"] == outcomes[1][1]["to"]
+    drafts = Application.objects.filter(applicant=world.citizen).count()
+    assert drafts == (1 if page == "item" else 2)  # a bundle makes one draft per item
