@@ -82,9 +82,8 @@ def present(licence: Licence, *, full: bool) -> dict[str, Any]:
             "document": reverse("api-v1:licence_document", args=[licence.pk]),
         }
     )
-    if licence.holder_code_type == "111" and full:
+    if full:  # the holder's own view: the name unmasked
         body["holder"] = licence.holder_name
-    if full:
         body["data"] = licence.data
         body["events"] = [
             {

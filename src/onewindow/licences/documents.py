@@ -107,7 +107,7 @@ def render_pdf(licence: Licence, base: str | None = None) -> bytes:
         title=licence.name,
         number=licence.number,
         fields=face_rows(licence),
-        holder=licence.holder_name if licence.holder_code_type == "001" else holder,
+        holder=holder,  # masked for a person, in full for an organisation
         holder_code=code,
         issuer=licence.issuer_name,
         issue_date=f"{licence.issue_date:%Y年%m月%d日}",

@@ -1,7 +1,8 @@
 """The verification lane: ``GET /api/v1/licences/verify`` answered before the rest of the stack.
 
-Verification is the platform's busiest public read: every QR code scanned at a counter, a bank or
-a border asks it. It is anonymous, sets no cookie and reads no session, so sessions, CSRF, the
+Verification is the platform's busiest public read: every reader program checking a licence at
+a counter, a bank or a border asks it (a phone's camera opens the QR code's page,
+``/licences/verify/``, which gives the same remembered answer). It is anonymous, sets no cookie and reads no session, so sessions, CSRF, the
 authentication, messages and lockout middleware and URL routing have nothing to do for it; this
 middleware sits right after the security headers and the API error envelope and answers it with
 the same function the documented Ninja operation calls (``verification.verify_query``), so the two

@@ -21,6 +21,10 @@ def _type_code(value: str) -> None:
         raise ValidationError(_("证照类型代码为21位数字或大写字母。"))
 
 
+CODE_TYPE_ID = "111"  # GB/T 36902 holder code type: 居民身份证号码
+CODE_TYPE_USCC = "001"  # 统一社会信用代码
+
+
 class LicenceType(models.Model):
     """证照类型: what a kind of licence holds and how long it is valid."""
 
@@ -189,7 +193,9 @@ class Licence(models.Model):
     def set_holder_code(self, code: str) -> None:
         self.holder_code_encrypted = default_keyring().encrypt(code, HOLDER_CODE_PURPOSE)
         self.holder_code_index = holder_index(code)
-        self.holder_code_masked = mask_resident_id(code) if self.holder_code_type == "111" else code
+        self.holder_code_masked = (
+            mask_resident_id(code) if self.holder_code_type == CODE_TYPE_ID else code
+        )
 
     def holder_code(self) -> str:
         return default_keyring().decrypt(bytes(self.holder_code_encrypted), HOLDER_CODE_PURPOSE)

@@ -33,6 +33,8 @@ from onewindow.licences import identifiers, keys, signing
 from onewindow.licences.canonical import canonical_bytes, normalise_data
 from onewindow.licences.lifecycle import ACTION_LABELS, NEEDS_REASON, Status, target_of
 from onewindow.licences.models import (
+    CODE_TYPE_ID,
+    CODE_TYPE_USCC,
     Licence,
     LicenceEvent,
     LicenceType,
@@ -43,8 +45,6 @@ from onewindow.notifications.services import notify
 from onewindow.organizations.models import Department
 
 ISSUER_ROLES = {Membership.Role.DECIDER, Membership.Role.DEPARTMENT_ADMIN}
-CODE_TYPE_ID = "111"  # 居民身份证号码
-CODE_TYPE_USCC = "001"  # 统一社会信用代码
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from onewindow.core.validators import mask_name
 from onewindow.licences import identifiers, signing
 from onewindow.licences.canonical import NotCanonical, canonical_bytes
 from onewindow.licences.lifecycle import Status
-from onewindow.licences.models import Licence, LicenceType, SigningKey
+from onewindow.licences.models import CODE_TYPE_ID, Licence, LicenceType, SigningKey
 
 
 @dataclass
@@ -58,7 +58,7 @@ class Verification:
 
 
 def masked_holder(licence: Licence) -> tuple[str, str]:
-    if licence.holder_code_type == "111":
+    if licence.holder_code_type == CODE_TYPE_ID:
         return mask_name(licence.holder_name), licence.holder_code_masked
     return licence.holder_name, licence.holder_code_masked
 
@@ -168,15 +168,19 @@ def find(identifier: str) -> Licence | None:
     return found[0] if found else None
 
 
+def _bad_identifier() -> Verification:
+    return Verification(False, False, "bad_identifier", _("证照标识格式或校验位不正确。"))
+
+
+def _not_here() -> Verification:
+    return Verification(False, False, "unknown_licence", _("本平台没有这份证照。"))
+
+
 def verify_identifier(identifier: str) -> Verification:
-    try:
-        identifiers.parse(identifier)
-    except identifiers.InvalidIdentifier:
-        return Verification(False, False, "bad_identifier", _("证照标识格式或校验位不正确。"))
+    if not identifiers.is_valid(identifier):
+        return _bad_identifier()
     licence = find(identifier)
-    if licence is None:
-        return Verification(False, False, "unknown_licence", _("本平台没有这份证照。"))
-    return verify_licence(licence)
+    return verify_licence(licence) if licence is not None else _not_here()
 
 
 # -- the public answer, remembered on the exact state of the rows it is made of -----------------
@@ -270,9 +274,11 @@ def public_answer(identifier: str) -> dict[str, Any]:
     request misses and checks afresh. A miss checks the licence built from that same row, so
     what is remembered is exactly the answer for the state it is remembered under."""
     identifier = identifier.strip().upper()
-    row = _read(identifier) if identifiers.is_valid(identifier) else None
+    if not identifiers.is_valid(identifier):
+        return _bad_identifier().as_dict()
+    row = _read(identifier)
     if row is None:
-        return verify_identifier(identifier).as_dict()
+        return _not_here().as_dict()
     memo = f"licence-answer:{get_language()}:{timezone.localdate().isoformat()}:{_digest(row)}"
     body: dict[str, Any] | None = cache.get(memo)
     if body is None:
