@@ -134,21 +134,22 @@ def fetch_for(application: Application, user: User) -> list[ApplicationMaterial]
     return attached
 
 
-def licence_of(material_id: int) -> dict[str, Any] | None:
-    """For the clerk: the licence a material stands for, checked now."""
+def licences_of(material_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """For the clerk: the licence each of these materials stands for, checked now (one query)."""
     from onewindow.licences.verification import verify_licence
 
-    use = (
-        LicenceUse.objects.filter(material_id=material_id)
-        .select_related("licence__signing_key", "licence__licence_type")
-        .first()
+    uses = LicenceUse.objects.filter(material_id__in=material_ids).select_related(
+        "licence__signing_key", "licence__licence_type"
     )
-    if use is None:
-        return None
-    check = verify_licence(use.licence)
-    return {
-        "licence": use.licence,
-        "valid": check.valid,
-        "message": check.message,
-        "status": Status(use.licence.status).label,
-    }
+    found: dict[int, dict[str, Any]] = {}
+    for use in uses:
+        if use.material_id is None:  # filtered out above; tells the type checker
+            continue
+        check = verify_licence(use.licence)
+        found[use.material_id] = {
+            "licence": use.licence,
+            "valid": check.valid,
+            "message": check.message,
+            "status": Status(use.licence.status).label,
+        }
+    return found

@@ -23,7 +23,7 @@ from onewindow.applications.selectors import staff_departments
 from onewindow.applications.views import material_response
 from onewindow.core import audit
 from onewindow.core.errors import DomainError
-from onewindow.licences.reuse import licence_of
+from onewindow.licences.reuse import licences_of
 from onewindow.workflow import selectors, services
 from onewindow.workflow.models import Task
 
@@ -123,10 +123,11 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
     labels = {k: v.get("title", k) for k, v in schema.get("properties", {}).items()}
     actions = sorted(services.ACTIONS.get(task.kind, set()))
     detail = presenters.detail(application, staff=True)
+    # An electronic licence (level A) is checked now, not trusted.
+    licences = licences_of([m["id"] for m in detail["materials"] if m["trust_level"] == "A"])
     for material in detail["materials"]:
         material["preview"] = _preview_kind(material["content_type"])
-        if material["trust_level"] == "A":  # an electronic licence: checked now, not trusted
-            material["licence"] = licence_of(material["id"])
+        material["licence"] = licences.get(material["id"])
     return render(
         request,
         "workbench/task.html",
@@ -213,7 +214,7 @@ def check_material(request: HttpRequest, task_id: int, material_id: int) -> Http
 @require_POST
 def release(request: HttpRequest, task_id: int) -> HttpResponse:
     try:
-        services.release(task_id, _staff_user(request))
+        services.release(task_id, _staff_user(request), request)
         messages.success(request, _("已退回待认领。"))
     except DomainError as error:
         messages.error(request, error.message)
@@ -302,7 +303,7 @@ def reassign(request: HttpRequest, task_id: int) -> HttpResponse:
         messages.error(request, _("请选择本部门同岗位的同事。"))
         return redirect("workbench:task", task_id=task_id)
     try:
-        services.reassign(task_id, user, colleague)
+        services.reassign(task_id, user, colleague, request)
     except DomainError as error:
         details = [m for ms in error.fields.values() for m in ms]
         messages.error(request, " ".join(details) or error.message)

@@ -51,7 +51,7 @@ def claim(request: HttpRequest, task_id: int) -> dict[str, Any]:
 
 @router.post("/workbench/tasks/{task_id}/release", auth=AUTH, summary="Return a task to the inbox")
 def release(request: HttpRequest, task_id: int) -> dict[str, Any]:
-    return task_row(services.release(task_id, _staff(request)))
+    return task_row(services.release(task_id, _staff(request), request))
 
 
 class ReassignIn(Schema):
@@ -70,7 +70,7 @@ def reassign(request: HttpRequest, task_id: int, payload: ReassignIn) -> dict[st
     if colleague is None:
         message = _("没有这位工作人员。")
         raise DomainError("validation_error", message, fields={"to": [message]}, status=422)
-    return task_row(services.reassign(task_id, _staff(request), colleague))
+    return task_row(services.reassign(task_id, _staff(request), colleague, request))
 
 
 class Fault(Schema):

@@ -142,9 +142,9 @@ def test_reuse_a_business_licence_instead_of_uploading(licensing: Any, client: C
     entry = submitted.timeline.get(action="licence_used")
     assert entry.details["licence"] == business.identifier and entry.details["version"] == "001"
     # The clerk sees it as a verified material.
-    from onewindow.licences.reuse import licence_of
+    from onewindow.licences.reuse import licences_of
 
-    seen = licence_of(material.pk)
+    seen = licences_of([material.pk])[material.pk]
     assert seen is not None and seen["valid"] and seen["licence"] == business
     client.force_login(licensing.clerk)
     task_page = client.get(f"/workbench/tasks/{submitted.tasks.get().pk}/").content.decode()

@@ -146,3 +146,28 @@ def test_refusing_acceptance_needs_and_shows_the_legal_basis(world: Any) -> None
     assert "不属于本部门职权范围" in shown["comment"] and basis in shown["comment"]
     notice = Message.objects.get(user=world.citizen, title="您的申请不予受理")
     assert basis in notice.body
+
+
+def test_releases_and_reassignments_from_the_pages_and_api_record_the_address(
+    world: Any, client: Any
+) -> None:
+    from onewindow.accounts.services import issue_token
+    from onewindow.workbench.tests.helpers import as_user
+
+    people = world.people
+    second_clerk = staff(world.market, "clerk", username="market.clerk2")
+    task = open_task(submitted(world))
+    page = as_user(people["clerk"])
+    api = {"Authorization": f"Bearer {issue_token(people['clerk'])[0]}"}
+    services.claim(task.pk, people["clerk"])
+    assert page.post(f"/workbench/tasks/{task.pk}/release/").status_code == 302
+    services.claim(task.pk, people["clerk"])
+    reply = client.post(
+        f"/api/v1/workbench/tasks/{task.pk}/reassign",
+        {"to": second_clerk.username},
+        content_type="application/json",
+        headers=api,
+    )
+    assert reply.status_code == 200, reply.json()
+    for action in ("task.release", "task.reassign"):
+        assert AuditEvent.objects.get(action=action).ip == "127.0.0.1"
