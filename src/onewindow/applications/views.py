@@ -226,7 +226,7 @@ def _choose_instead(request: HttpRequest, application: Application, action: str)
     except ValueError:
         return _("没有这一项申请材料。"), 422
     except DomainError as failure:
-        return next(iter(failure.fields.values()), [failure.message])[0], failure.status
+        return failure.details()[0], failure.status
     return "", 200
 
 

@@ -39,6 +39,11 @@ class DomainError(Exception):
             self.status = status
         self.headers = dict(headers or {})
 
+    def details(self) -> list[str]:
+        """Every field's messages, or the general one when no field is named: for a page that
+        shows the error as one notice rather than beside its fields."""
+        return [m for messages in self.fields.values() for m in messages] or [self.message]
+
 
 class FieldErrorsCollector:
     """Gathers every field error of a request so they are reported together, not one at a time."""

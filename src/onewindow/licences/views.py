@@ -200,7 +200,7 @@ def use_in_application(request: HttpRequest, number: str) -> HttpResponse:
             error = _("请选择证照。")
         except DomainError as exc:
             # One form per material: the first field message is the one to show.
-            error = next(iter(exc.fields.values()), [exc.message])[0]
+            error = exc.details()[0]
     materials = application.item_version.data["materials"]
     rows = [(index, materials[index], found) for index, found in offers.items()]
     return render(

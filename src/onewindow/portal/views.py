@@ -212,8 +212,7 @@ def sms_code_fragment(request: HttpRequest) -> HttpResponse:
     try:
         codes.request_code(request.POST.get("phone", ""), purpose, client_ip(request))
     except DomainError as error:
-        messages_ = [m for ms in error.fields.values() for m in ms] or [error.message]
-        return render(request, "portal/_sms_status.html", {"error": messages_[0]})
+        return render(request, "portal/_sms_status.html", {"error": error.details()[0]})
     return render(request, "portal/_sms_status.html", {"sent": True})
 
 

@@ -206,7 +206,7 @@ def check_material(request: HttpRequest, task_id: int, material_id: int) -> Http
         )
         messages.success(request, _("已标记为窗口核验（B级），申请人以后办事可复用。"))
     except DomainError as error:
-        messages.error(request, next(iter(error.fields.values()), [error.message])[0])
+        messages.error(request, error.details()[0])
     return redirect("workbench:task", task_id=task_id)
 
 
@@ -282,8 +282,7 @@ def act(request: HttpRequest, task_id: int) -> HttpResponse:
             request=request,
         )
     except DomainError as error:
-        details = [m for ms in error.fields.values() for m in ms]
-        messages.error(request, " ".join(details) or error.message)
+        messages.error(request, " ".join(error.details()))
         return redirect("workbench:task", task_id=task_id)
     messages.success(request, _("已办理。"))
     return redirect("workbench:inbox")
@@ -305,8 +304,7 @@ def reassign(request: HttpRequest, task_id: int) -> HttpResponse:
     try:
         services.reassign(task_id, user, colleague, request)
     except DomainError as error:
-        details = [m for ms in error.fields.values() for m in ms]
-        messages.error(request, " ".join(details) or error.message)
+        messages.error(request, " ".join(error.details()))
         return redirect("workbench:task", task_id=task_id)
     messages.success(
         request, _("已转交给%(name)s。") % {"name": colleague.name or colleague.username}
