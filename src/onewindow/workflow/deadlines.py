@@ -91,12 +91,15 @@ def _escalate(task: Task) -> None:
 
 
 def _application_used_up(application: Application, today: date) -> bool:
-    """True when 80% of the working days from acceptance to the promised date have passed."""
+    """True when 80% of the promised working days have passed. The days the clock was paused (a
+    correction, a special procedure) moved the deadline; they count neither as promised nor as
+    used."""
     if application.accepted_at is None or application.deadline is None:
         return False
     start = timezone.localdate(application.accepted_at)
-    total = workdays_between(start, application.deadline)
-    used = workdays_between(start, today)
+    paused = application.paused_workdays
+    total = workdays_between(start, application.deadline) - paused
+    used = workdays_between(start, today) - paused
     return total > 0 and used >= WARN_AT * total
 
 
@@ -141,7 +144,7 @@ def sweep(now: datetime | None = None) -> SweepReport:
         status__in=RUNNING, deadline__gte=today, deadline_warned_at__isnull=True
     )
     for application in running.only(
-        "pk", "number", "item_name", "department_id", "accepted_at", "deadline"
+        "pk", "number", "item_name", "department_id", "accepted_at", "deadline", "paused_workdays"
     ):
         if not _application_used_up(application, today):
             continue

@@ -154,3 +154,29 @@ def test_the_department_is_warned_once_when_an_application_nears_its_promised_da
     assert sweep(at(9)).applications_warned == 0
     assert warnings.count() == 1
     assert application.number in warnings.get().body and "2026-03-09" in warnings.get().body
+
+
+def test_paused_days_count_neither_as_promised_nor_as_used_for_the_warning(
+    world: Any, api: Any
+) -> None:
+    from datetime import date, datetime
+    from unittest import mock
+    from zoneinfo import ZoneInfo
+
+    from onewindow.applications.models import Application
+    from onewindow.workflow import services as workflow
+
+    def at(day: int) -> datetime:
+        return datetime(2026, 3, day, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+    application = submitted(world, api)
+    clerk, task = world.people["clerk"], application.tasks.get()
+    with mock.patch("django.utils.timezone.now", return_value=at(2)):
+        workflow.claim(task.pk, clerk)
+        workflow.act(task.pk, clerk, "accept")
+    # Five promised working days and a correction that paused the clock for five: 16 March.
+    Application.objects.filter(pk=application.pk).update(
+        paused_workdays=5, deadline=date(2026, 3, 16)
+    )
+    assert sweep(at(12)).applications_warned == 0  # eight days since acceptance, three working
+    assert sweep(at(13)).applications_warned == 1  # four of five working days: 80%
