@@ -9,7 +9,7 @@ department>, overdue):
 
 Sizes: 10,000 and 100,000 applications by default; ``BENCH_FULL=1`` (or ``--sizes 10000,1000000``)
 for 1,000,000 applications / 3,000,000 tasks. Prints p50/p99, the ratio of the largest size to the
-smallest, and EXPLAIN of each variant at the largest size (``--explain``, on by default).
+smallest, and EXPLAIN of each variant at the largest size (``--no-explain`` leaves it out).
 
     python bench/inbox.py [--sizes 10000,100000] [--rounds 50]   # SQLite, bench/results/inbox
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ow_bench python bench/inbox.py

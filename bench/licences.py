@@ -4,8 +4,9 @@ public verification endpoint under load, each beside a bare baseline measured in
     python bench/licences.py [--duration 10] [--connections 16] [--rounds 500] [--licences 2000]
 
 The endpoint is loaded twice: on one licence (every answer after the first is remembered) and
-rotating over ``--licences`` distinct ones (more than the embedded cache keeps, so many answers
-are made afresh: the database read, the canonical bytes and the SM2 check).
+rotating over ``--licences`` distinct ones, so each worker process makes each answer afresh once
+(the database read, the canonical bytes and the SM2 check) before it remembers it; the shorter
+the run, the larger the share of those first checks.
 
 Baselines: the SM3 digest of the same signed bytes for the pure functions (what any integrity
 check costs at least), one bare ORM insert for issuance, and the bare Django view of bench/baseline

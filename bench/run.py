@@ -2,7 +2,7 @@
 from a second process (wrk, or a small Python load generator when wrk is missing) and print
 throughput and p50/p99 latency, each as a ratio to the baseline measured in the same run.
 
-    python bench/run.py [--duration 10] [--connections 16] [--only healthz,home]
+    python bench/run.py [--duration 10] [--connections 16] [--items 20000]
 """
 
 from __future__ import annotations
@@ -277,7 +277,7 @@ def main() -> None:
     base = results[0]
     print(
         f"\nload generator: {load.__name__[5:]}, {args.connections} connections, "
-        f"{args.duration}s per endpoint, granian 1 worker × 8 threads\n"
+        f"{args.duration}s per endpoint, granian {WORKERS} worker(s) × {THREADS} threads\n"
     )
     report(results, base)
 
