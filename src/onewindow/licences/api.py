@@ -13,7 +13,6 @@ from ninja import Query, Router, Schema, Status
 from onewindow.accounts.auth import AUTH, current_user
 from onewindow.accounts.models import User
 from onewindow.applications import selectors as app_selectors
-from onewindow.core import audit
 from onewindow.core.errors import DomainError
 from onewindow.licences import (
     documents,
@@ -100,18 +99,7 @@ def present(licence: Licence, *, full: bool) -> dict[str, Any]:
 
 def _readable(request: HttpRequest, licence_id: int) -> Licence:
     """The holder (or an agent of the holding enterprise) or staff of the issuer."""
-    user = current_user(request)
-    licence: Licence | None
-    if user.kind == User.Kind.STAFF:
-        licence = (
-            selectors.staff_licences(app_selectors.staff_departments(user))
-            .filter(pk=licence_id)
-            .first()
-        )
-        if licence is not None:
-            audit.record("personal_data.view", request=request, actor=user, obj=licence)
-    else:
-        licence = selectors.visible_licence(user, licence_id)
+    licence = services.open_licence(current_user(request), licence_id, request)
     if licence is None:
         raise DomainError("not_found", _("证照不存在。"), status=404)
     return licence

@@ -344,7 +344,3 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
-
-    @property
-    def percent(self) -> int:
-        return int(100 * self.processed / self.total) if self.total else 0

@@ -411,3 +411,17 @@ def record_use(
         material=material,
         share=share,
     )
+
+
+def open_licence(user: User, licence_id: int, request: HttpRequest | None = None) -> Licence | None:
+    """The licence, for its holder (or an agent of the holding enterprise) or staff of the issuer;
+    a staff opening is in the audit trail, as it shows personal data. None for anyone else."""
+    from onewindow.applications.selectors import staff_departments
+    from onewindow.licences import selectors
+
+    if user.kind != User.Kind.STAFF:
+        return selectors.visible_licence(user, licence_id)
+    licence = selectors.staff_licences(staff_departments(user)).filter(pk=licence_id).first()
+    if licence is not None:
+        audit.record("personal_data.view", request=request, actor=user, obj=licence)
+    return licence

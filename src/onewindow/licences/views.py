@@ -120,13 +120,7 @@ def unshare(request: HttpRequest, licence_id: int, share_id: int) -> HttpRespons
 @login_required
 def download(request: HttpRequest, licence_id: int) -> HttpResponse:
     user = _user(request)
-    if user.kind == User.Kind.STAFF:
-        departments = app_selectors.staff_departments(user)
-        licence = selectors.staff_licences(departments).filter(pk=licence_id).first()
-        if licence is not None:
-            audit.record("personal_data.view", request=request, actor=user, obj=licence)
-    else:
-        licence = selectors.visible_licence(user, licence_id)
+    licence = services.open_licence(user, licence_id, request)
     if licence is None:
         raise Http404
     services.record_use(licence, LicenceUse.Channel.DOWNLOAD, user=user)
