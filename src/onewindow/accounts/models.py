@@ -17,10 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.core.crypto import blind_index, default_keyring
-from onewindow.core.validators import mask_mobile, mask_resident_id
-
-ID_NUMBER_PURPOSE = "resident-id"
+from onewindow.core import personal
+from onewindow.core.validators import mask_mobile
 
 
 class UserManager(BaseUserManager["User"]):
@@ -102,16 +100,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     # -- personal data ------------------------------------------------------------------------------
     def set_id_number(self, number: str) -> None:
         """Store a validated, normalised ID number: ciphertext, blind index and mask."""
-        self.id_number_encrypted = default_keyring().encrypt(number, ID_NUMBER_PURPOSE)
-        self.id_number_index = id_number_index(number)
-        self.id_number_masked = mask_resident_id(number)
+        sealed = personal.seal(personal.Kind.ID_NUMBER, number)
+        self.id_number_encrypted = sealed.ciphertext
+        self.id_number_index = sealed.index
+        self.id_number_masked = sealed.masked
 
     def reveal_id_number(self) -> str:
-        """Decrypt the ID number. Staff code must go through ``selectors.reveal_id_number`` so the
-        view is audited."""
-        if not self.id_number_encrypted:
-            return ""
-        return default_keyring().decrypt(bytes(self.id_number_encrypted), ID_NUMBER_PURPOSE)
+        """The clear ID number for the platform's own use (prefill, issuing the person's licence).
+        A person looking at it goes through ``selectors.reveal_id_number``, which is audited."""
+        return personal.open_for(
+            self.id_number_encrypted, personal.Kind.ID_NUMBER, why="holder identity"
+        )
 
     @property
     def phone_masked(self) -> str:
@@ -127,7 +126,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 def id_number_index(number: str) -> str:
-    return blind_index(number, ID_NUMBER_PURPOSE)
+    return personal.index(personal.Kind.ID_NUMBER, number)
 
 
 class Agency(models.Model):

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from onewindow.accounts.models import Agency, Membership, User
-from onewindow.core import audit
+from onewindow.core import personal
 from onewindow.core.models import AuditEvent
 
 
@@ -22,15 +22,15 @@ def memberships(user: User) -> QuerySet[Membership]:
 
 def reveal_id_number(viewer: User, person: User, request: HttpRequest | None, purpose: str) -> str:
     """A staff member sees a person's full ID number: always recorded in the audit trail."""
-    if viewer.pk != person.pk:
-        audit.record(
-            "personal_data.view",
-            request=request,
-            actor=viewer,
-            obj=person,
-            data={"field": "id_number", "purpose": purpose},
-        )
-    return person.reveal_id_number()
+    return personal.reveal(
+        person.id_number_encrypted,
+        personal.Kind.ID_NUMBER,
+        viewer=viewer,
+        owner_id=person.pk,
+        subject=person,
+        purpose=purpose,
+        request=request,
+    )
 
 
 def recent_logins(user: User, limit: int = 5) -> list[dict[str, object]]:

@@ -4,16 +4,16 @@ travels sealed with SM4: an SMS code is never stored in clear outside the outbox
 from __future__ import annotations
 
 import base64
-import json
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
-from onewindow.core.crypto import default_keyring
+from onewindow.core import personal
 from onewindow.notifications.models import Message
 from onewindow.notifications.sms.base import SmsDeliveryError, SmsMessage, get_sms_backend
 
@@ -22,20 +22,20 @@ _CONTEXT = "sms-task"
 
 
 def seal_sms(message: SmsMessage) -> str:
-    payload = json.dumps(
-        {
-            "phone": message.phone,
-            "text": message.text,
-            "code": message.code,
-            "purpose": message.purpose,
-            "sent_at": message.sent_at.isoformat(),
-        }
-    )
-    return base64.b64encode(default_keyring().encrypt(payload, _CONTEXT)).decode()
+    values = {
+        "phone": message.phone,
+        "text": message.text,
+        "code": message.code,
+        "purpose": message.purpose,
+        "sent_at": message.sent_at.isoformat(),
+    }
+    return base64.b64encode(personal.seal_record(values, _CONTEXT)).decode()
 
 
 def unseal_sms(sealed: str) -> SmsMessage:
-    data = json.loads(default_keyring().decrypt(base64.b64decode(sealed), _CONTEXT))
+    data: dict[str, Any] = personal.open_record(
+        base64.b64decode(sealed), _CONTEXT, why="sms delivery"
+    )
     data["sent_at"] = datetime.fromisoformat(data["sent_at"])
     return SmsMessage(**data)
 

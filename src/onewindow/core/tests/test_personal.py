@@ -1,0 +1,116 @@
+"""Personal data has one door: ``core.personal``. These tests read the source tree, so a new module
+that decrypts on its own fails here before it ships."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from onewindow.accounts.models import User
+from onewindow.core import personal
+from onewindow.core.models import AuditEvent
+from onewindow.testing.factories import DepartmentFactory, PersonFactory, staff
+
+SRC = Path(personal.__file__).resolve().parent.parent
+# (module, function): the only code that may call a decrypting primitive.
+ALLOWED = {
+    ("core/personal.py", "open_for"),
+    ("core/personal.py", "reveal"),
+    ("core/personal.py", "open_record"),
+    ("core/personal.py", "reveal_record"),
+    ("core/crypto.py", "decrypt"),
+    # Key material, not personal data: a department's SM2 private key, sealed with SM4.
+    ("licences/models.py", "private_key"),
+    # Licence holder codes move to core.personal with the licence fields (same change set).
+    ("licences/models.py", "holder_code"),
+}
+DECRYPTING = {"decrypt", "sm4_gcm_decrypt"}
+
+
+def _decrypting_calls() -> set[tuple[str, str]]:
+    found = set()
+    for path in SRC.rglob("*.py"):
+        relative = path.relative_to(SRC).as_posix()
+        if "/tests/" in f"/{relative}" or "/migrations/" in f"/{relative}":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.Call):
+                    callee = node.func
+                    name = (
+                        callee.attr
+                        if isinstance(callee, ast.Attribute)
+                        else getattr(callee, "id", "")
+                    )
+                    if name in DECRYPTING:
+                        found.add((relative, function.name))
+    return found
+
+
+def test_nothing_but_the_personal_data_module_decrypts() -> None:
+    found = _decrypting_calls()
+    assert found, "the scan found no decryption at all: it is not looking at the source tree"
+    assert found - ALLOWED == set()
+
+
+def test_a_stray_id_number_in_free_text_is_masked_and_kept_sealed() -> None:
+    schema = {"properties": {"id": {"x-widget": "id_number"}, "note": {"type": "string"}}}
+    stored, clear = personal.split_form(
+        schema,
+        {"id": "11010519491231002X", "note": "代办人 440304198510161235，电话 13800138000", "n": 3},
+    )
+    assert stored["id"] == "110105********002X"
+    assert "440304198510161235" not in stored["note"] and "13800138000" not in stored["note"]
+    assert clear == {
+        "id": "11010519491231002X",
+        "note": "代办人 440304198510161235，电话 13800138000",
+    }
+    assert stored["n"] == 3
+
+
+def test_a_number_with_a_wrong_check_character_is_not_taken_for_an_id_number() -> None:
+    assert personal.is_resident_id("11010519491231002X")
+    assert not personal.is_resident_id("110105194912310022")
+    assert personal.mask_text("订单 110105194912310022") == "订单 110105194912310022"
+
+
+def test_a_record_opens_only_in_its_own_context() -> None:
+    blob = personal.seal_record({"id": "11010519491231002X"}, "application:1")
+    assert b"11010519491231002X" not in blob
+    assert personal.open_record(blob, "application:1", why="test") == {"id": "11010519491231002X"}
+    with pytest.raises(Exception, match="tag"):
+        personal.open_record(blob, "application:2", why="test")
+
+
+@pytest.mark.django_db
+def test_staff_reading_someone_elses_id_number_is_audited_and_the_owner_is_not() -> None:
+    citizen: User = PersonFactory.create()
+    clerk: User = staff(DepartmentFactory.create(), "clerk")
+    before = AuditEvent.objects.filter(action="personal_data.view").count()
+    kind = personal.Kind.ID_NUMBER
+    own = personal.reveal(
+        citizen.id_number_encrypted,
+        kind,
+        viewer=citizen,
+        owner_id=citizen.pk,
+        subject=citizen,
+        purpose="self",
+    )
+    assert AuditEvent.objects.filter(action="personal_data.view").count() == before
+    seen = personal.reveal(
+        citizen.id_number_encrypted,
+        kind,
+        viewer=clerk,
+        owner_id=citizen.pk,
+        subject=citizen,
+        purpose="核验",
+    )
+    assert seen == own and len(seen) == 18
+    event = AuditEvent.objects.filter(action="personal_data.view").latest("id")
+    assert event.actor_id == clerk.pk and event.object_id == str(citizen.pk)
+    assert event.data == {"field": "id_number", "purpose": "核验"}
