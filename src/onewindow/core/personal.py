@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from django.views.decorators.cache import never_cache
+
 from onewindow.core.crypto import blind_index, default_keyring
 from onewindow.core.validators import mask_mobile, mask_name, mask_resident_id
 
@@ -167,8 +169,10 @@ def reveal_record(
     subject: Any,
     purpose: str,
     request: Any = None,
+    field: str = "record",
 ) -> dict[str, str]:
-    """A person sees a sealed record in clear; audited as :func:`reveal` is."""
+    """A person sees a sealed record in clear; audited as :func:`reveal` is. ``field`` names, for the
+    audit trail, the one value of the record the caller shows (the whole record by default)."""
     if not blob:
         return {}
     if getattr(viewer, "pk", None) is None or viewer.pk != owner_id:
@@ -179,7 +183,7 @@ def reveal_record(
             request=request,
             actor=viewer,
             obj=subject,
-            data={"field": "record", "purpose": purpose},
+            data={"field": field, "purpose": purpose},
         )
     return dict(json.loads(default_keyring().decrypt(bytes(blob), _RECORD_CONTEXT + context)))
 
@@ -218,7 +222,7 @@ def split_form(
         if name in fields and isinstance(value, str) and value:
             clear[name] = value
             stored[name] = mask(fields[name], value)
-        elif isinstance(value, str) and _ID_RE.search(value):
+        elif isinstance(value, str) and (_ID_RE.search(value) or _MOBILE_RE.search(value)):
             masked = mask_text(value)
             if masked != value:
                 clear[name] = value
@@ -226,3 +230,12 @@ def split_form(
         else:
             stored[name] = value
     return stored, clear
+
+
+# -- pages and API answers that show personal data --------------------------------------------------
+def no_store(view: Any) -> Any:
+    """Mark a view that shows personal data (masked or revealed): its answers carry
+    ``Cache-Control: no-store`` (with ``private`` and ``max-age=0``), so neither the browser's
+    history nor a shared proxy keeps a copy. API operations use it through Ninja's
+    ``decorate_view``."""
+    return never_cache(view)
