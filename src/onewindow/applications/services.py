@@ -66,6 +66,10 @@ def transition(
     the timeline, the audit trail and the applicant's notification."""
     current = application.status
     target = target_of(action, current, application.resume_to)
+    # Free text on the timeline (a clerk's comment, an applicant's reason) never keeps an ID or
+    # mobile number in clear.
+    public_comment = personal.mask_text(public_comment)
+    internal_comment = personal.mask_text(internal_comment)
     if target is None:
         raise not_allowed(application, action)
     now = timezone.now()

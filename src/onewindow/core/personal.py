@@ -44,9 +44,11 @@ _PURPOSE = {Kind.ID_NUMBER: "resident-id", Kind.PHONE: "mobile", Kind.NAME: "nam
 _WIDGET_KINDS = {"id_number": Kind.ID_NUMBER, "phone": Kind.PHONE}
 _PREFILL_KINDS = {"id_number": Kind.ID_NUMBER, "phone": Kind.PHONE}
 
-# GB 11643: six region digits, a birth date, three sequence digits and a check character.
-_ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
-_MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+# GB 11643: six region digits, a birth date, three sequence digits and a check character, also as
+# people type it in free text, in groups split by spaces or hyphens ("110105 19491231 002X").
+_ID_RE = re.compile(r"(?<![0-9A-Za-z])(?:\d[ \-]?){17}[\dXx](?![0-9A-Za-z])")
+_MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d)[ \-]?\d{4}[ \-]?(\d{4})(?!\d)")
+_SEPARATORS = re.compile(r"[ \-]")
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _ID_CHECK = "10X98765432"
 
@@ -98,7 +100,8 @@ def mask_text(text: str) -> str:
 
     def _id(match: re.Match[str]) -> str:
         found = match.group(0)
-        return mask_resident_id(found.upper()) if is_resident_id(found) else found
+        number = _SEPARATORS.sub("", found)
+        return mask_resident_id(number.upper()) if is_resident_id(number) else found
 
     return _MOBILE_RE.sub(r"\1****\2", _ID_RE.sub(_id, text))
 
