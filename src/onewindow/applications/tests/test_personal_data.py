@@ -119,6 +119,13 @@ def test_staff_reveal_a_number_only_with_a_purpose_and_it_is_audited(world: Any,
     assert event.actor_id == world.people["clerk"].pk
     assert event.object_id == str(application.pk)
     assert event.data == {"field": "note", "purpose": "核对代办人"}
+    # A reason that quotes the number is kept masked in the trail.
+    clerk.post(
+        f"/applications/{application.pk}/reveal",
+        {"field": "note", "purpose": f"核对 {OTHER_ID}"},
+    )
+    latest = AuditEvent.objects.filter(action="personal_data.view").latest("id")
+    assert latest.data["purpose"] == "核对 110105********002X"
     # A department with no task on it sees nothing.
     stranger = api(world.people["other_clerk"])
     refused = stranger.post(
