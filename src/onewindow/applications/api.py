@@ -263,7 +263,7 @@ def get(request: HttpRequest, application_id: int) -> dict[str, Any]:
     return presenters.detail(application, staff=staff)
 
 
-class RevealIn(Schema):
+class ApplicationRevealIn(Schema):
     field: str = ""
     purpose: str = ""
 
@@ -275,7 +275,9 @@ class RevealIn(Schema):
     summary="Show one masked personal value of the form in full (audited for staff)",
 )
 @decorate_view(personal.no_store)
-def reveal(request: HttpRequest, application_id: int, payload: RevealIn) -> dict[str, str]:
+def reveal(
+    request: HttpRequest, application_id: int, payload: ApplicationRevealIn
+) -> dict[str, str]:
     """The applicant sees their own value; staff who may see the application give a purpose,
     and the audit trail records who saw which field of which application and why."""
     application, _staff = _visible(request, application_id)
