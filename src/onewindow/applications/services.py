@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from onewindow.accounts.models import User
 from onewindow.accounts.selectors import effective_agencies
-from onewindow.applications import forms, numbers, uploads
+from onewindow.applications import forms, numbers, selectors, uploads
 from onewindow.applications.lifecycle import ACTION_LABELS, PAUSED, Status, target_of
 from onewindow.applications.models import (
     Application,
@@ -25,7 +25,7 @@ from onewindow.applications.models import (
     TimelineEntry,
 )
 from onewindow.catalog.models import ServiceItem
-from onewindow.core import audit
+from onewindow.core import audit, personal
 from onewindow.core.calendar import add_workdays, workdays_between
 from onewindow.core.errors import DomainError, FieldErrorsCollector
 from onewindow.notifications.services import notify
@@ -66,6 +66,10 @@ def transition(
     the timeline, the audit trail and the applicant's notification."""
     current = application.status
     target = target_of(action, current, application.resume_to)
+    # Free text on the timeline (a clerk's comment, an applicant's reason) never keeps an ID or
+    # mobile number in clear.
+    public_comment = personal.mask_text(public_comment)
+    internal_comment = personal.mask_text(internal_comment)
     if target is None:
         raise not_allowed(application, action)
     now = timezone.now()
@@ -207,6 +211,7 @@ def create_application(
         raise DomainError(
             "validation_error", _("申请表填写有误，请按提示修改。"), fields=errors, status=422
         )
+    phone = personal.seal(personal.Kind.PHONE, user.phone) if user.phone else None
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -218,10 +223,14 @@ def create_application(
                     item_version=item.current_version,
                     item_name=str(item.current_version.data.get("name", item.name))[:200],
                     department=item.department,
-                    data=data,
-                    contact_phone=user.phone or "",
+                    contact_phone_encrypted=phone.ciphertext if phone else None,
+                    contact_phone_index=phone.index if phone else "",
+                    contact_phone_masked=phone.masked if phone else "",
                     bundle_group=bundle_group,
                 )
+                # The sealed values are bound to the row's id, known only after the insert.
+                store_form(application, data)
+                application.save(update_fields=["data", "personal_data"])
                 TimelineEntry.objects.create(
                     application=application,
                     actor=user,
@@ -244,16 +253,29 @@ def update_draft(application: Application, user: User, data: dict[str, Any]) -> 
         if locked.status not in (Status.DRAFT, Status.CORRECTION):
             raise not_allowed(locked, "submit")
         schema = locked.item_version.data["form_schema"]
-        merged = {**locked.data, **forms.unmask(schema, data or {}, user)}
+        current = selectors.form_values(locked, why="draft update")
+        merged = {**current, **forms.unmask(schema, data or {}, user, current)}
         errors = forms.form_errors(schema, merged, complete=False)
         if errors:
             raise DomainError(
                 "validation_error", _("申请表填写有误，请按提示修改。"), fields=errors, status=422
             )
-        locked.data = merged
+        store_form(locked, merged)
         locked.version += 1
-        locked.save(update_fields=["data", "version"])
+        locked.save(update_fields=["data", "personal_data", "version"])
     return locked
+
+
+def store_form(application: Application, values: dict[str, Any]) -> None:
+    """Keep a form on a saved application (not written yet): personal values (the fields the form
+    marks as ID number or phone, and any ID or mobile number typed into another field) only as
+    masks in ``data``, their clear values sealed to this application in ``personal_data``."""
+    schema = application.item_version.data["form_schema"]
+    stored, clear = personal.split_form(schema, values)
+    application.data = stored
+    application.personal_data = (
+        personal.seal_record(clear, application.personal_context) if clear else None
+    )
 
 
 # -- materials ----------------------------------------------------------------------------------
@@ -351,7 +373,8 @@ def add_material(
 def _missing(application: Application) -> FieldErrorsCollector:
     errors = FieldErrorsCollector()
     schema = application.item_version.data["form_schema"]
-    for key, messages in forms.form_errors(schema, application.data, complete=True).items():
+    values = selectors.form_values(application, why="completeness check")
+    for key, messages in forms.form_errors(schema, values, complete=True).items():
         for message in messages:
             errors.add(key, message)
     present = set(
