@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from onewindow.core import audit, checkpoints
 from onewindow.core.crypto import hmac_sm3, sm3_hex
+from onewindow.core.keys import load_or_create_keys
 from onewindow.core.models import GENESIS_HASH, AppendOnlyError, AuditEvent, AuditHead
 from onewindow.core.tasks import audit_checkpoint
 
@@ -394,6 +395,37 @@ def test_rotating_the_audit_key_keeps_old_events_verifiable(settings: Any) -> No
     breaks = list(audit.verify_chain())
     assert (breaks[0].kind, breaks[0].event_id) == (audit.UNKNOWN_KEY, 1)
     assert old_id in breaks[0].reason
+
+
+def test_an_existing_key_file_gains_an_audit_key_and_keeps_its_other_keys(tmp_path: Path) -> None:
+    before = {
+        "secret_key": "s" * 50,
+        "data_keys": f"local1:{'ab' * 16}",
+        "blind_index_key": "cd" * 32,
+    }
+    path = tmp_path / "keys.json"
+    path.write_text(json.dumps(before))
+    path.chmod(0o600)
+    keys = load_or_create_keys(tmp_path, {})
+    stored = json.loads(path.read_text())
+    assert {name: stored[name] for name in before} == before
+    assert keys.audit_key_id == "audit1" and len(keys.audit_keys["audit1"]) == 32
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert load_or_create_keys(tmp_path, {}).audit_keys == keys.audit_keys
+
+
+def test_audit_keys_come_from_the_environment_in_production(tmp_path: Path) -> None:
+    environ = {
+        "SECRET_KEY": "s" * 50,
+        "ONEWINDOW_DATA_KEYS": f"k1:{'ab' * 16}",
+        "ONEWINDOW_BLIND_INDEX_KEY": "cd" * 32,
+        "ONEWINDOW_AUDIT_KEYS": f"a2:{'11' * 32},a1:{'22' * 32}",
+    }
+    keys = load_or_create_keys(tmp_path, environ)
+    assert keys.audit_key_id == "a2" and set(keys.audit_keys) == {"a2", "a1"}
+    assert not (tmp_path / "keys.json").exists()
+    with pytest.raises(ValueError, match="ONEWINDOW_AUDIT_KEYS"):
+        load_or_create_keys(tmp_path, {**environ, "ONEWINDOW_AUDIT_KEYS": f"a1:{'11' * 16}"})
 
 
 # -- the witness -------------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def _summary(anchored: int, path: str) -> str:
     if head is not None and head.legacy_until:
         text += f" (#1–#{head.legacy_until} from before the audit key, SM3 only)"
     if anchored:
-        text += f"; {anchored} checkpoints match"
+        text += "; 1 checkpoint matches" if anchored == 1 else f"; {anchored} checkpoints match"
     else:
         text += (
             f"; no checkpoints in {path or 'AUDIT_CHECKPOINT_FILE'}: run "
