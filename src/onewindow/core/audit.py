@@ -194,7 +194,7 @@ class _Verifier:
                 REWINDING,
                 head.last_id,
                 f"the head (#{head.last_id}) does not verify with audit key {head.key_id!r}: "
-                "it was set back or altered",
+                f"it was set back or altered (events after #{head.last_id} may have been deleted)",
             )
 
     def event_breaks(
