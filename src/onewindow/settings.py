@@ -3,7 +3,7 @@
 The embedded default needs no configuration at all: SQLite under ``var/``, a secret key and data keys
 generated once and kept under ``var/``, the SMS outbox file, and an in-process task runner. A scale-out
 deployment sets ``DATABASE_URL``, ``SECRET_KEY``, ``ONEWINDOW_DATA_KEYS``, ``ONEWINDOW_BLIND_INDEX_KEY``,
-``ALLOWED_HOSTS``, ``REDIS_URL`` and ``TASKS_BACKEND=database`` (see README).
+``ONEWINDOW_AUDIT_KEYS``, ``ALLOWED_HOSTS``, ``REDIS_URL`` and ``TASKS_BACKEND=database`` (see README).
 """
 
 from __future__ import annotations
@@ -46,6 +46,18 @@ DATA_ENCRYPTION_KEYS = _keys.data_keys
 DATA_ENCRYPTION_KEY_ID = _keys.data_key_id
 # Keyed SM3 (HMAC) for look-ups by an encrypted value, e.g. "is this ID number registered?".
 BLIND_INDEX_KEY = _keys.blind_index_key
+# HMAC-SM3 keys sealing the audit trail and its checkpoints ({key id: 32-byte key}); the current id
+# seals, all ids verify. Not in the database, so whoever holds only the database cannot reseal it.
+AUDIT_KEYS = _keys.audit_keys
+AUDIT_KEY_ID = _keys.audit_key_id
+# Where `manage.py audit_checkpoint` anchors the audit trail's head outside the database: a JSON Lines
+# file (empty to skip it) and/or a witness reached over HTTP(S).
+AUDIT_CHECKPOINT_FILE = os.environ.get(
+    "AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit" / "checkpoints.jsonl")
+)
+AUDIT_WITNESS_URL = os.environ.get("AUDIT_WITNESS_URL", "")
+AUDIT_WITNESS_TOKEN = os.environ.get("AUDIT_WITNESS_TOKEN", "")
+AUDIT_WITNESS_TIMEOUT = float(os.environ.get("AUDIT_WITNESS_TIMEOUT", "5"))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]") + (
     ["testserver"] if TESTING else []
