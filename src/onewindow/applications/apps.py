@@ -12,8 +12,8 @@ class ApplicationsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete
 
+        from onewindow.applications.files import release_deleted
         from onewindow.applications.models import ApplicationMaterial
-        from onewindow.applications.services import release_deleted
 
         # Storage is not transactional: a deleted row's file is deleted after the commit.
         post_delete.connect(

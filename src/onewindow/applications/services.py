@@ -4,12 +4,9 @@ through the life cycle table (``transition``), used by the workflow too."""
 from __future__ import annotations
 
 import uuid
-import weakref
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.http import HttpRequest
@@ -19,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from onewindow.accounts.models import User
 from onewindow.accounts.selectors import effective_agencies
-from onewindow.applications import forms, numbers, uploads
+from onewindow.applications import files, forms, numbers, uploads
 from onewindow.applications.lifecycle import ACTION_LABELS, PAUSED, Status, target_of
 from onewindow.applications.models import (
     Application,
@@ -274,13 +271,7 @@ def discard_draft(application: Application, user: User, request: HttpRequest | N
             obj=locked,
             data={"materials": locked.materials.count()},
         )
-        locked.delete()  # each material's file goes after the commit: see release_deleted
-
-
-def release_deleted(instance: ApplicationMaterial, **kwargs: Any) -> None:
-    """A deleted material row (a discarded draft, or one deleted in the admin) gives up its file
-    once the deletion commits. Connected to ``post_delete`` in ``apps.py``."""
-    release_files([str(instance.file.name or "")])
+        locked.delete()  # each material's file goes after the commit: files.release_deleted
 
 
 def update_draft(application: Application, user: User, data: dict[str, Any]) -> Application:
@@ -355,44 +346,10 @@ def put_material(
         application=locked, material_index=material_index, name=spec["name"], **fields
     )
     if content is not None:
-        store_in_transaction(record, f"{locked.number}-{material_index}{suffix}", content)
+        files.store_in_transaction(record, f"{locked.number}-{material_index}{suffix}", content)
     record.save()
-    release_files(released)
+    files.release(released)
     return record
-
-
-def store_in_transaction(record: ApplicationMaterial, name: str, content: bytes) -> None:
-    """Write ``content`` as ``record``'s file, to be deleted unless the transaction commits.
-
-    Django runs an on-commit callback after the commit and drops it, unrun, when the transaction
-    (or the savepoint it was registered in) rolls back; the callback's finaliser then deletes the
-    file. Nothing else holds the callback, so CPython drops it at once."""
-    record.file.save(name, ContentFile(content), save=False)
-    transaction.on_commit(_KeepUnlessDropped(record.file.storage, str(record.file.name)).keep)
-
-
-class _KeepUnlessDropped:
-    def __init__(self, storage: Storage, name: str) -> None:
-        # No reference to self in the finaliser, or the object would live for ever.
-        self.finalizer = weakref.finalize(self, storage.delete, name)
-        self.finalizer.atexit = False  # a process that dies mid-commit keeps the file, not loses it
-
-    def keep(self) -> None:
-        self.finalizer.detach()
-
-
-def release_files(names: list[str]) -> None:
-    """Delete these stored files once the transaction commits, each unless a row still uses it."""
-    names = [n for n in names if n]
-    if names:
-        transaction.on_commit(lambda: delete_unused(names))
-
-
-def delete_unused(names: list[str]) -> None:
-    used = set(ApplicationMaterial.objects.filter(file__in=names).values_list("file", flat=True))
-    storage = ApplicationMaterial._meta.get_field("file").storage
-    for name in set(names) - used:
-        storage.delete(name)
 
 
 def note(

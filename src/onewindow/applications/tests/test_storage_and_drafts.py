@@ -3,6 +3,8 @@ person keeps a bounded number of drafts."""
 
 from __future__ import annotations
 
+import os
+import time
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 
 from onewindow.accounts.services import issue_token
-from onewindow.applications import services, trust
+from onewindow.applications import files, services, trust
 from onewindow.applications.models import Application, ApplicationMaterial
 from onewindow.applications.tests.test_concurrency import race
 from onewindow.testing.factories import PDF, PNG
@@ -191,3 +193,44 @@ def test_parallel_requests_cannot_pass_the_drafts_cap(world: Any, settings: Any)
     outcomes = race(*[create] * 8)
     assert sorted(status for status, _ in outcomes) == [201] * 2 + [409] * 6
     assert Application.objects.filter(applicant=world.citizen, status="draft").count() == 3
+
+
+def test_the_sweep_deletes_files_no_row_uses_and_keeps_the_rest(
+    world: Any, media: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    application = draft(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        current = upload(application, world.citizen, 0)
+        old = upload(application, world.citizen, 1)
+        newer = upload(application, world.citizen, 1, PNG)
+    # Left as before these rules: a replaced row still holding its file, and a file no row names
+    # (its process died before committing).
+    held = "applications/2020/01/QL-held.pdf"
+    (media / held).parent.mkdir(parents=True)
+    (media / held).write_bytes(PDF)
+    ApplicationMaterial.objects.filter(pk=old.pk).update(file=held)
+    orphan = media / "applications/2020/01/QL-orphan.pdf"
+    orphan.write_bytes(PDF)
+    fresh = media / "applications/2020/01/QL-still-committing.pdf"
+    fresh.write_bytes(PDF)
+    old_enough = time.time() - 2 * 3600
+    for path in (media / held, orphan):
+        os.utime(path, (old_enough, old_enough))
+    with django_capture_on_commit_callbacks(execute=True):
+        report = files.sweep()
+    assert report.released == 1
+    left = stored(media)
+    assert current.file.name in left and newer.file.name in left  # in use
+    assert "applications/2020/01/QL-still-committing.pdf" in left  # too young to judge
+    assert held not in left and "applications/2020/01/QL-orphan.pdf" not in left
+
+
+def test_a_material_deleted_in_the_admin_takes_its_file(
+    world: Any, media: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    application = draft(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        material = upload(application, world.citizen, 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        ApplicationMaterial.objects.filter(pk=material.pk).delete()
+    assert stored(media) == set()
