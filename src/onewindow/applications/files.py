@@ -58,7 +58,9 @@ def release(names: list[str]) -> None:
     (Reusing a checked material locks its row, so no row can start using a file being let go.)"""
     names = [n for n in names if n]
     if names:
-        transaction.on_commit(lambda: delete_unused(names))
+        # robust: storage failing here must not fail a request whose data has committed; the
+        # file is then an unused one, which the sweep deletes.
+        transaction.on_commit(lambda: delete_unused(names), robust=True)
 
 
 def delete_unused(names: list[str]) -> None:

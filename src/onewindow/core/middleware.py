@@ -79,7 +79,7 @@ def _body_problem(request: HttpRequest, limit: int) -> int:
     """The status to refuse the request's body with, or 0 when it may be read."""
     length = (request.META.get("CONTENT_LENGTH") or "").strip()
     if length:
-        if not length.isdigit():
+        if not (length.isascii() and length.isdigit()):
             return 400
         if int(length) > limit:
             return 413
@@ -143,5 +143,4 @@ def _refuse(request: HttpRequest, status: int, limit: int) -> HttpResponse:
         response = render(request, "413.html", {"message": message}, status=status)
     else:
         response = bad_request(request, SuspiciousOperation(message))
-    response["Connection"] = "close"  # the rest of the body is not read: do not reuse the socket
     return response

@@ -381,3 +381,12 @@ def test_a_multipart_body_without_a_boundary_is_a_400_not_a_500(world: Any, api:
         content_type="multipart/form-data",
     )
     assert page.status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("length", ["-1", "12x", "²"])
+def test_a_content_length_that_is_not_a_number_is_a_400(length: str, client: Client) -> None:
+    answer = client.generic(
+        "POST", "/api/v1/applications", b"", CONTENT_LENGTH=length, **{"wsgi.input": Unreadable()}
+    )
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "bad_request"
