@@ -293,7 +293,10 @@ class Endless(io.RawIOBase):
 
 def huge(client: Client, path: str, stream: Any, **headers: Any) -> Any:
     # With no data the test client sets neither the type nor the body: both are given here.
-    environ = {"CONTENT_TYPE": "multipart/form-data; boundary=xyz", "wsgi.input": stream}
+    environ: dict[str, Any] = {
+        "CONTENT_TYPE": "multipart/form-data; boundary=xyz",
+        "wsgi.input": stream,
+    }
     return client.generic("POST", path, b"", **environ, **headers)
 
 
@@ -386,7 +389,6 @@ def test_a_multipart_body_without_a_boundary_is_a_400_not_a_500(world: Any, api:
 @pytest.mark.django_db
 @pytest.mark.parametrize("length", ["-1", "12x", "²"])
 def test_a_content_length_that_is_not_a_number_is_a_400(length: str, client: Client) -> None:
-    answer = client.generic(
-        "POST", "/api/v1/applications", b"", CONTENT_LENGTH=length, **{"wsgi.input": Unreadable()}
-    )
+    environ: dict[str, Any] = {"CONTENT_LENGTH": length, "wsgi.input": Unreadable()}
+    answer = client.generic("POST", "/api/v1/applications", b"", **environ)
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "bad_request"
