@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "onewindow.core.middleware.BodyLimitMiddleware",
 ]
 
 ROOT_URLCONF = "onewindow.urls"
@@ -237,6 +238,13 @@ ONEWINDOW: dict[str, Any] = {
     ),
     "UPLOAD_MAX_FILE": int(os.environ.get("UPLOAD_MAX_FILE_MB", "10")) * 2**20,
     "UPLOAD_MAX_TOTAL": int(os.environ.get("UPLOAD_MAX_TOTAL_MB", "50")) * 2**20,
+    # An OFD is a ZIP: what it may inflate to, in total and per entry over 1 MB, and its entries.
+    "UPLOAD_OFD_MAX_UNCOMPRESSED": int(os.environ.get("UPLOAD_OFD_MAX_UNCOMPRESSED_MB", "100"))
+    * 2**20,
+    "UPLOAD_OFD_MAX_RATIO": 100,
+    "UPLOAD_OFD_MAX_ENTRIES": 10000,
+    # Drafts one person may keep open at once (each holds up to UPLOAD_MAX_TOTAL of files).
+    "DRAFTS_MAX_OPEN": int(os.environ.get("DRAFTS_MAX_OPEN", "20")),
     "PROGRESS_CODE_PER_NUMBER_PER_HOUR": 5,
     # Licences: the address printed in QR codes when no request tells it (imports, tasks).
     "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000"),
@@ -295,6 +303,10 @@ STORAGES: dict[str, dict[str, Any]] = {
 
 # --- Request limits -------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Bodies over these are refused with 413 before they are read (core.middleware.BodyLimitMiddleware):
+# the largest material with room for the form around it; staff imports take files of 20 MB.
+REQUEST_MAX_BODY = ONEWINDOW["UPLOAD_MAX_FILE"] + 2**20
+REQUEST_MAX_BODY_PATHS = {"/admin/catalog/io/": 21 * 2**20, "/licences/manage/import/": 21 * 2**20}
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 # --- Security ---------------------------------------------------------------------------------------

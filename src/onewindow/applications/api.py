@@ -291,6 +291,18 @@ def reveal(
     return {"field": payload.field, "value": value}
 
 
+@router.delete(
+    "/applications/{application_id}",
+    auth=AUTH,
+    response={204: None},
+    summary="Delete a draft that was never submitted, with its materials",
+)
+def discard(request: HttpRequest, application_id: int) -> Status[None]:
+    application = _mine(request, application_id)
+    services.discard_draft(application, current_user(request), request)
+    return Status(204, None)
+
+
 @router.post("/applications/{application_id}/withdraw", auth=AUTH, summary="Withdraw")
 @decorate_view(personal.no_store)
 def withdraw(request: HttpRequest, application_id: int, payload: WithdrawIn) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import IO, Any
 
-from django.core.files.base import ContentFile
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.http import HttpRequest
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from onewindow.accounts.models import User
 from onewindow.accounts.selectors import effective_agencies
-from onewindow.applications import forms, numbers, selectors, uploads
+from onewindow.applications import files, forms, numbers, selectors, uploads
 from onewindow.applications.lifecycle import ACTION_LABELS, PAUSED, Status, target_of
 from onewindow.applications.models import (
     Application,
@@ -215,6 +215,8 @@ def create_application(
     for _attempt in range(5):
         try:
             with transaction.atomic():
+                if not submit:
+                    check_open_drafts(user)
                 application = Application.objects.create(
                     number=numbers.new_number(),
                     applicant=user,
@@ -245,6 +247,40 @@ def create_application(
             if "number" not in str(exc).lower():
                 raise
     raise DomainError("busy", _("系统繁忙，请稍后再试。"), status=503)
+
+
+def check_open_drafts(user: User) -> None:
+    """Refuse (409, on ``drafts``) a new draft for someone who already keeps ``DRAFTS_MAX_OPEN``
+    open: each draft may hold files, so drafts without end would fill the disk. The person's row
+    is locked first, so parallel requests cannot each see room for one more."""
+    limit = int(settings.ONEWINDOW["DRAFTS_MAX_OPEN"])
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+    if Application.objects.filter(applicant=user, status=Status.DRAFT).count() >= limit:
+        message = _(
+            "您已有%(count)d份未提交的草稿，达到上限。请先提交或删除不需要的草稿，再新建申请。"
+        ) % {"count": limit}
+        raise DomainError("too_many_drafts", message, fields={"drafts": [message]}, status=409)
+
+
+def discard_draft(application: Application, user: User, request: HttpRequest | None = None) -> None:
+    """Delete a draft that was never submitted, with its materials; their files are deleted once
+    this commits (a file another application reuses stays). Anything but a draft is refused."""
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if locked.applicant_id != user.pk:
+            message = _("只有草稿的申请人本人可以删除它。")
+            raise DomainError("forbidden", message, status=403)
+        if locked.status != Status.DRAFT:
+            message = _("只能删除未提交的草稿。")
+            raise DomainError("invalid_transition", message, status=409)
+        audit.record(
+            "application.discard",
+            request=request,
+            actor=user,
+            obj=locked,
+            data={"materials": locked.materials.count()},
+        )
+        locked.delete()  # each material's file goes after the commit: files.release_deleted
 
 
 def update_draft(application: Application, user: User, data: dict[str, Any]) -> Application:
@@ -301,7 +337,8 @@ def lock_editable(application_id: int) -> Application:
 
 
 def stored_size(locked: Application, replacing: int) -> int:
-    """Bytes the application's materials hold, without the one at ``replacing`` (it goes)."""
+    """Bytes the application's materials hold, without the one at ``replacing`` (it goes). A
+    replaced file is deleted when its replacement commits, so it counts for nothing after."""
     current = locked.materials.filter(replaced=False).exclude(material_index=replacing)
     return int(current.aggregate(s=Sum("size"))["s"] or 0)
 
@@ -317,15 +354,23 @@ def put_material(
 ) -> ApplicationMaterial:
     """Record the material at ``material_index`` of a locked, editable application, replacing the
     current one. ``content`` is stored under the application's number, the index and ``suffix``;
-    without it ``fields`` name a file already stored."""
-    locked.materials.filter(material_index=material_index, replaced=False).update(replaced=True)
+    without it ``fields`` name a file already stored.
+
+    Storage follows the transaction: the new file is deleted again if the transaction does not
+    commit, and the replaced one (the row stays, as a record, without its file) is deleted once it
+    commits, unless another row still uses it (a checked material reused elsewhere)."""
+    previous = list(locked.materials.filter(material_index=material_index, replaced=False))
+    released = [str(m.file.name) for m in previous if m.file]
+    ApplicationMaterial.objects.filter(pk__in=[m.pk for m in previous]).update(
+        replaced=True, file=""
+    )
     record = ApplicationMaterial(
         application=locked, material_index=material_index, name=spec["name"], **fields
     )
     if content is not None:
-        name = f"{locked.number}-{material_index}{suffix}"
-        record.file.save(name, ContentFile(content), save=False)
+        files.store_in_transaction(record, f"{locked.number}-{material_index}{suffix}", content)
     record.save()
+    files.release(released)
     return record
 
 

@@ -163,7 +163,7 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
                 },
             )
         except DomainError as error:
-            errors, status = error.fields or {"data": [error.message]}, 422
+            errors, status = error.fields or {"data": [error.message]}, error.status
         else:
             return redirect("portal:application_materials", number=done["number"])
     return render(
@@ -377,6 +377,20 @@ def withdraw(request: HttpRequest, number: str) -> HttpResponse:
     else:
         messages.success(request, _("申请已撤回。"))
     return redirect("portal:application", number=number)
+
+
+@login_required
+@require_POST
+def discard(request: HttpRequest, number: str) -> HttpResponse:
+    """Delete one of my drafts (and its files)."""
+    application = _mine(request, number)
+    try:
+        services.discard_draft(application, _user(request), request)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("portal:application", number=number)
+    messages.success(request, _("草稿已删除。"))
+    return redirect("portal:my_applications")
 
 
 @login_required

@@ -43,6 +43,7 @@ urlpatterns = [
     path(
         "my/applications/<str:number>/withdraw/", applications.withdraw, name="application_withdraw"
     ),
+    path("my/applications/<str:number>/discard/", applications.discard, name="application_discard"),
     path("my/messages/", applications.my_messages, name="my_messages"),
     path("bundles/<slug:slug>/apply/", applications.apply_bundle, name="apply_bundle"),
     path("my/bundles/<uuid:group>/", applications.bundle_group, name="bundle_group"),
