@@ -216,20 +216,34 @@ class Membership(models.Model):
 
 
 class SmsCode(models.Model):
-    """A one-time code sent by SMS. Only its keyed SM3 hash is stored."""
+    """A one-time code sent by SMS (or asked for and deliberately not sent). Only its keyed SM3 hash
+    is stored, and the phone only as a blind index and a mask: the clear number travels sealed in
+    the SMS task and is never needed again."""
 
     class Purpose(models.TextChoices):
         REGISTER = "register", _("注册")
         LOGIN = "login", _("登录")
         RESET_PASSWORD = "reset_password", _("重置密码")
 
-    phone = models.CharField(_("手机号"), max_length=11)
+    phone_index = models.CharField(
+        _("手机号索引"),
+        max_length=64,
+        help_text=_("手机号的 SM3 密钥哈希（HMAC）盲索引，用于限频和核对，不可逆。"),
+    )
+    phone_masked = models.CharField(_("手机号（脱敏）"), max_length=11, blank=True)
     purpose = models.CharField(
         _("用途"),
         max_length=40,
         help_text=_("register、login、reset_password，或 progress:<办件编号>"),
     )
     code_hash = models.CharField(max_length=64)
+    sent = models.BooleanField(
+        _("已发送"),
+        default=True,
+        help_text=_(
+            "未发送的请求（无账号的号码、不匹配的办件进度查询）不计入该手机号的每小时限额。"
+        ),
+    )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -240,12 +254,14 @@ class SmsCode(models.Model):
         verbose_name = _("短信验证码")
         verbose_name_plural = _("短信验证码")
         indexes = [
-            models.Index(fields=["phone", "purpose", "created_at"]),
+            models.Index(
+                fields=["phone_index", "purpose", "created_at"], name="smscode_phone_purpose"
+            ),
             models.Index(fields=["ip", "created_at"]),
         ]
 
     def __str__(self) -> str:
-        return f"{mask_mobile(self.phone)} {self.purpose}"
+        return f"{self.phone_masked} {self.purpose}"
 
 
 class ApiToken(models.Model):

@@ -39,3 +39,9 @@ def recent_logins(user: User, limit: int = 5) -> list[dict[str, object]]:
         action="auth.login", object_type="accounts.user", object_id=str(user.pk)
     ).order_by("-at")[:limit]
     return [{"at": e.at, "ip": e.ip, "method": (e.data or {}).get("method", "")} for e in events]
+
+
+def active_user_by_phone(phone: str) -> User | None:
+    """The active account whose mobile number is ``phone`` (normalised), or None. The one place that
+    looks accounts up by phone, so the way phones are stored can change here alone."""
+    return User.objects.filter(phone=phone, is_active=True).first()

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onewindow.accounts import codes
+from onewindow.accounts import codes, selectors
 from onewindow.accounts.models import Agency, ApiToken, Membership, SmsCode, User, id_number_index
 from onewindow.core import audit
 from onewindow.core.crypto import blind_index, sm3_hex
@@ -157,7 +157,7 @@ def login_with_sms(request: HttpRequest, phone: str, code: str) -> User:
     phone = errors.check("phone", validate_mobile, phone)
     errors.raise_if_any()
     codes.verify_code(phone, SmsCode.Purpose.LOGIN, code)
-    user = User.objects.filter(phone=phone, is_active=True).first()
+    user = selectors.active_user_by_phone(phone)
     if user is None:  # a code is only ever sent to a registered number; this is a stale one
         message = _("验证码不正确。")
         raise DomainError("sms_code_invalid", message, fields={"sms_code": [message]}, status=422)
