@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onewindow.accounts import codes, selectors
+from onewindow.accounts import codes, lockout, selectors
 from onewindow.accounts.models import Agency, ApiToken, Membership, SmsCode, User, id_number_index
 from onewindow.core import audit
 from onewindow.core.crypto import blind_index, sm3_hex
@@ -118,19 +118,9 @@ def _audit_failed_login(request: HttpRequest, username: str, reason: str) -> Non
     )
 
 
-def _locked_out() -> DomainError:
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return DomainError(
-        "account_locked",
-        _("登录失败次数过多，账号已临时锁定，请%(minutes)d分钟后再试，或使用短信验证码登录。")
-        % {"minutes": minutes},
-        status=429,
-        headers={"Retry-After": str(minutes * 60)},
-    )
-
-
 def login_with_password(request: HttpRequest, username: str, password: str) -> User:
-    """Check a password (django-axes counts failures and locks the account)."""
+    """Check a password. django-axes counts failures per account and client address, and per
+    address (``accounts.lockout``): a refused login is a 429 that names the rule."""
     errors = FieldErrorsCollector()
     if not (username or "").strip():
         errors.add("username", _("请输入手机号或用户名。"))
@@ -141,7 +131,7 @@ def login_with_password(request: HttpRequest, username: str, password: str) -> U
     user = authenticate(request, username=username, password=password)
     if getattr(request, "axes_locked_out", False):
         _audit_failed_login(request, username, "locked")
-        raise _locked_out()
+        raise lockout.lockout_error(request)
     if user is None or not isinstance(user, User):
         _audit_failed_login(request, username, "bad_credentials")
         message = _("用户名或密码不正确。")
