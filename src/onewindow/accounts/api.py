@@ -75,6 +75,12 @@ class PersonIn(Schema):
     password: str = ""
 
 
+class PasswordResetIn(Schema):
+    phone: str = ""
+    sms_code: str = ""
+    password: str = ""
+
+
 class PersonOut(Schema):
     id: int
     username: str
@@ -207,6 +213,17 @@ def register_person(request: HttpRequest, payload: PersonIn) -> Status[dict[str,
             "id_number": user.id_number_masked,
         },
     )
+
+
+@router.post(
+    "/auth/password-reset",
+    response={204: None},
+    auth=None,
+    summary="Set a new password with an SMS code sent to the account's phone",
+)
+def password_reset(request: HttpRequest, payload: PasswordResetIn) -> Status[None]:
+    services.reset_password(payload.phone, payload.sms_code, payload.password, request)
+    return Status(204, None)
 
 
 @router.get("/me", response=MeOut, auth=AUTH, summary="The signed-in account")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -45,3 +45,8 @@ def active_user_by_phone(phone: str) -> User | None:
     """The active account whose mobile number is ``phone`` (normalised), or None. The one place that
     looks accounts up by phone, so the way phones are stored can change here alone."""
     return User.objects.filter(phone=phone, is_active=True).first()
+
+
+def phone_registered(phone: str) -> bool:
+    """Whether any account, active or not, has ``phone`` as its mobile number or login name."""
+    return User.objects.filter(Q(phone=phone) | Q(username=phone)).exists()

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
@@ -58,12 +59,28 @@ class PersonRegistration:
     password: str
 
 
+def _registration_refused() -> DomainError:
+    # The same words whatever the reason, so they do not tell a stranger that an ID number has an
+    # account: only the holder of that account's phone learns it (see register_person).
+    return DomainError(
+        "registration_refused",
+        _(
+            "无法完成注册，请核对填写的信息。如您已有账号，请用注册时的手机号登录或找回密码；"
+            "如需帮助，请携带居民身份证到政务服务大厅办理。"
+        ),
+        status=409,
+    )
+
+
 def register_person(data: PersonRegistration, request: HttpRequest | None = None) -> User:
     """Create a natural person's account.
 
     Guarantees: every field error is reported at once; the SMS code is checked only when everything
-    else is valid (so a typo elsewhere does not burn a try); the ID number is stored encrypted; one
-    ID number and one phone belong to at most one account, also when two registrations race."""
+    else is well-formed (so a typo elsewhere does not burn a try), and before anything is said about
+    existing accounts: "already registered" goes only to the holder of the phone, with a pointer to
+    password reset, and an ID number that has an account under another phone gets the same generic
+    refusal as a race, so nobody learns who is registered; the ID number is stored encrypted; one ID
+    number and one phone belong to at most one account, also when two registrations race."""
     errors = FieldErrorsCollector()
     name = errors.check("name", _validate_person_name, data.name)
     id_number = errors.check("id_number", validate_resident_id, data.id_number)
@@ -72,14 +89,24 @@ def register_person(data: PersonRegistration, request: HttpRequest | None = None
         errors.add("sms_code", _("验证码为6位数字。"))
     candidate = User(kind=User.Kind.NATURAL, username=phone or "", name=name or "", phone=phone)
     errors.check("password", lambda p: _validate_new_password(p, candidate), data.password)
-    if id_number and User.objects.filter(id_number_index=id_number_index(id_number)).exists():
-        errors.add("id_number", _("该身份证号码已注册，请直接登录或找回密码。"))
-    if phone and User.objects.filter(username=phone).exists():
-        errors.add("phone", _("该手机号已注册，请直接登录。"))
     errors.raise_if_any()
     assert phone is not None and id_number is not None
 
     codes.verify_code(phone, SmsCode.Purpose.REGISTER, data.sms_code)
+    # From here on the caller holds the phone.
+    if selectors.phone_registered(phone):
+        message = _("该手机号已注册，请直接登录；如忘记密码，请通过短信验证码找回密码。")
+        raise DomainError("already_registered", message, fields={"phone": [message]}, status=409)
+    holder = User.objects.filter(id_number_index=id_number_index(id_number)).only("pk").first()
+    if holder is not None:
+        # Recorded against the existing account, so its owner's records show the attempt.
+        audit.record(
+            "accounts.register_refused",
+            request=request,
+            obj=holder,
+            data={"reason": "id_number_taken"},
+        )
+        raise _registration_refused()
     candidate.set_id_number(id_number)
     candidate.set_password(data.password)
     try:
@@ -87,12 +114,7 @@ def register_person(data: PersonRegistration, request: HttpRequest | None = None
             candidate.save()
             audit.record("accounts.register", request=request, actor=candidate, obj=candidate)
     except IntegrityError as exc:
-        raise DomainError(
-            "duplicate_account",
-            _("该手机号或身份证号码已注册。"),
-            fields={"id_number": [_("该手机号或身份证号码已注册。")]},
-            status=409,
-        ) from exc
+        raise _registration_refused() from exc
     return candidate
 
 
@@ -152,6 +174,42 @@ def login_with_sms(request: HttpRequest, phone: str, code: str) -> User:
         message = _("验证码不正确。")
         raise DomainError("sms_code_invalid", message, fields={"sms_code": [message]}, status=422)
     audit.record("auth.login", request=request, actor=user, obj=user, data={"method": "sms"})
+    return user
+
+
+def reset_password(
+    phone: str, sms_code: str, password: str, request: HttpRequest | None = None
+) -> User:
+    """Set a new password for whoever holds the account's phone (找回密码).
+
+    Guarantees: every field error is reported at once and the code is checked only when the rest is
+    well-formed; a number without an account gets the answer of a wrong code (no code was ever sent
+    to it), so accounts cannot be found this way; the password lock-out of the account is lifted
+    (its owner has just proved the phone), its API tokens are revoked and its other sessions end
+    (Django ties sessions to the password); the reset is audited."""
+    errors = FieldErrorsCollector()
+    checked_phone = errors.check("phone", validate_mobile, phone)
+    if not re.fullmatch(r"\d{6}", (sms_code or "").strip()):
+        errors.add("sms_code", _("验证码为6位数字。"))
+    probe = User(kind=User.Kind.NATURAL, username=checked_phone or "", phone=checked_phone)
+    errors.check("password", lambda p: _validate_new_password(p, probe), password)
+    errors.raise_if_any()
+    assert checked_phone is not None
+    codes.verify_code(checked_phone, SmsCode.Purpose.RESET_PASSWORD, sms_code)
+    user = selectors.active_user_by_phone(checked_phone)
+    if user is None:  # a code is only ever sent to a registered number; this is a stale one
+        message = _("验证码不正确。")
+        raise DomainError("sms_code_invalid", message, fields={"sms_code": [message]}, status=422)
+    errors.check("password", lambda p: _validate_new_password(p, user), password)
+    errors.raise_if_any()
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        audit.record("accounts.password_reset", request=request, actor=user, obj=user)
+    axes_reset(username=user.username)
     return user
 
 
