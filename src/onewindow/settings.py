@@ -220,6 +220,8 @@ ONEWINDOW: dict[str, Any] = {
     "SMS_CODE_RESEND_AFTER": timedelta(seconds=60),
     "SMS_CODE_PER_PHONE_PER_HOUR": int(os.environ.get("SMS_CODE_PER_PHONE_PER_HOUR", "5")),
     "SMS_CODE_PER_IP_PER_HOUR": int(os.environ.get("SMS_CODE_PER_IP_PER_HOUR", "30")),
+    # Staff accounts log in with a password, then an SMS code to the phone on file (also per account).
+    "STAFF_SECOND_FACTOR": env_bool("STAFF_SECOND_FACTOR", False),
     # Failed password logins from one client address, on any accounts, within AXES_COOLOFF_TIME.
     "LOGIN_FAILURES_PER_IP": int(os.environ.get("LOGIN_FAILURES_PER_IP", "30")),
     # API bearer tokens.

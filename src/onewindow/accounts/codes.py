@@ -89,6 +89,11 @@ _TEXTS = {
     SmsCode.Purpose.LOGIN: "【{site}】您正在登录，验证码{code}，5分钟内有效。请勿告诉他人。",
     SmsCode.Purpose.RESET_PASSWORD: "【{site}】您正在重置密码，验证码{code}，5分钟内有效。",
 }
+# The second factor of a password login (not a Purpose: nobody can ask for it without the password).
+SECOND_FACTOR = "second_factor"
+SECOND_FACTOR_TEXT = (
+    "【{site}】您正在登录工作账号，验证码{code}，5分钟内有效。如非本人操作，请立即联系管理员。"
+)
 PROGRESS_TEXT = "【{site}】您正在查询办件进度，验证码{code}，5分钟内有效。"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -73,6 +74,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     legal_representative = models.CharField(_("法定代表人"), max_length=64, blank=True)
     is_active = models.BooleanField(_("有效"), default=True)
     is_staff = models.BooleanField(_("可登录管理后台"), default=False)
+    requires_second_factor = models.BooleanField(
+        _("须短信验证码二次验证"),
+        default=False,
+        help_text=_(
+            "密码正确后还须输入发送到登记手机号的短信验证码才能登录；"
+            "STAFF_SECOND_FACTOR 开启时所有工作人员账号均须如此。"
+        ),
+    )
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
 
     objects: ClassVar[UserManager] = UserManager()
@@ -115,6 +124,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def phone_masked(self) -> str:
         return mask_mobile(self.phone) if self.phone else ""
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """Password, then an SMS code to the phone on file: set per account, or for every staff
+        account by the STAFF_SECOND_FACTOR setting."""
+        return self.requires_second_factor or (
+            self.kind == self.Kind.STAFF and bool(settings.ONEWINDOW.get("STAFF_SECOND_FACTOR"))
+        )
 
     @property
     def display_name(self) -> str:

@@ -50,3 +50,24 @@ def active_user_by_phone(phone: str) -> User | None:
 def phone_registered(phone: str) -> bool:
     """Whether any account, active or not, has ``phone`` as its mobile number or login name."""
     return User.objects.filter(Q(phone=phone) | Q(username=phone)).exists()
+
+
+def phone_on_file(user: User) -> str:
+    """The account's mobile number in clear, to send it a code; "" when none is on file."""
+    return user.phone or ""
+
+
+def may_unlock(admin: User, user: User) -> bool:
+    """Whether ``admin`` may lift ``user``'s lock-out: a platform administrator anyone's, a
+    department administrator that of staff in one of their departments."""
+    if not admin.is_active:
+        return False
+    if (
+        admin.is_superuser
+        or Membership.objects.filter(user=admin, role=Membership.Role.PLATFORM_ADMIN).exists()
+    ):
+        return True
+    departments = Membership.objects.filter(
+        user=admin, role=Membership.Role.DEPARTMENT_ADMIN
+    ).values("department")
+    return Membership.objects.filter(user=user, department__in=departments).exists()

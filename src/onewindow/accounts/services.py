@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 
 from onewindow.accounts import codes, lockout, selectors
 from onewindow.accounts.models import Agency, ApiToken, Membership, SmsCode, User, id_number_index
-from onewindow.core import audit
+from onewindow.core import audit, personal
 from onewindow.core.crypto import blind_index, sm3_hex
 from onewindow.core.errors import DomainError, FieldErrorsCollector
+from onewindow.core.net import client_ip
 from onewindow.core.validators import (
     MOBILE_RE,
     normalise_uscc,
@@ -140,9 +141,16 @@ def _audit_failed_login(request: HttpRequest, username: str, reason: str) -> Non
     )
 
 
-def login_with_password(request: HttpRequest, username: str, password: str) -> User:
+def login_with_password(
+    request: HttpRequest, username: str, password: str, sms_code: str = ""
+) -> User:
     """Check a password. django-axes counts failures per account and client address, and per
-    address (``accounts.lockout``): a refused login is a 429 that names the rule."""
+    address (``accounts.lockout``): a refused login is a 429 that names the rule.
+
+    An account that needs the second factor (``User.needs_second_factor``) is signed in only with
+    the password *and* an SMS code to its phone on file: a right password without ``sms_code``
+    sends that code and answers 401 ``second_factor_required``; the caller sends the password again
+    with the code."""
     errors = FieldErrorsCollector()
     if not (username or "").strip():
         errors.add("username", _("请输入手机号或用户名。"))
@@ -150,7 +158,7 @@ def login_with_password(request: HttpRequest, username: str, password: str) -> U
         errors.add("password", _("请输入密码。"))
     errors.raise_if_any()
     username = normalise_login(username)
-    user = authenticate(request, username=username, password=password)
+    user = authenticate(request, username=username, password=password, second_factor_follows=True)
     if getattr(request, "axes_locked_out", False):
         _audit_failed_login(request, username, "locked")
         raise lockout.lockout_error(request)
@@ -160,11 +168,39 @@ def login_with_password(request: HttpRequest, username: str, password: str) -> U
         raise DomainError(
             "invalid_credentials", message, fields={"password": [message]}, status=401
         )
-    audit.record("auth.login", request=request, actor=user, obj=user, data={"method": "password"})
+    method = "password"
+    if user.needs_second_factor:
+        _check_second_factor(request, user, sms_code)
+        method = "password+sms"
+    audit.record("auth.login", request=request, actor=user, obj=user, data={"method": method})
     return user
 
 
+def _check_second_factor(request: HttpRequest, user: User, sms_code: str) -> None:
+    phone = selectors.phone_on_file(user)
+    if not phone:
+        raise DomainError(
+            "second_factor_unavailable",
+            _("该账号须使用短信验证码二次验证，但未登记手机号，请联系管理员。"),
+            status=403,
+        )
+    if not (sms_code or "").strip():
+        codes.issue_code(
+            phone, codes.SECOND_FACTOR, client_ip(request), codes.SECOND_FACTOR_TEXT, send=True
+        )
+        message = _("验证码已发送至%(phone)s，请再次输入密码和验证码完成登录。") % {
+            "phone": user.phone_masked
+        }
+        raise DomainError(
+            "second_factor_required", message, fields={"sms_code": [message]}, status=401
+        )
+    codes.verify_code(phone, codes.SECOND_FACTOR, sms_code)
+
+
 def login_with_sms(request: HttpRequest, phone: str, code: str) -> User:
+    """Sign in with a code sent to the account's phone: the second way in for anyone, staff
+    included, whose password login is locked. An account that needs the second factor is refused
+    here (the phone is only one of its factors) and signs in by password and code."""
     errors = FieldErrorsCollector()
     phone = errors.check("phone", validate_mobile, phone)
     errors.raise_if_any()
@@ -173,6 +209,12 @@ def login_with_sms(request: HttpRequest, phone: str, code: str) -> User:
     if user is None:  # a code is only ever sent to a registered number; this is a stale one
         message = _("验证码不正确。")
         raise DomainError("sms_code_invalid", message, fields={"sms_code": [message]}, status=422)
+    if user.needs_second_factor:  # the phone is only one of its two factors
+        raise DomainError(
+            "password_required",
+            _("该账号须先输入密码，再输入短信验证码登录，请使用密码登录。"),
+            status=403,
+        )
     audit.record("auth.login", request=request, actor=user, obj=user, data={"method": "sms"})
     return user
 
@@ -200,6 +242,12 @@ def reset_password(
     if user is None:  # a code is only ever sent to a registered number; this is a stale one
         message = _("验证码不正确。")
         raise DomainError("sms_code_invalid", message, fields={"sms_code": [message]}, status=422)
+    if user.needs_second_factor:  # the phone alone must not replace the password as well
+        raise DomainError(
+            "reset_needs_administrator",
+            _("该账号使用密码和短信验证码双重验证，不能仅凭短信验证码重置密码，请联系管理员。"),
+            status=403,
+        )
     errors.check("password", lambda p: _validate_new_password(p, user), password)
     errors.raise_if_any()
     with transaction.atomic():
@@ -211,6 +259,29 @@ def reset_password(
         audit.record("accounts.password_reset", request=request, actor=user, obj=user)
     axes_reset(username=user.username)
     return user
+
+
+def unlock_account(admin: User, user: User, reason: str, request: HttpRequest | None = None) -> int:
+    """An administrator lifts an account's password lock-out (the staff's way back in when SMS
+    login is not an option). Guarantees: only someone ``selectors.may_unlock`` allows, otherwise a
+    404 as for an account that does not exist; a reason is required; the unlock is recorded in the
+    audit trail with who, whom, why (personal numbers in the reason masked) and how many failure
+    records were cleared. Returns that number."""
+    if not selectors.may_unlock(admin, user):
+        raise DomainError("not_found", _("账号不存在。"), status=404)
+    reason = (reason or "").strip()
+    if not reason:
+        message = _("请填写解锁原因。")
+        raise DomainError("validation_error", message, fields={"reason": [message]}, status=422)
+    cleared = int(axes_reset(username=user.username))
+    audit.record(
+        "accounts.unlocked",
+        request=request,
+        actor=admin,
+        obj=user,
+        data={"reason": personal.mask_text(reason[:200]), "cleared": cleared},
+    )
+    return cleared
 
 
 def token_digest(token: str) -> str:

@@ -48,6 +48,13 @@ class PasswordLoginForm(PortalForm):
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+    # Shown only to accounts that need the second factor, once their password was right.
+    sms_code = forms.CharField(
+        label=_("短信验证码"),
+        max_length=6,
+        required=False,
+        widget=forms.TextInput(attrs=CODE_ATTRS),
+    )
 
 
 class SmsLoginForm(PortalForm):

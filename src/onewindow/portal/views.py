@@ -151,14 +151,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 user = services.login_with_sms(request, form.value("phone"), form.value("sms_code"))
             else:
                 user = services.login_with_password(
-                    request, form.value("username"), form.value("password")
+                    request, form.value("username"), form.value("password"), form.value("sms_code")
                 )
         except DomainError as error:
             form.apply_errors(error)
-            status = error.status if error.status in (401, 429) else 422
+            status = error.status if error.status in (401, 403, 429) else 422
         else:
             auth_login(request, user, backend=SESSION_BACKEND)
             return redirect(_next_url(request))
+    if mode == "password" and not form.has_error("sms_code") and not form.value("sms_code"):
+        del form.fields["sms_code"]  # only for the second step of a second-factor login
     return _render_login(request, form, mode, status)
 
 
