@@ -199,6 +199,11 @@ AXES_HANDLER = "onewindow.accounts.lockout.AccountAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "onewindow.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
+# Axes' tables keep a blind index of the login name (a phone number for most people), never the name;
+# successful logins are in the audit trail already, so axes' own access log (names in clear) is off.
+AXES_USERNAME_CALLABLE = "onewindow.accounts.lockout.axes_username"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "phone", "sms_code"]
 # The same client address as the SMS-code limits (PROXY_COUNT trusted X-Forwarded-For hops); without
 # it axes reads REMOTE_ADDR, the proxy's address, since django-ipware is not installed.
 AXES_CLIENT_IP_CALLABLE = "onewindow.core.net.client_ip"

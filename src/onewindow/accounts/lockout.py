@@ -23,9 +23,26 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from onewindow.core import personal
 from onewindow.core.errors import DomainError, error_response
 
 _ADDRESS_FLAG = "onewindow_address_throttled"
+
+
+def username_key(username: str) -> str:
+    """What django-axes stores for a login name: a keyed SM3 blind index, not the name itself (for
+    most people the name is their mobile number)."""
+    from onewindow.accounts.services import normalise_login
+
+    return personal.index(personal.Kind.PHONE, normalise_login(username))
+
+
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str | None:
+    """``AXES_USERNAME_CALLABLE``: the login name of an attempt, as :func:`username_key`."""
+    username = (credentials or {}).get("username")
+    if username is None and request is not None:
+        username = getattr(request, "POST", {}).get("username")
+    return username_key(str(username)) if username else None
 
 
 def address_failures(request: HttpRequest) -> int:

@@ -172,6 +172,9 @@ def login_with_password(
     if user.needs_second_factor:
         _check_second_factor(request, user, sms_code)
         method = "password+sms"
+    ip = client_ip(request)
+    if ip:  # as AXES_RESET_ON_SUCCESS does for page logins, which API logins do not go through
+        axes_reset(ip=ip, username=lockout.username_key(username))
     audit.record("auth.login", request=request, actor=user, obj=user, data={"method": method})
     return user
 
@@ -257,7 +260,7 @@ def reset_password(
             revoked_at=timezone.now()
         )
         audit.record("accounts.password_reset", request=request, actor=user, obj=user)
-    axes_reset(username=user.username)
+    axes_reset(username=lockout.username_key(user.username))
     return user
 
 
@@ -273,7 +276,7 @@ def unlock_account(admin: User, user: User, reason: str, request: HttpRequest | 
     if not reason:
         message = _("请填写解锁原因。")
         raise DomainError("validation_error", message, fields={"reason": [message]}, status=422)
-    cleared = int(axes_reset(username=user.username))
+    cleared = int(axes_reset(username=lockout.username_key(user.username)))
     audit.record(
         "accounts.unlocked",
         request=request,

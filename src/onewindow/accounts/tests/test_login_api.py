@@ -114,6 +114,23 @@ def test_the_lockout_follows_the_address_behind_a_trusted_proxy(
     )
 
 
+def test_a_successful_login_forgets_earlier_typos(client: Client, person: Any) -> None:
+    for _ in range(4):
+        assert login(client, person.phone, "wrong-password").status_code == 401
+    assert login(client, person.phone).status_code == 200
+    for _ in range(4):
+        assert login(client, person.phone, "wrong-password").status_code == 401
+
+
+def test_axes_keeps_no_login_name_in_clear(client: Client, person: Any) -> None:
+    from axes.models import AccessAttempt
+
+    login(client, person.phone, "wrong-password")
+    client.post("/accounts/login/", {"username": person.phone, "password": "wrong"})
+    stored = repr(list(AccessAttempt.objects.values()))
+    assert AccessAttempt.objects.exists() and person.phone not in stored
+
+
 def test_sms_login(client: Client, person: Any, send_code: Any, outbox: Any) -> None:
     assert send_code(person.phone, purpose="login").status_code == 202
     response = api_post(
