@@ -204,6 +204,9 @@ AXES_VERBOSE = False
 AXES_USERNAME_CALLABLE = "onewindow.accounts.lockout.axes_username"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "phone", "sms_code"]
+# Lifting a lock-out goes through services.unlock_account, which is audited; axes' admin pages would
+# let anyone with the admin site delete attempts unrecorded.
+AXES_ENABLE_ADMIN = False
 # The same client address as the SMS-code limits (PROXY_COUNT trusted X-Forwarded-For hops); without
 # it axes reads REMOTE_ADDR, the proxy's address, since django-ipware is not installed.
 AXES_CLIENT_IP_CALLABLE = "onewindow.core.net.client_ip"

@@ -24,46 +24,12 @@ def normalise_resident_id(value: str) -> str:
     return re.sub(r"\s", "", value or "").upper()
 
 
-# GB/T 2260 province-level codes (the first two digits), plus 83, which GB 11643 numbers of the
-# residence permits for Taiwan residents carry (81 and 82 serve Hong Kong and Macao residents).
+# GB/T 2260 province-level codes (the first two digits), by major region: North, North-east, East,
+# Central-south, South-west, North-west, then Taiwan, Hong Kong and Macao, and 83, which the GB 11643
+# numbers of residence permits for Taiwan residents carry.
+_PROVINCE_RANGES = ((11, 15), (21, 23), (31, 37), (41, 46), (50, 54), (61, 65), (71, 71), (81, 83))
 PROVINCE_CODES = frozenset(
-    [
-        "11",
-        "12",
-        "13",
-        "14",
-        "15",
-        "21",
-        "22",
-        "23",
-        "31",
-        "32",
-        "33",
-        "34",
-        "35",
-        "36",
-        "37",
-        "41",
-        "42",
-        "43",
-        "44",
-        "45",
-        "46",
-        "50",
-        "51",
-        "52",
-        "53",
-        "54",
-        "61",
-        "62",
-        "63",
-        "64",
-        "65",
-        "71",
-        "81",
-        "82",
-        "83",
-    ]
+    str(c) for first, last in _PROVINCE_RANGES for c in range(first, last + 1)
 )
 EARLIEST_BIRTH = date(1900, 1, 1)
 

@@ -204,3 +204,10 @@ def test_the_login_page_asks_for_the_code_after_the_password(
         },
     )
     assert response.status_code == 302
+
+
+def test_lock_outs_are_not_lifted_unrecorded_through_the_admin_site(client: Client) -> None:
+    admin = User.objects.create_superuser("admin", TEST_PASSWORD)
+    client.force_login(admin)
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/axes/accessattempt/").status_code == 404
