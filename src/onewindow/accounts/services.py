@@ -188,9 +188,18 @@ def _check_second_factor(request: HttpRequest, user: User, sms_code: str) -> Non
             status=403,
         )
     if not (sms_code or "").strip():
-        codes.issue_code(
-            phone, codes.SECOND_FACTOR, client_ip(request), codes.SECOND_FACTOR_TEXT, send=True
-        )
+        try:
+            codes.issue_code(
+                phone, codes.SECOND_FACTOR, client_ip(request), codes.SECOND_FACTOR_TEXT, send=True
+            )
+        except DomainError as error:  # e.g. the code sent a moment ago is still the one to enter
+            raise DomainError(
+                error.code,
+                error.message,
+                fields={"sms_code": [error.message]},
+                status=error.status,
+                headers=error.headers,
+            ) from error
         message = _("验证码已发送至%(phone)s，请再次输入密码和验证码完成登录。") % {
             "phone": user.phone_masked
         }
