@@ -10,7 +10,9 @@ from onewindow.accounts.models import User
 
 class AccountBackend(ModelBackend):
     """Password login by username: the phone for natural persons, the unified social credit code for
-    legal persons, the account name for staff (already normalised by ``services.normalise_login``)."""
+    legal persons, the account name for staff (already normalised by ``services.normalise_login``).
+    Accounts that need a second factor are signed in only by a caller that checks it next
+    (``second_factor_follows=True``)."""
 
     def authenticate(
         self,
@@ -26,6 +28,10 @@ class AccountBackend(ModelBackend):
             # Spend the same time as a real check, so timing does not reveal which accounts exist.
             User().set_password(password)
             return None
-        if user.check_password(password) and self.user_can_authenticate(user):
-            return user
-        return None
+        if not (user.check_password(password) and self.user_can_authenticate(user)):
+            return None
+        if user.needs_second_factor and not kwargs.get("second_factor_follows"):
+            # A password alone does not sign this account in, e.g. through the admin site's own
+            # login form: ``services.login_with_password`` asks for the SMS code after it.
+            return None
+        return user

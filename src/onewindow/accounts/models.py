@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -73,6 +74,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     legal_representative = models.CharField(_("法定代表人"), max_length=64, blank=True)
     is_active = models.BooleanField(_("有效"), default=True)
     is_staff = models.BooleanField(_("可登录管理后台"), default=False)
+    requires_second_factor = models.BooleanField(
+        _("须短信验证码二次验证"),
+        default=False,
+        help_text=_(
+            "密码正确后还须输入发送到登记手机号的短信验证码才能登录；"
+            "STAFF_SECOND_FACTOR 开启时所有工作人员账号均须如此。"
+        ),
+    )
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
 
     objects: ClassVar[UserManager] = UserManager()
@@ -115,6 +124,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def phone_masked(self) -> str:
         return mask_mobile(self.phone) if self.phone else ""
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """Password, then an SMS code to the phone on file: set per account, or for every staff
+        account by the STAFF_SECOND_FACTOR setting."""
+        return self.requires_second_factor or (
+            self.kind == self.Kind.STAFF and bool(settings.ONEWINDOW.get("STAFF_SECOND_FACTOR"))
+        )
 
     @property
     def display_name(self) -> str:
@@ -216,20 +233,34 @@ class Membership(models.Model):
 
 
 class SmsCode(models.Model):
-    """A one-time code sent by SMS. Only its keyed SM3 hash is stored."""
+    """A one-time code sent by SMS (or asked for and deliberately not sent). Only its keyed SM3 hash
+    is stored, and the phone only as a blind index and a mask: the clear number travels sealed in
+    the SMS task and is never needed again."""
 
     class Purpose(models.TextChoices):
         REGISTER = "register", _("注册")
         LOGIN = "login", _("登录")
         RESET_PASSWORD = "reset_password", _("重置密码")
 
-    phone = models.CharField(_("手机号"), max_length=11)
+    phone_index = models.CharField(
+        _("手机号索引"),
+        max_length=64,
+        help_text=_("手机号的 SM3 密钥哈希（HMAC）盲索引，用于限频和核对，不可逆。"),
+    )
+    phone_masked = models.CharField(_("手机号（脱敏）"), max_length=11, blank=True)
     purpose = models.CharField(
         _("用途"),
         max_length=40,
         help_text=_("register、login、reset_password，或 progress:<办件编号>"),
     )
     code_hash = models.CharField(max_length=64)
+    sent = models.BooleanField(
+        _("已发送"),
+        default=True,
+        help_text=_(
+            "未发送的请求（无账号的号码、不匹配的办件进度查询）不计入该手机号的每小时限额。"
+        ),
+    )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -240,12 +271,14 @@ class SmsCode(models.Model):
         verbose_name = _("短信验证码")
         verbose_name_plural = _("短信验证码")
         indexes = [
-            models.Index(fields=["phone", "purpose", "created_at"]),
+            models.Index(
+                fields=["phone_index", "purpose", "created_at"], name="smscode_phone_purpose"
+            ),
             models.Index(fields=["ip", "created_at"]),
         ]
 
     def __str__(self) -> str:
-        return f"{mask_mobile(self.phone)} {self.purpose}"
+        return f"{self.phone_masked} {self.purpose}"
 
 
 class ApiToken(models.Model):

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
@@ -16,11 +17,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onewindow.accounts import codes
+from onewindow.accounts import codes, lockout, selectors
 from onewindow.accounts.models import Agency, ApiToken, Membership, SmsCode, User, id_number_index
-from onewindow.core import audit
+from onewindow.core import audit, personal
 from onewindow.core.crypto import blind_index, sm3_hex
 from onewindow.core.errors import DomainError, FieldErrorsCollector
+from onewindow.core.net import client_ip
 from onewindow.core.validators import (
     MOBILE_RE,
     normalise_uscc,
@@ -58,12 +60,28 @@ class PersonRegistration:
     password: str
 
 
+def _registration_refused() -> DomainError:
+    # The same words whatever the reason, so they do not tell a stranger that an ID number has an
+    # account: only the holder of that account's phone learns it (see register_person).
+    return DomainError(
+        "registration_refused",
+        _(
+            "无法完成注册，请核对填写的信息。如您已有账号，请用注册时的手机号登录或找回密码；"
+            "如需帮助，请携带居民身份证到政务服务大厅办理。"
+        ),
+        status=409,
+    )
+
+
 def register_person(data: PersonRegistration, request: HttpRequest | None = None) -> User:
     """Create a natural person's account.
 
     Guarantees: every field error is reported at once; the SMS code is checked only when everything
-    else is valid (so a typo elsewhere does not burn a try); the ID number is stored encrypted; one
-    ID number and one phone belong to at most one account, also when two registrations race."""
+    else is well-formed (so a typo elsewhere does not burn a try), and before anything is said about
+    existing accounts: "already registered" goes only to the holder of the phone, with a pointer to
+    password reset, and an ID number that has an account under another phone gets the same generic
+    refusal as a race, so nobody learns who is registered; the ID number is stored encrypted; one ID
+    number and one phone belong to at most one account, also when two registrations race."""
     errors = FieldErrorsCollector()
     name = errors.check("name", _validate_person_name, data.name)
     id_number = errors.check("id_number", validate_resident_id, data.id_number)
@@ -72,14 +90,24 @@ def register_person(data: PersonRegistration, request: HttpRequest | None = None
         errors.add("sms_code", _("验证码为6位数字。"))
     candidate = User(kind=User.Kind.NATURAL, username=phone or "", name=name or "", phone=phone)
     errors.check("password", lambda p: _validate_new_password(p, candidate), data.password)
-    if id_number and User.objects.filter(id_number_index=id_number_index(id_number)).exists():
-        errors.add("id_number", _("该身份证号码已注册，请直接登录或找回密码。"))
-    if phone and User.objects.filter(username=phone).exists():
-        errors.add("phone", _("该手机号已注册，请直接登录。"))
     errors.raise_if_any()
     assert phone is not None and id_number is not None
 
     codes.verify_code(phone, SmsCode.Purpose.REGISTER, data.sms_code)
+    # From here on the caller holds the phone.
+    if selectors.phone_registered(phone):
+        message = _("该手机号已注册，请直接登录；如忘记密码，请通过短信验证码找回密码。")
+        raise DomainError("already_registered", message, fields={"phone": [message]}, status=409)
+    holder = User.objects.filter(id_number_index=id_number_index(id_number)).only("pk").first()
+    if holder is not None:
+        # Recorded against the existing account, so its owner's records show the attempt.
+        audit.record(
+            "accounts.register_refused",
+            request=request,
+            obj=holder,
+            data={"reason": "id_number_taken"},
+        )
+        raise _registration_refused()
     candidate.set_id_number(id_number)
     candidate.set_password(data.password)
     try:
@@ -87,12 +115,7 @@ def register_person(data: PersonRegistration, request: HttpRequest | None = None
             candidate.save()
             audit.record("accounts.register", request=request, actor=candidate, obj=candidate)
     except IntegrityError as exc:
-        raise DomainError(
-            "duplicate_account",
-            _("该手机号或身份证号码已注册。"),
-            fields={"id_number": [_("该手机号或身份证号码已注册。")]},
-            status=409,
-        ) from exc
+        raise _registration_refused() from exc
     return candidate
 
 
@@ -118,19 +141,16 @@ def _audit_failed_login(request: HttpRequest, username: str, reason: str) -> Non
     )
 
 
-def _locked_out() -> DomainError:
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return DomainError(
-        "account_locked",
-        _("登录失败次数过多，账号已临时锁定，请%(minutes)d分钟后再试，或使用短信验证码登录。")
-        % {"minutes": minutes},
-        status=429,
-        headers={"Retry-After": str(minutes * 60)},
-    )
+def login_with_password(
+    request: HttpRequest, username: str, password: str, sms_code: str = ""
+) -> User:
+    """Check a password. django-axes counts failures per account and client address, and per
+    address (``accounts.lockout``): a refused login is a 429 that names the rule.
 
-
-def login_with_password(request: HttpRequest, username: str, password: str) -> User:
-    """Check a password (django-axes counts failures and locks the account)."""
+    An account that needs the second factor (``User.needs_second_factor``) is signed in only with
+    the password *and* an SMS code to its phone on file: a right password without ``sms_code``
+    sends that code and answers 401 ``second_factor_required``; the caller sends the password again
+    with the code."""
     errors = FieldErrorsCollector()
     if not (username or "").strip():
         errors.add("username", _("请输入手机号或用户名。"))
@@ -138,31 +158,142 @@ def login_with_password(request: HttpRequest, username: str, password: str) -> U
         errors.add("password", _("请输入密码。"))
     errors.raise_if_any()
     username = normalise_login(username)
-    user = authenticate(request, username=username, password=password)
+    user = authenticate(request, username=username, password=password, second_factor_follows=True)
     if getattr(request, "axes_locked_out", False):
         _audit_failed_login(request, username, "locked")
-        raise _locked_out()
+        raise lockout.lockout_error(request)
     if user is None or not isinstance(user, User):
         _audit_failed_login(request, username, "bad_credentials")
         message = _("用户名或密码不正确。")
         raise DomainError(
             "invalid_credentials", message, fields={"password": [message]}, status=401
         )
-    audit.record("auth.login", request=request, actor=user, obj=user, data={"method": "password"})
+    method = "password"
+    if user.needs_second_factor:
+        _check_second_factor(request, user, sms_code)
+        method = "password+sms"
+    ip = client_ip(request)
+    if ip:  # as AXES_RESET_ON_SUCCESS does for page logins, which API logins do not go through
+        axes_reset(ip=ip, username=lockout.username_key(username))
+    audit.record("auth.login", request=request, actor=user, obj=user, data={"method": method})
     return user
 
 
+def _check_second_factor(request: HttpRequest, user: User, sms_code: str) -> None:
+    phone = selectors.phone_on_file(user)
+    if not phone:
+        raise DomainError(
+            "second_factor_unavailable",
+            _("该账号须使用短信验证码二次验证，但未登记手机号，请联系管理员。"),
+            status=403,
+        )
+    if not (sms_code or "").strip():
+        try:
+            codes.issue_code(
+                phone, codes.SECOND_FACTOR, client_ip(request), codes.SECOND_FACTOR_TEXT, send=True
+            )
+        except DomainError as error:  # e.g. the code sent a moment ago is still the one to enter
+            raise DomainError(
+                error.code,
+                error.message,
+                fields={"sms_code": [error.message]},
+                status=error.status,
+                headers=error.headers,
+            ) from error
+        message = _("验证码已发送至%(phone)s，请再次输入密码和验证码完成登录。") % {
+            "phone": user.phone_masked
+        }
+        raise DomainError(
+            "second_factor_required", message, fields={"sms_code": [message]}, status=401
+        )
+    codes.verify_code(phone, codes.SECOND_FACTOR, sms_code)
+
+
 def login_with_sms(request: HttpRequest, phone: str, code: str) -> User:
+    """Sign in with a code sent to the account's phone: the second way in for anyone, staff
+    included, whose password login is locked. An account that needs the second factor is refused
+    here (the phone is only one of its factors) and signs in by password and code."""
     errors = FieldErrorsCollector()
     phone = errors.check("phone", validate_mobile, phone)
     errors.raise_if_any()
     codes.verify_code(phone, SmsCode.Purpose.LOGIN, code)
-    user = User.objects.filter(phone=phone, is_active=True).first()
+    user = selectors.active_user_by_phone(phone)
     if user is None:  # a code is only ever sent to a registered number; this is a stale one
         message = _("验证码不正确。")
         raise DomainError("sms_code_invalid", message, fields={"sms_code": [message]}, status=422)
+    if user.needs_second_factor:  # the phone is only one of its two factors
+        raise DomainError(
+            "password_required",
+            _("该账号须先输入密码，再输入短信验证码登录，请使用密码登录。"),
+            status=403,
+        )
     audit.record("auth.login", request=request, actor=user, obj=user, data={"method": "sms"})
     return user
+
+
+def reset_password(
+    phone: str, sms_code: str, password: str, request: HttpRequest | None = None
+) -> User:
+    """Set a new password for whoever holds the account's phone (找回密码).
+
+    Guarantees: every field error is reported at once and the code is checked only when the rest is
+    well-formed; a number without an account gets the answer of a wrong code (no code was ever sent
+    to it), so accounts cannot be found this way; the password lock-out of the account is lifted
+    (its owner has just proved the phone), its API tokens are revoked and its other sessions end
+    (Django ties sessions to the password); the reset is audited."""
+    errors = FieldErrorsCollector()
+    checked_phone = errors.check("phone", validate_mobile, phone)
+    if not re.fullmatch(r"\d{6}", (sms_code or "").strip()):
+        errors.add("sms_code", _("验证码为6位数字。"))
+    probe = User(kind=User.Kind.NATURAL, username=checked_phone or "", phone=checked_phone)
+    errors.check("password", lambda p: _validate_new_password(p, probe), password)
+    errors.raise_if_any()
+    assert checked_phone is not None
+    codes.verify_code(checked_phone, SmsCode.Purpose.RESET_PASSWORD, sms_code)
+    user = selectors.active_user_by_phone(checked_phone)
+    if user is None:  # a code is only ever sent to a registered number; this is a stale one
+        message = _("验证码不正确。")
+        raise DomainError("sms_code_invalid", message, fields={"sms_code": [message]}, status=422)
+    if user.needs_second_factor:  # the phone alone must not replace the password as well
+        raise DomainError(
+            "reset_needs_administrator",
+            _("该账号使用密码和短信验证码双重验证，不能仅凭短信验证码重置密码，请联系管理员。"),
+            status=403,
+        )
+    errors.check("password", lambda p: _validate_new_password(p, user), password)
+    errors.raise_if_any()
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        audit.record("accounts.password_reset", request=request, actor=user, obj=user)
+    axes_reset(username=lockout.username_key(user.username))
+    return user
+
+
+def unlock_account(admin: User, user: User, reason: str, request: HttpRequest | None = None) -> int:
+    """An administrator lifts an account's password lock-out (the staff's way back in when SMS
+    login is not an option). Guarantees: only someone ``selectors.may_unlock`` allows, otherwise a
+    404 as for an account that does not exist; a reason is required; the unlock is recorded in the
+    audit trail with who, whom, why (personal numbers in the reason masked) and how many failure
+    records were cleared. Returns that number."""
+    if not selectors.may_unlock(admin, user):
+        raise DomainError("not_found", _("账号不存在。"), status=404)
+    reason = (reason or "").strip()
+    if not reason:
+        message = _("请填写解锁原因。")
+        raise DomainError("validation_error", message, fields={"reason": [message]}, status=422)
+    cleared = int(axes_reset(username=lockout.username_key(user.username)))
+    audit.record(
+        "accounts.unlocked",
+        request=request,
+        actor=admin,
+        obj=user,
+        data={"reason": personal.mask_text(reason[:200]), "cleared": cleared},
+    )
+    return cleared
 
 
 def token_digest(token: str) -> str:
