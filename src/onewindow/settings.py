@@ -323,7 +323,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # Powerful browser features no page of OneWindow uses, switched off for every page and any frame.
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",
