@@ -141,7 +141,7 @@ def login(request: HttpRequest, payload: LoginIn) -> dict[str, object]:
 
 @router.post(
     "/auth/sms-login",
-    response={200: TokenOut, **errors(401, 422, 429)},
+    response={200: TokenOut, **errors(422, 429)},
     auth=None,
     summary="Log in with an SMS code",
 )
