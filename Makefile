@@ -47,7 +47,7 @@ chromium:
 test: $(VENV)/.installed-test chromium
 	ONEWINDOW_TESTING=1 $(BIN)/pytest $(PYTEST_ARGS)
 
-# Schemathesis over every API operation, longer than the suite's run (which sends 25 requests per
+# Schemathesis over every API operation, longer than the suite's run (which generates 50 requests per
 # operation): no request may get a server error. FUZZ_EXAMPLES sets the requests per operation;
 # DATABASE_URL=postgres://... runs it on PostgreSQL.
 fuzz: $(VENV)/.installed-test

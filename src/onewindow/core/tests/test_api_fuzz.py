@@ -28,7 +28,7 @@ from onewindow.wsgi import application as wsgi_application
 
 __all__ = ["world"]
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
 # Operations a clerk calls; everything else is asked as a citizen (the holder side).
 STAFF_PREFIXES = ("/workbench/", "/licences/applications/")
 STAFF_SUFFIXES = ("/actions", "/replace")
