@@ -6,7 +6,7 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run serve test lint bench demo migrate messages chromium clean
+.PHONY: run serve test fuzz lint bench demo migrate messages chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ chromium:
 
 test: $(VENV)/.installed-test chromium
 	ONEWINDOW_TESTING=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+# Schemathesis over every API operation, longer than the suite's run (which generates 50 requests per
+# operation): no request may get a server error. FUZZ_EXAMPLES sets the requests per operation;
+# DATABASE_URL=postgres://... runs it on PostgreSQL.
+fuzz: $(VENV)/.installed-test
+	ONEWINDOW_TESTING=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(BIN)/pytest src/onewindow/core/tests/test_api_fuzz.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src bench

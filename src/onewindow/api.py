@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -16,7 +17,14 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from onewindow.accounts.api import router as accounts_router
 from onewindow.applications.api import router as applications_router
 from onewindow.catalog.api import router as catalog_router
-from onewindow.core.errors import DomainError, FieldErrors, error_response, status_message
+from onewindow.core.errors import (
+    RETRY_AFTER,
+    DomainError,
+    FieldErrors,
+    error_response,
+    is_connection_error,
+    status_message,
+)
 from onewindow.licences.api import router as licences_router
 from onewindow.organizations.api import router as organizations_router
 from onewindow.workflow.api import router as workflow_router
@@ -105,6 +113,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error_response(code, message, exc.status_code)
 
 
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    # A multipart body without a boundary, or cut short: the client's mistake, not ours.
+    code, message = status_message(400)
+    return error_response(code, message, 400)
+
+
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     code, message = status_message(413)
@@ -113,6 +128,11 @@ def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 
 @api.exception_handler(Exception)
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if is_connection_error(exc):
+        # The same answer as pages get (core.views.server_error): temporary, try again later.
+        logger.error("database unreachable on %s %s: %s", request.method, request.path, exc)
+        code, message = status_message(503)
+        return error_response(code, message, 503, headers={"Retry-After": str(RETRY_AFTER)})
     if settings.DEBUG:
         raise exc
     logger.exception("unhandled API error on %s %s", request.method, request.path)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.keys import load_or_create_keys
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "axes",
@@ -90,6 +92,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the page cache and the verification lane, so every answer carries the headers.
+    "csp.middleware.CSPMiddleware",
+    "onewindow.core.middleware.PermissionsPolicy",
     "onewindow.portal.middleware.PublicPageCache",
     "onewindow.core.middleware.ApiErrorMiddleware",
     "onewindow.licences.middleware.VerificationLane",
@@ -102,6 +107,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "onewindow.core.middleware.BodyLimitMiddleware",
+    # Last: its view hook runs after the CSRF check has parsed a form, right before the view.
+    "onewindow.core.middleware.InputGuard",
 ]
 
 ROOT_URLCONF = "onewindow.urls"
@@ -337,6 +344,46 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # HTTPS is terminated by the proxy in front of OneWindow; it sets HSTS and redirects.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+# Content-Security-Policy (django-csp): scripts, styles, images and frames from this site only; no
+# inline script or style, no eval (htmx runs with allowEval and includeIndicatorStyles off, see
+# portal/base.html). A script that must be inline carries the request's nonce
+# (``<script nonce="{{ request.csp_nonce }}">``), which the header then names.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+# Powerful browser features no page of OneWindow uses, switched off for every page and any frame.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 SILENCED_SYSTEM_CHECKS = [
     "security.W004",  # HSTS: set by the HTTPS proxy
     "security.W008",  # HTTPS redirect: done by the HTTPS proxy

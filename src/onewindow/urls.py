@@ -4,6 +4,9 @@ from django.urls import include, path
 from onewindow.api import api
 from onewindow.core.views import healthz
 
+# With the database unreachable, pages and the API answer 503 with Retry-After (core.views).
+handler500 = "onewindow.core.views.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),

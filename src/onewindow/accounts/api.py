@@ -10,8 +10,9 @@ from ninja import Router, Schema, Status
 from onewindow.accounts import codes, selectors, services
 from onewindow.accounts.auth import AUTH, bearer, current_user
 from onewindow.accounts.models import ApiToken, User
-from onewindow.core.errors import DomainError
+from onewindow.core.errors import DomainError, errors
 from onewindow.core.net import client_ip
+from onewindow.core.params import ID
 
 router = Router(tags=["identity"])
 
@@ -143,7 +144,12 @@ def _token_response(user: User) -> dict[str, object]:
     return {"token": token, "expires_at": record.expires_at, "user": me_payload(user)}
 
 
-@router.post("/auth/login", response=TokenOut, auth=None, summary="Log in with a password")
+@router.post(
+    "/auth/login",
+    response={200: TokenOut, **errors(401, 422, 429)},
+    auth=None,
+    summary="Log in with a password",
+)
 def login(request: HttpRequest, payload: LoginIn) -> dict[str, object]:
     user = services.login_with_password(
         request, payload.username, payload.password, payload.sms_code
@@ -151,19 +157,31 @@ def login(request: HttpRequest, payload: LoginIn) -> dict[str, object]:
     return _token_response(user)
 
 
-@router.post("/auth/sms-login", response=TokenOut, auth=None, summary="Log in with an SMS code")
+@router.post(
+    "/auth/sms-login",
+    response={200: TokenOut, **errors(422, 429)},
+    auth=None,
+    summary="Log in with an SMS code",
+)
 def sms_login(request: HttpRequest, payload: SmsLoginIn) -> dict[str, object]:
     user = services.login_with_sms(request, payload.phone, payload.sms_code)
     return _token_response(user)
 
 
-@router.post("/auth/logout", response={204: None}, auth=bearer, summary="Revoke this token")
+@router.post(
+    "/auth/logout", response={204: None, **errors(401)}, auth=bearer, summary="Revoke this token"
+)
 def logout(request: HttpRequest) -> Status[None]:
     services.revoke_token(request.api_token, request)  # type: ignore[attr-defined]
     return Status(204, None)
 
 
-@router.get("/auth/tokens", response=list[TokenInfo], auth=AUTH, summary="My active tokens")
+@router.get(
+    "/auth/tokens",
+    response={200: list[TokenInfo], **errors(401)},
+    auth=AUTH,
+    summary="My active tokens",
+)
 def list_tokens(request: HttpRequest) -> list[dict[str, object]]:
     current = getattr(request, "api_token", None)
     records = ApiToken.objects.filter(user=current_user(request), revoked_at__isnull=True).order_by(
@@ -185,9 +203,12 @@ def list_tokens(request: HttpRequest) -> list[dict[str, object]]:
 
 
 @router.delete(
-    "/auth/tokens/{token_id}", response={204: None}, auth=AUTH, summary="Revoke one of my tokens"
+    "/auth/tokens/{token_id}",
+    response={204: None, **errors(401, 403, 404, 422)},
+    auth=AUTH,
+    summary="Revoke one of my tokens",
 )
-def delete_token(request: HttpRequest, token_id: int) -> Status[None]:
+def delete_token(request: HttpRequest, token_id: ID) -> Status[None]:
     record = ApiToken.objects.filter(pk=token_id, user=current_user(request)).first()
     if record is None:
         raise DomainError("not_found", _("接口令牌不存在。"), status=404)
@@ -196,7 +217,10 @@ def delete_token(request: HttpRequest, token_id: int) -> Status[None]:
 
 
 @router.post(
-    "/auth/sms-codes", response={202: SmsCodeOut}, auth=None, summary="Send an SMS one-time code"
+    "/auth/sms-codes",
+    response={202: SmsCodeOut, **errors(422, 429)},
+    auth=None,
+    summary="Send an SMS one-time code",
 )
 def send_sms_code(request: HttpRequest, payload: SmsCodeIn) -> Status[dict[str, int]]:
     codes.request_code(payload.phone, payload.purpose, client_ip(request))
@@ -211,7 +235,10 @@ def send_sms_code(request: HttpRequest, payload: SmsCodeIn) -> Status[dict[str, 
 
 
 @router.post(
-    "/accounts/persons", response={201: PersonOut}, auth=None, summary="Register a natural person"
+    "/accounts/persons",
+    response={201: PersonOut, **errors(409, 422, 429)},
+    auth=None,
+    summary="Register a natural person",
 )
 def register_person(request: HttpRequest, payload: PersonIn) -> Status[dict[str, object]]:
     user = services.register_person(services.PersonRegistration(**payload.dict()), request)
@@ -229,7 +256,7 @@ def register_person(request: HttpRequest, payload: PersonIn) -> Status[dict[str,
 
 @router.post(
     "/auth/password-reset",
-    response={204: None},
+    response={204: None, **errors(422, 429)},
     auth=None,
     summary="Set a new password with an SMS code sent to the account's phone",
 )
@@ -240,11 +267,11 @@ def password_reset(request: HttpRequest, payload: PasswordResetIn) -> Status[Non
 
 @router.post(
     "/accounts/users/{user_id}/unlock",
-    response=UnlockOut,
+    response={200: UnlockOut, **errors(401, 403, 404, 422)},
     auth=AUTH,
     summary="Lift an account's password lock-out (administrators; audited)",
 )
-def unlock_account(request: HttpRequest, user_id: int, payload: UnlockIn) -> dict[str, int]:
+def unlock_account(request: HttpRequest, user_id: ID, payload: UnlockIn) -> dict[str, int]:
     target = User.objects.filter(pk=user_id).first()
     if target is None:
         raise DomainError("not_found", _("账号不存在。"), status=404)
@@ -252,7 +279,7 @@ def unlock_account(request: HttpRequest, user_id: int, payload: UnlockIn) -> dic
     return {"cleared": cleared}
 
 
-@router.get("/me", response=MeOut, auth=AUTH, summary="The signed-in account")
+@router.get("/me", response={200: MeOut, **errors(401)}, auth=AUTH, summary="The signed-in account")
 def me(request: HttpRequest) -> dict[str, object]:
     assert isinstance(request.user, User)
     return me_payload(request.user)

@@ -10,7 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 
@@ -19,14 +19,15 @@ from onewindow.applications import presenters, progress, selectors, services, tr
 from onewindow.applications.models import Application, IdempotencyRecord
 from onewindow.catalog.models import ServiceItem
 from onewindow.core import personal
-from onewindow.core.errors import DomainError
+from onewindow.core.errors import DomainError, errors
 from onewindow.core.net import client_ip
+from onewindow.core.params import ID, INDEX, MAX_ID, PAGE
 
 router = Router(tags=["applications"])
 
 
 class ApplicationIn(Schema):
-    item_id: int = 0
+    item_id: int = Field(0, ge=0, le=MAX_ID)
     data: dict[str, Any] = {}
     enterprise: str | None = None  # the USCC of the enterprise an agent applies for
     submit: bool = False
@@ -45,7 +46,7 @@ class CommitmentIn(Schema):
 
 
 class ReuseIn(Schema):
-    source_id: int
+    source_id: ID
 
 
 def _material_out(record: Any) -> dict[str, Any]:
@@ -113,7 +114,7 @@ def _idempotent(request: HttpRequest, payload: dict[str, Any], run: Any) -> Stat
 @router.post(
     "/applications",
     auth=AUTH,
-    response={201: dict[str, Any]},
+    response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)},
     summary="Create a draft, or submit at once",
 )
 @decorate_view(personal.no_store)
@@ -145,11 +146,11 @@ def create(request: HttpRequest, payload: ApplicationIn) -> Status[Any]:
 @router.post(
     "/applications/{application_id}/materials",
     auth=AUTH,
-    response={201: dict[str, Any]},
+    response={201: dict[str, Any], **errors(401, 403, 404, 409, 413, 422)},
     summary="Upload one material (multipart: material, file)",
 )
 def upload(
-    request: HttpRequest, application_id: int, material: Form[int], file: File[UploadedFile]
+    request: HttpRequest, application_id: ID, material: Form[INDEX], file: File[UploadedFile]
 ) -> Status[dict[str, Any]]:
     application = _mine(request, application_id)
     record = services.add_material(
@@ -161,10 +162,10 @@ def upload(
 @router.get(
     "/applications/{application_id}/reusable-materials",
     auth=AUTH,
-    response=dict[str, Any],
+    response={200: dict[str, Any], **errors(401, 404, 422)},
     summary="Checked (trust level B) materials from earlier applications that may stand in",
 )
-def reusable_materials(request: HttpRequest, application_id: int) -> dict[str, Any]:
+def reusable_materials(request: HttpRequest, application_id: ID) -> dict[str, Any]:
     application = _mine(request, application_id)
     return {
         "materials": [
@@ -188,11 +189,11 @@ def reusable_materials(request: HttpRequest, application_id: int) -> dict[str, A
 @router.post(
     "/applications/{application_id}/materials/{index}/reuse",
     auth=AUTH,
-    response={201: dict[str, Any]},
+    response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)},
     summary="Use a checked material (trust level B) from an earlier application",
 )
 def reuse_material(
-    request: HttpRequest, application_id: int, index: int, payload: ReuseIn
+    request: HttpRequest, application_id: ID, index: INDEX, payload: ReuseIn
 ) -> Status[dict[str, Any]]:
     application = _mine(request, application_id)
     record = trust.reuse_checked(application, current_user(request), index, payload.source_id)
@@ -202,11 +203,11 @@ def reuse_material(
 @router.post(
     "/applications/{application_id}/materials/{index}/commitment",
     auth=AUTH,
-    response={201: dict[str, Any]},
+    response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)},
     summary="Commit in writing instead of submitting a material (告知承诺, trust level D)",
 )
 def commit_material(
-    request: HttpRequest, application_id: int, index: int, payload: CommitmentIn
+    request: HttpRequest, application_id: ID, index: INDEX, payload: CommitmentIn
 ) -> Status[dict[str, Any]]:
     application = _mine(request, application_id)
     record = trust.commit_instead(application, current_user(request), index, agreed=payload.agreed)
@@ -216,11 +217,11 @@ def commit_material(
 @router.post(
     "/applications/{application_id}/submit",
     auth=AUTH,
-    response={200: dict[str, Any]},
+    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
     summary="Submit a draft",
 )
 @decorate_view(personal.no_store)
-def submit(request: HttpRequest, application_id: int) -> Status[Any]:
+def submit(request: HttpRequest, application_id: ID) -> Status[Any]:
     application = _mine(request, application_id)
 
     def run() -> tuple[int, dict[str, Any]]:
@@ -230,9 +231,14 @@ def submit(request: HttpRequest, application_id: int) -> Status[Any]:
     return _idempotent(request, {"submit": application_id}, run)
 
 
-@router.get("/applications", auth=AUTH, summary="My applications")
+@router.get(
+    "/applications",
+    auth=AUTH,
+    response={200: dict[str, Any], **errors(401, 422)},
+    summary="My applications",
+)
 @decorate_view(personal.no_store)
-def mine(request: HttpRequest, status: str = "", page: int = 1) -> dict[str, Any]:
+def mine(request: HttpRequest, status: str = "", page: PAGE = 1) -> dict[str, Any]:
     applications = selectors.visible_to_applicant(current_user(request))
     if status:
         applications = applications.filter(status=status)
@@ -245,9 +251,14 @@ def mine(request: HttpRequest, status: str = "", page: int = 1) -> dict[str, Any
     }
 
 
-@router.get("/applications/{application_id}", auth=AUTH, summary="One application")
+@router.get(
+    "/applications/{application_id}",
+    auth=AUTH,
+    response={200: dict[str, Any], **errors(401, 404, 422)},
+    summary="One application",
+)
 @decorate_view(personal.no_store)
-def get(request: HttpRequest, application_id: int) -> dict[str, Any]:
+def get(request: HttpRequest, application_id: ID) -> dict[str, Any]:
     user = current_user(request)
     application, staff = _visible(request, application_id)
     if staff:
@@ -271,12 +282,12 @@ class ApplicationRevealIn(Schema):
 @router.post(
     "/applications/{application_id}/reveal",
     auth=AUTH,
-    response=dict[str, str],
+    response={200: dict[str, str], **errors(401, 403, 404, 422)},
     summary="Show one masked personal value of the form in full (audited for staff)",
 )
 @decorate_view(personal.no_store)
 def reveal(
-    request: HttpRequest, application_id: int, payload: ApplicationRevealIn
+    request: HttpRequest, application_id: ID, payload: ApplicationRevealIn
 ) -> dict[str, str]:
     """The applicant sees their own value; staff who may see the application give a purpose,
     and the audit trail records who saw which field of which application and why."""
@@ -294,18 +305,23 @@ def reveal(
 @router.delete(
     "/applications/{application_id}",
     auth=AUTH,
-    response={204: None},
+    response={204: None, **errors(401, 403, 404, 409, 422)},
     summary="Delete a draft that was never submitted, with its materials",
 )
-def discard(request: HttpRequest, application_id: int) -> Status[None]:
+def discard(request: HttpRequest, application_id: ID) -> Status[None]:
     application = _mine(request, application_id)
     services.discard_draft(application, current_user(request), request)
     return Status(204, None)
 
 
-@router.post("/applications/{application_id}/withdraw", auth=AUTH, summary="Withdraw")
+@router.post(
+    "/applications/{application_id}/withdraw",
+    auth=AUTH,
+    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    summary="Withdraw",
+)
 @decorate_view(personal.no_store)
-def withdraw(request: HttpRequest, application_id: int, payload: WithdrawIn) -> dict[str, Any]:
+def withdraw(request: HttpRequest, application_id: ID, payload: WithdrawIn) -> dict[str, Any]:
     application = _mine(request, application_id)
     done = services.withdraw(application, current_user(request), payload.reason, request)
     return presenters.detail(done, staff=False)
@@ -314,10 +330,11 @@ def withdraw(request: HttpRequest, application_id: int, payload: WithdrawIn) -> 
 @router.post(
     "/applications/{application_id}/resubmit",
     auth=AUTH,
+    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
     summary="Resubmit after a correction request",
 )
 @decorate_view(personal.no_store)
-def resubmit(request: HttpRequest, application_id: int, payload: ResubmitIn) -> dict[str, Any]:
+def resubmit(request: HttpRequest, application_id: ID, payload: ResubmitIn) -> dict[str, Any]:
     application = _mine(request, application_id)
     done = services.resubmit(application, current_user(request), payload.data, request)
     return presenters.detail(done, staff=False)
@@ -332,11 +349,11 @@ class BundleApplicationIn(Schema):
 @router.post(
     "/bundles/{bundle_id}/applications",
     auth=AUTH,
-    response={201: dict[str, Any]},
+    response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)},
     summary="Apply for a one-thing bundle: one form, linked applications",
 )
 @decorate_view(personal.no_store)
-def apply_bundle(request: HttpRequest, bundle_id: int, payload: BundleApplicationIn) -> Status[Any]:
+def apply_bundle(request: HttpRequest, bundle_id: ID, payload: BundleApplicationIn) -> Status[Any]:
     from onewindow.catalog.selectors import active_bundles
 
     bundle = active_bundles().filter(pk=bundle_id).first()
@@ -377,7 +394,7 @@ class ProgressIn(Schema):
 @router.post(
     "/progress/code",
     auth=None,
-    response={202: dict[str, int]},
+    response={202: dict[str, int], **errors(422, 429)},
     summary="Send a progress lookup code to the applicant's phone",
 )
 def progress_code(request: HttpRequest, payload: ProgressCodeIn) -> Status[dict[str, int]]:
@@ -385,7 +402,12 @@ def progress_code(request: HttpRequest, payload: ProgressCodeIn) -> Status[dict[
     return Status(202, {"expires_in": 300})
 
 
-@router.post("/progress", auth=None, summary="Progress of an application (number, phone, code)")
+@router.post(
+    "/progress",
+    auth=None,
+    response={200: dict[str, Any], **errors(422, 429)},
+    summary="Progress of an application (number, phone, code)",
+)
 @decorate_view(personal.no_store)
 def progress_lookup(request: HttpRequest, payload: ProgressIn) -> dict[str, Any]:
     application = progress.lookup(payload.number, payload.phone, payload.code)

@@ -13,7 +13,8 @@ from onewindow.catalog import selectors
 from onewindow.catalog.choices import ItemType
 from onewindow.catalog.models import SearchEntry
 from onewindow.catalog.search import Filters, search, suggest
-from onewindow.core.errors import DomainError
+from onewindow.core.errors import DomainError, errors
+from onewindow.core.params import ID, MAX_PAGE, MAX_VISITS
 
 router = Router(tags=["catalog"])
 
@@ -72,17 +73,21 @@ def summary(entry: SearchEntry) -> dict[str, Any]:
 
 
 def _filters(params: SearchParams) -> Filters:
-    errors: dict[str, list[str]] = {}
+    problems: dict[str, list[str]] = {}
     if params.item_type and params.item_type not in ItemType.values:
-        errors["item_type"] = [_("事项类型代码应为01至10或20。")]
+        problems["item_type"] = [_("事项类型代码应为01至10或20。")]
     if params.object and params.object not in ("natural", "legal"):
-        errors["object"] = [_("服务对象应为 natural 或 legal。")]
+        problems["object"] = [_("服务对象应为 natural 或 legal。")]
     if params.max_visits is not None and params.max_visits < 0:
-        errors["max_visits"] = [_("到现场次数不能为负数。")]
+        problems["max_visits"] = [_("到现场次数不能为负数。")]
+    elif params.max_visits is not None and params.max_visits > MAX_VISITS:
+        problems["max_visits"] = [_("到现场次数最多为%(n)s。") % {"n": MAX_VISITS}]
     if params.page < 1:
-        errors["page"] = [_("页码从1开始。")]
-    if errors:
-        raise DomainError("validation_error", _("查询条件有误。"), fields=errors, status=422)
+        problems["page"] = [_("页码从1开始。")]
+    elif params.page > MAX_PAGE:
+        problems["page"] = [_("页码最大为%(n)s。") % {"n": MAX_PAGE}]
+    if problems:
+        raise DomainError("validation_error", _("查询条件有误。"), fields=problems, status=422)
     return Filters(
         department=params.department,
         item_type=params.item_type,
@@ -92,7 +97,12 @@ def _filters(params: SearchParams) -> Filters:
     )
 
 
-@router.get("/catalog/items", response=ItemList, auth=None, summary="Search service items")
+@router.get(
+    "/catalog/items",
+    response={200: ItemList, **errors(422)},
+    auth=None,
+    summary="Search service items",
+)
 def list_items(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
     result = search(params.q, _filters(params), params.page)
     return {
@@ -104,8 +114,13 @@ def list_items(request: HttpRequest, params: Query[SearchParams]) -> dict[str, A
     }
 
 
-@router.get("/catalog/items/{item_id}", auth=None, summary="One service item, every element")
-def get_item(request: HttpRequest, item_id: int) -> dict[str, Any]:
+@router.get(
+    "/catalog/items/{item_id}",
+    response={200: dict[str, Any], **errors(404, 422)},
+    auth=None,
+    summary="One service item, every element",
+)
+def get_item(request: HttpRequest, item_id: ID) -> dict[str, Any]:
     item = selectors.published_item(item_id)
     if item is None or item.current_version is None:
         raise DomainError("not_found", _("事项不存在或未发布。"), status=404)
@@ -133,7 +148,12 @@ class BundleOut(Schema):
     form: dict[str, Any]
 
 
-@router.get("/catalog/bundles", auth=None, summary="One-thing bundles (一件事一次办)")
+@router.get(
+    "/catalog/bundles",
+    response={200: dict[str, Any], **errors()},
+    auth=None,
+    summary="One-thing bundles (一件事一次办)",
+)
 def list_bundles(request: HttpRequest) -> dict[str, Any]:
     bundles = list(selectors.active_bundles())
     return {
@@ -165,7 +185,10 @@ class Suggestion(Schema):
 
 
 @router.get(
-    "/catalog/suggest", response=list[Suggestion], auth=None, summary="Autocomplete suggestions"
+    "/catalog/suggest",
+    response={200: list[Suggestion], **errors(422)},
+    auth=None,
+    summary="Autocomplete suggestions",
 )
 def suggestions(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
     return [

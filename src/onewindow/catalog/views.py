@@ -30,17 +30,11 @@ from onewindow.catalog.choices import (
 from onewindow.catalog.definitions import ordered_fields
 from onewindow.catalog.models import Bundle, ServiceItem
 from onewindow.catalog.search import Filters, search, suggest
+from onewindow.core.params import MAX_VISITS, bounded_int, page_number
 from onewindow.organizations.models import Department
 from onewindow.organizations.selectors import active_departments, directory_version
 
 AUDIENCES = {"personal": ("natural", PERSON_TOPICS), "enterprise": ("legal", ENTERPRISE_TOPICS)}
-
-
-def _int(value: str | None, default: int | None = None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else default
-    except ValueError:
-        return default
 
 
 @require_GET
@@ -52,9 +46,11 @@ def search_page(request: HttpRequest) -> HttpResponse:
         item_type=item_type if item_type in ItemType.values else "",
         object=params.get("object", "") if params.get("object") in ("natural", "legal") else "",
         online=params.get("online") in ("1", "on", "true"),
-        max_visits=_int(params.get("max_visits")),
+        max_visits=bounded_int(
+            params.get("max_visits"), "max_visits", minimum=0, maximum=MAX_VISITS
+        ),
     )
-    page = search(params.get("q", ""), filters, _int(params.get("page"), 1) or 1)
+    page = search(params.get("q", ""), filters, page_number(params.get("page")))
     context = {
         "result": page,
         "q": params.get("q", ""),

@@ -10,9 +10,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
+from ninja import Schema
 
 FieldErrors = dict[str, list[str]]
 
@@ -112,3 +114,62 @@ def status_message(status: int) -> tuple[str, str]:
         503: ("unavailable", _("服务暂时不可用，请稍后再试。")),
     }
     return known.get(status, ("error", _("请求失败。")))
+
+
+# -- the envelope in the OpenAPI document ------------------------------------------------------------
+class ErrorBody(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]]
+
+
+class ErrorOut(Schema):
+    """``{"error": {"code", "message", "fields"}}``: every 4xx and 5xx of the API."""
+
+    error: ErrorBody
+
+
+# What each documented status means for a client of the API.
+ERROR_STATUSES = {
+    400: "The body is not JSON, or a text holds a NUL character.",
+    401: "No valid bearer token or session.",
+    403: "Signed in, but not allowed (or a session without its CSRF token).",
+    404: "No such object, or not one the caller may see.",
+    409: "The object is not in a state that allows this.",
+    413: "The request body is over the limit.",
+    422: "A field is missing or wrong; `fields` names each.",
+    429: "Too many requests; `Retry-After` says when to try again.",
+    503: "The database cannot be reached; `Retry-After` says when to try again.",
+}
+
+
+def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
+    """Error answers for an operation's ``response={...}``, each documented with the envelope;
+    400 and 503 (any request may meet them) are always included."""
+    return {status: ErrorOut for status in sorted({400, 503, *statuses})}
+
+
+# -- an unreachable database -------------------------------------------------------------------------
+# Seconds a client is asked to wait before trying again while the database is unreachable.
+RETRY_AFTER = 30
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached (refused, gone away, shut down), as
+    opposed to a statement that failed: only then is "try again later" (503) the true answer.
+
+    PostgreSQL tells by SQLSTATE class 08 (connection exception) and 57P (operator intervention:
+    shutdown, cannot connect now); psycopg raises a failed connection without a SQLSTATE. SQLite
+    cannot open its file or read the disk.
+    """
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate:
+        return str(sqlstate).startswith(("08", "57P"))
+    if type(cause).__module__.startswith("psycopg"):
+        return True
+    return str(exc).startswith(("unable to open database file", "disk I/O error"))

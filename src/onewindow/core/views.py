@@ -1,12 +1,18 @@
 from __future__ import annotations
 
 import logging
+import sys
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from onewindow.core.errors import RETRY_AFTER, error_response, is_connection_error, status_message
 
 logger = logging.getLogger(__name__)
 _migrated = False  # once true it stays true: migrations are not un-applied under a running server
@@ -44,3 +50,36 @@ def healthz(request: HttpRequest) -> JsonResponse:
         return JsonResponse(body, status=503)
     body["migrations"] = "applied"
     return JsonResponse(body)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 handler: with the database unreachable, a page or the API answers 503 with
+    ``Retry-After`` in the site's language (the outage is temporary and the client should try
+    again); any other failure stays a 500. The page is rendered from nothing that needs the
+    database (no session, no user, no context processors)."""
+    exc = sys.exc_info()[1]
+    unavailable = exc is not None and is_connection_error(exc)
+    status = 503 if unavailable else 500
+    # The failure may have come before LocaleMiddleware chose the language.
+    with translation.override(translation.get_language_from_request(request)):
+        if request.path.startswith("/api/"):
+            code, message = status_message(status)
+            response: HttpResponse = error_response(code, message, status)
+        else:
+            response = HttpResponse(
+                render_to_string(
+                    "core/unavailable.html",
+                    {
+                        "site_name": settings.ONEWINDOW["SITE_NAME"],
+                        "status": status,
+                        "unavailable": unavailable,
+                        "LANGUAGE_CODE": translation.get_language(),
+                    },
+                ),
+                status=status,
+            )
+        response["Content-Language"] = translation.get_language()
+    if unavailable:
+        response["Retry-After"] = str(RETRY_AFTER)
+        logger.error("database unreachable on %s %s: %s", request.method, request.path, exc)
+    return response

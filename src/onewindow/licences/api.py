@@ -13,7 +13,8 @@ from ninja import Query, Router, Schema, Status
 from onewindow.accounts.auth import AUTH, current_user
 from onewindow.accounts.models import User
 from onewindow.applications import selectors as app_selectors
-from onewindow.core.errors import DomainError
+from onewindow.core.errors import DomainError, errors
+from onewindow.core.params import ID, INDEX
 from onewindow.licences import (
     documents,
     issuance,
@@ -48,8 +49,8 @@ class ShareIn(Schema):
 
 
 class UseIn(Schema):
-    application_id: int
-    material_index: int
+    application_id: ID
+    material_index: INDEX
     consent: bool = False
 
 
@@ -113,7 +114,9 @@ def _own(request: HttpRequest, licence_id: int) -> Licence:
     return licence
 
 
-@router.get("/licences/types", response=list[dict[str, Any]], summary="Licence types")
+@router.get(
+    "/licences/types", response={200: list[dict[str, Any]], **errors()}, summary="Licence types"
+)
 def licence_types(request: HttpRequest) -> list[dict[str, Any]]:
     return [
         {
@@ -128,14 +131,18 @@ def licence_types(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get(
-    "/licences/keys", response=list[dict[str, Any]], summary="Issuers' published SM2 public keys"
+    "/licences/keys",
+    response={200: list[dict[str, Any]], **errors()},
+    summary="Issuers' published SM2 public keys",
 )
 def public_keys(request: HttpRequest) -> list[dict[str, Any]]:
     return keys.published_keys()
 
 
 @router.get(
-    "/licences/verify", response=dict[str, Any], summary="Verify a licence by its identifier"
+    "/licences/verify",
+    response={200: dict[str, Any], **errors(422, 429)},
+    summary="Verify a licence by its identifier",
 )
 def verify(request: HttpRequest, query: Query[VerifyQuery]) -> dict[str, Any]:
     # Usually answered earlier by licences.middleware.VerificationLane, with the same function.
@@ -143,13 +150,20 @@ def verify(request: HttpRequest, query: Query[VerifyQuery]) -> dict[str, Any]:
 
 
 @router.post(
-    "/licences/verify", response=dict[str, Any], summary="Verify a licence document byte for byte"
+    "/licences/verify",
+    response={200: dict[str, Any], **errors(422, 429)},
+    summary="Verify a licence document byte for byte",
 )
 def verify_document(request: HttpRequest, payload: DocumentIn) -> dict[str, Any]:
     return verification.verify_document(payload.dict()).as_dict()
 
 
-@router.get("/licences", auth=AUTH, response=list[dict[str, Any]], summary="My licences")
+@router.get(
+    "/licences",
+    auth=AUTH,
+    response={200: list[dict[str, Any]], **errors(401)},
+    summary="My licences",
+)
 def my_licences(request: HttpRequest) -> list[dict[str, Any]]:
     user = current_user(request)
     if user.kind == User.Kind.STAFF:
@@ -157,19 +171,24 @@ def my_licences(request: HttpRequest) -> list[dict[str, Any]]:
     return [present(licence, full=False) for licence in selectors.wallet(user)[:200]]
 
 
-@router.get("/licences/{licence_id}", auth=AUTH, response=dict[str, Any], summary="One licence")
-def licence_detail(request: HttpRequest, licence_id: int) -> dict[str, Any]:
+@router.get(
+    "/licences/{licence_id}",
+    auth=AUTH,
+    response={200: dict[str, Any], **errors(401, 404, 422)},
+    summary="One licence",
+)
+def licence_detail(request: HttpRequest, licence_id: ID) -> dict[str, Any]:
     return present(_readable(request, licence_id), full=True)
 
 
 @router.get(
     "/licences/{licence_id}/document",
     auth=AUTH,
-    response=dict[str, Any],
+    response={200: dict[str, Any], **errors(401, 404, 422)},
     url_name="licence_document",
     summary="The signed licence document (verify it offline, see docs/licences.md)",
 )
-def licence_document(request: HttpRequest, licence_id: int) -> dict[str, Any]:
+def licence_document(request: HttpRequest, licence_id: ID) -> dict[str, Any]:
     return verification.export_document(_readable(request, licence_id))
 
 
@@ -178,9 +197,9 @@ def licence_document(request: HttpRequest, licence_id: int) -> dict[str, Any]:
     auth=AUTH,
     url_name="licence_pdf",
     summary="The licence as PDF",
-    response={200: None},
+    response={200: None, **errors(401, 404, 422)},
 )
-def licence_pdf(request: HttpRequest, licence_id: int) -> HttpResponse:
+def licence_pdf(request: HttpRequest, licence_id: ID) -> HttpResponse:
     licence = _readable(request, licence_id)
     services.record_use(licence, LicenceUse.Channel.DOWNLOAD, user=current_user(request))
     response = HttpResponse(
@@ -192,9 +211,12 @@ def licence_pdf(request: HttpRequest, licence_id: int) -> HttpResponse:
 
 
 @router.get(
-    "/licences/{licence_id}/uses", auth=AUTH, response=list[dict[str, Any]], summary="Use log"
+    "/licences/{licence_id}/uses",
+    auth=AUTH,
+    response={200: list[dict[str, Any]], **errors(401, 404, 422)},
+    summary="Use log",
 )
-def licence_uses(request: HttpRequest, licence_id: int) -> list[dict[str, Any]]:
+def licence_uses(request: HttpRequest, licence_id: ID) -> list[dict[str, Any]]:
     licence = _readable(request, licence_id)
     return [
         {
@@ -212,10 +234,10 @@ def licence_uses(request: HttpRequest, licence_id: int) -> list[dict[str, Any]]:
 @router.post(
     "/licences/{licence_id}/shares",
     auth=AUTH,
-    response={201: dict[str, Any]},
+    response={201: dict[str, Any], **errors(401, 403, 404, 422)},
     summary="Share a licence for a purpose, until a time",
 )
-def share(request: HttpRequest, licence_id: int, payload: ShareIn) -> Status[dict[str, Any]]:
+def share(request: HttpRequest, licence_id: ID, payload: ShareIn) -> Status[dict[str, Any]]:
     licence = _own(request, licence_id)
     link, token = sharing.create(licence, current_user(request), payload.purpose, payload.hours)
     url = request.build_absolute_uri(reverse("licences:shared", args=[token]))
@@ -233,10 +255,10 @@ def share(request: HttpRequest, licence_id: int, payload: ShareIn) -> Status[dic
 @router.delete(
     "/licences/{licence_id}/shares/{share_id}",
     auth=AUTH,
-    response={204: None},
+    response={204: None, **errors(401, 403, 404, 422)},
     summary="Revoke a share link",
 )
-def unshare(request: HttpRequest, licence_id: int, share_id: int) -> Status[None]:
+def unshare(request: HttpRequest, licence_id: ID, share_id: ID) -> Status[None]:
     sharing.revoke(share_id, current_user(request), _own(request, licence_id))
     return Status(204, None)
 
@@ -244,10 +266,10 @@ def unshare(request: HttpRequest, licence_id: int, share_id: int) -> Status[None
 @router.post(
     "/licences/{licence_id}/use",
     auth=AUTH,
-    response={201: dict[str, Any]},
+    response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)},
     summary="Use a held licence as an application's material (免提交), with consent",
 )
-def use(request: HttpRequest, licence_id: int, payload: UseIn) -> Status[dict[str, Any]]:
+def use(request: HttpRequest, licence_id: ID, payload: UseIn) -> Status[dict[str, Any]]:
     user = current_user(request)
     application = app_selectors.visible_to_applicant(user).filter(pk=payload.application_id).first()
     if application is None:
@@ -265,10 +287,10 @@ def use(request: HttpRequest, licence_id: int, payload: UseIn) -> Status[dict[st
 @router.post(
     "/licences/{licence_id}/actions",
     auth=AUTH,
-    response={200: dict[str, Any]},
+    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
     summary="Issuer: suspend, resume or revoke",
 )
-def licence_action(request: HttpRequest, licence_id: int, payload: ActionIn) -> dict[str, Any]:
+def licence_action(request: HttpRequest, licence_id: ID, payload: ActionIn) -> dict[str, Any]:
     licence = services.change_status(
         licence_id, payload.action, current_user(request), payload.reason, request=request
     )
@@ -278,11 +300,11 @@ def licence_action(request: HttpRequest, licence_id: int, payload: ActionIn) -> 
 @router.post(
     "/licences/{licence_id}/replace",
     auth=AUTH,
-    response={201: dict[str, Any]},
+    response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)},
     summary="Issuer: replace with a new version",
 )
 def licence_replace(
-    request: HttpRequest, licence_id: int, payload: ReplaceIn
+    request: HttpRequest, licence_id: ID, payload: ReplaceIn
 ) -> Status[dict[str, Any]]:
     new = services.replace(
         licence_id, current_user(request), payload.data, payload.reason, request=request
@@ -293,12 +315,10 @@ def licence_replace(
 @router.post(
     "/licences/applications/{application_id}/issue",
     auth=AUTH,
-    response={201: dict[str, Any]},
+    response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)},
     summary="Decider: issue an approved application's licence with edits",
 )
-def issue_for(
-    request: HttpRequest, application_id: int, payload: IssueIn
-) -> Status[dict[str, Any]]:
+def issue_for(request: HttpRequest, application_id: ID, payload: IssueIn) -> Status[dict[str, Any]]:
     user = current_user(request)
     application = app_selectors.visible_to_staff(user).filter(pk=application_id).first()
     if application is None:

@@ -24,6 +24,7 @@ from onewindow.applications.selectors import staff_departments
 from onewindow.applications.views import material_response
 from onewindow.core import audit, personal
 from onewindow.core.errors import DomainError
+from onewindow.core.params import bounded_int, page_number
 from onewindow.licences.reuse import licences_of
 from onewindow.workflow import selectors, services
 from onewindow.workflow.models import Task
@@ -60,22 +61,19 @@ def staff_only(view: Any) -> Any:
     return wrapper
 
 
-def _page_number(raw: str) -> int:
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
-
-
 @staff_only
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     user = _staff_user(request)
     params = request.GET
-    item = params.get("item", "")
-    page = _page_number(params.get("page", ""))
+    # Out of range (``?page=9223372036854775807``) is a page error, not a database overflow.
+    item = bounded_int(params.get("item"), "item")
+    page = page_number(params.get("page"))
     tasks, has_next = selectors.page_of(
         selectors.inbox(
             user,
             state=params.get("state", ""),
-            item=int(item) if item.isdigit() else None,
+            item=item,
             overdue=params.get("overdue") == "1",
             mine=params.get("mine") == "1",
             colour=params.get("colour", ""),

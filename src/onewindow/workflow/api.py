@@ -12,7 +12,8 @@ from onewindow.accounts.auth import AUTH, current_user
 from onewindow.accounts.models import User
 from onewindow.applications import trust
 from onewindow.applications.presenters import task_row
-from onewindow.core.errors import DomainError
+from onewindow.core.errors import DomainError, errors
+from onewindow.core.params import ID, PAGE
 from onewindow.workflow import selectors, services
 
 router = Router(tags=["workbench"])
@@ -25,15 +26,20 @@ def _staff(request: HttpRequest) -> User:
     return user
 
 
-@router.get("/workbench/tasks", auth=AUTH, summary="My departments' task inbox")
+@router.get(
+    "/workbench/tasks",
+    auth=AUTH,
+    response={200: dict[str, Any], **errors(401, 403, 422)},
+    summary="My departments' task inbox",
+)
 def tasks(
     request: HttpRequest,
     state: str = "",
-    item: int | None = None,
+    item: ID | None = None,
     overdue: bool = False,
     mine: bool = False,
     colour: str = "",
-    page: int = 1,
+    page: PAGE = 1,
 ) -> dict[str, Any]:
     user = _staff(request)
     queryset = selectors.inbox(
@@ -44,13 +50,23 @@ def tasks(
     return {"page": page, "has_next": more, "tasks": [task_row(t) for t in rows]}
 
 
-@router.post("/workbench/tasks/{task_id}/claim", auth=AUTH, summary="Claim a task")
-def claim(request: HttpRequest, task_id: int) -> dict[str, Any]:
+@router.post(
+    "/workbench/tasks/{task_id}/claim",
+    auth=AUTH,
+    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    summary="Claim a task",
+)
+def claim(request: HttpRequest, task_id: ID) -> dict[str, Any]:
     return task_row(services.claim(task_id, _staff(request), request))
 
 
-@router.post("/workbench/tasks/{task_id}/release", auth=AUTH, summary="Return a task to the inbox")
-def release(request: HttpRequest, task_id: int) -> dict[str, Any]:
+@router.post(
+    "/workbench/tasks/{task_id}/release",
+    auth=AUTH,
+    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    summary="Return a task to the inbox",
+)
+def release(request: HttpRequest, task_id: ID) -> dict[str, Any]:
     return task_row(services.release(task_id, _staff(request), request))
 
 
@@ -61,9 +77,10 @@ class ReassignIn(Schema):
 @router.post(
     "/workbench/tasks/{task_id}/reassign",
     auth=AUTH,
+    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
     summary="Hand a task to a colleague of the same department and role",
 )
-def reassign(request: HttpRequest, task_id: int, payload: ReassignIn) -> dict[str, Any]:
+def reassign(request: HttpRequest, task_id: ID, payload: ReassignIn) -> dict[str, Any]:
     colleague = User.objects.filter(
         username=payload.to, kind=User.Kind.STAFF, is_active=True
     ).first()
@@ -79,7 +96,7 @@ class Fault(Schema):
     message: str
 
 
-class ActionIn(Schema):
+class TaskActionIn(Schema):
     action: str
     public_comment: str = ""
     internal_comment: str = ""
@@ -88,8 +105,13 @@ class ActionIn(Schema):
     legal_basis: str = ""  # the law a rejection rests on (required for "reject")
 
 
-@router.post("/workbench/tasks/{task_id}/actions", auth=AUTH, summary="Act on a claimed task")
-def act(request: HttpRequest, task_id: int, payload: ActionIn) -> dict[str, Any]:
+@router.post(
+    "/workbench/tasks/{task_id}/actions",
+    auth=AUTH,
+    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    summary="Act on a claimed task",
+)
+def act(request: HttpRequest, task_id: ID, payload: TaskActionIn) -> dict[str, Any]:
     task = services.act(
         task_id,
         _staff(request),
@@ -111,10 +133,11 @@ class MaterialCheckIn(Schema):
 @router.post(
     "/workbench/tasks/{task_id}/materials/{material_id}/check",
     auth=AUTH,
+    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
     summary="Mark an uploaded material as checked against its original (trust level B)",
 )
 def check_material(
-    request: HttpRequest, task_id: int, material_id: int, payload: MaterialCheckIn
+    request: HttpRequest, task_id: ID, material_id: ID, payload: MaterialCheckIn
 ) -> dict[str, Any]:
     material = trust.check_original(
         task_id, material_id, _staff(request), payload.note, request=request

@@ -8,3 +8,15 @@ document.addEventListener("submit", function (event) {
     window.setTimeout(function () { button.disabled = true; button.setAttribute("aria-disabled", "true"); }, 0);
   });
 });
+
+// A select marked data-fills="<field>" copies the chosen option's text into that field of its form
+// when the field is still empty (the workbench's standard comments). Here rather than in an inline
+// handler: the Content-Security-Policy allows no inline script.
+document.addEventListener("change", function (event) {
+  var select = event.target;
+  if (!(select instanceof HTMLSelectElement) || !select.dataset.fills || !select.form) return;
+  var box = select.form.elements[select.dataset.fills];
+  if (box && select.value && !box.value.trim()) {
+    box.value = select.options[select.selectedIndex].text;
+  }
+});
