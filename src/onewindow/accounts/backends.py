@@ -5,12 +5,15 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
+from onewindow.accounts import selectors
 from onewindow.accounts.models import User
+from onewindow.core.validators import MOBILE_RE
 
 
 class AccountBackend(ModelBackend):
-    """Password login by username: the phone for natural persons, the unified social credit code for
-    legal persons, the account name for staff (already normalised by ``services.normalise_login``)."""
+    """Password login by the phone for natural persons (found by its blind index: their username is
+    a random handle), the unified social credit code for legal persons, the account name for staff
+    (already normalised by ``services.normalise_login``)."""
 
     def authenticate(
         self,
@@ -21,7 +24,11 @@ class AccountBackend(ModelBackend):
     ) -> User | None:
         if not username or not password:
             return None
-        user = User.objects.filter(username=username).first()
+        user = (
+            selectors.user_by_phone(username)
+            if MOBILE_RE.match(username)
+            else User.objects.filter(username=username).first()
+        )
         if user is None:
             # Spend the same time as a real check, so timing does not reveal which accounts exist.
             User().set_password(password)

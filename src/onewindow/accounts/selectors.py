@@ -4,9 +4,26 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from onewindow.accounts.models import Agency, Membership, User
+from onewindow.accounts.models import Agency, Membership, User, phone_index
 from onewindow.core import personal
 from onewindow.core.models import AuditEvent
+from onewindow.core.validators import MOBILE_RE
+
+
+def user_by_phone(phone: str) -> User | None:
+    """The account with this mobile number, active or not, found by its blind index (the account
+    table holds no clear number). ``phone`` is normalised (``validators.validate_mobile``); anything
+    that is not a mobile number finds nobody."""
+    if not phone or not MOBILE_RE.match(phone):
+        return None
+    return User.objects.filter(phone_index=phone_index(phone)).first()
+
+
+def active_user_by_phone(phone: str) -> User | None:
+    """The active account with this mobile number, or None: login by SMS, password reset and "is
+    there an account to send a code to?" all ask this."""
+    user = user_by_phone(phone)
+    return user if user is not None and user.is_active else None
 
 
 def effective_agencies(agent: User) -> QuerySet[Agency]:

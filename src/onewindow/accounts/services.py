@@ -16,8 +16,17 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onewindow.accounts import codes
-from onewindow.accounts.models import Agency, ApiToken, Membership, SmsCode, User, id_number_index
+from onewindow.accounts import codes, selectors
+from onewindow.accounts.models import (
+    Agency,
+    ApiToken,
+    Membership,
+    SmsCode,
+    User,
+    id_number_index,
+    new_person_handle,
+    phone_index,
+)
 from onewindow.core import audit
 from onewindow.core.crypto import blind_index, sm3_hex
 from onewindow.core.errors import DomainError, FieldErrorsCollector
@@ -63,18 +72,21 @@ def register_person(data: PersonRegistration, request: HttpRequest | None = None
 
     Guarantees: every field error is reported at once; the SMS code is checked only when everything
     else is valid (so a typo elsewhere does not burn a try); the ID number is stored encrypted; one
-    ID number and one phone belong to at most one account, also when two registrations race."""
+    ID number and one phone belong to at most one account, also when two registrations race (the
+    blind indexes are unique in the database). The account table keeps no number in clear: the phone
+    is sealed and the username is a random handle."""
     errors = FieldErrorsCollector()
     name = errors.check("name", _validate_person_name, data.name)
     id_number = errors.check("id_number", validate_resident_id, data.id_number)
     phone = errors.check("phone", validate_mobile, data.phone)
     if not re.fullmatch(r"\d{6}", (data.sms_code or "").strip()):
         errors.add("sms_code", _("验证码为6位数字。"))
-    candidate = User(kind=User.Kind.NATURAL, username=phone or "", name=name or "", phone=phone)
+    candidate = User(kind=User.Kind.NATURAL, username=new_person_handle(), name=name or "")
+    candidate.set_phone(phone)
     errors.check("password", lambda p: _validate_new_password(p, candidate), data.password)
     if id_number and User.objects.filter(id_number_index=id_number_index(id_number)).exists():
         errors.add("id_number", _("该身份证号码已注册，请直接登录或找回密码。"))
-    if phone and User.objects.filter(username=phone).exists():
+    if phone and User.objects.filter(phone_index=phone_index(phone)).exists():
         errors.add("phone", _("该手机号已注册，请直接登录。"))
     errors.raise_if_any()
     assert phone is not None and id_number is not None
@@ -87,11 +99,16 @@ def register_person(data: PersonRegistration, request: HttpRequest | None = None
             candidate.save()
             audit.record("accounts.register", request=request, actor=candidate, obj=candidate)
     except IntegrityError as exc:
+        # Another registration with the same number committed between the check above and this
+        # insert: name the field whose number is taken.
+        taken = User.objects.filter(phone_index=candidate.phone_index).exists()
+        field, message = (
+            ("phone", _("该手机号已注册，请直接登录。"))
+            if taken
+            else ("id_number", _("该手机号或身份证号码已注册。"))
+        )
         raise DomainError(
-            "duplicate_account",
-            _("该手机号或身份证号码已注册。"),
-            fields={"id_number": [_("该手机号或身份证号码已注册。")]},
-            status=409,
+            "duplicate_account", message, fields={field: [message]}, status=409
         ) from exc
     return candidate
 
@@ -107,8 +124,12 @@ def normalise_login(username: str) -> str:
 
 
 def _audit_failed_login(request: HttpRequest, username: str, reason: str) -> None:
-    # The username is a phone number for most people: keep only a keyed hash of it.
-    user = User.objects.filter(username=username).only("pk").first()
+    # What people type is a phone number for most of them: keep only a keyed hash of it.
+    user = (
+        selectors.user_by_phone(username)
+        if MOBILE_RE.match(username)
+        else User.objects.filter(username=username).only("pk").first()
+    )
     audit.record(
         "auth.login_failed",
         request=request,
@@ -157,7 +178,7 @@ def login_with_sms(request: HttpRequest, phone: str, code: str) -> User:
     phone = errors.check("phone", validate_mobile, phone)
     errors.raise_if_any()
     codes.verify_code(phone, SmsCode.Purpose.LOGIN, code)
-    user = User.objects.filter(phone=phone, is_active=True).first()
+    user = selectors.active_user_by_phone(phone)
     if user is None:  # a code is only ever sent to a registered number; this is a stale one
         message = _("验证码不正确。")
         raise DomainError("sms_code_invalid", message, fields={"sms_code": [message]}, status=422)

@@ -65,7 +65,8 @@ def prefill(schema: dict[str, Any], user: User, enterprise: User | None) -> dict
     """What the platform already knows, for the fields marked ``x-prefill``."""
     known: dict[str, str] = {
         "name": user.name,
-        "phone": user.phone or "",
+        # The applicant's own number, into their own form (the form stores it sealed).
+        "phone": user.open_phone(why="prefill own form"),
         # Shown masked; ``unmask`` puts the real number back when the form comes back unchanged.
         "id_number": user.id_number_masked if user.is_natural_person else "",
     }

@@ -219,7 +219,7 @@ def create_application(
                     item_name=str(item.current_version.data.get("name", item.name))[:200],
                     department=item.department,
                     data=data,
-                    contact_phone=user.phone or "",
+                    contact_phone=user.open_phone(why="application contact"),
                     bundle_group=bundle_group,
                 )
                 TimelineEntry.objects.create(

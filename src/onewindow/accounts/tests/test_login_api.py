@@ -12,7 +12,7 @@ from django.utils import timezone
 from onewindow.accounts.models import ApiToken
 from onewindow.conftest import api_post
 from onewindow.core.models import AuditEvent
-from onewindow.testing.factories import TEST_PASSWORD
+from onewindow.testing.factories import TEST_PASSWORD, phone_of
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def login(client: Client, username: str, password: str = TEST_PASSWORD, **extra:
 
 
 def test_password_login_issues_a_token(client: Client, person: Any) -> None:
-    response = login(client, f"+86 {person.phone}")
+    response = login(client, f"+86 {phone_of(person)}")
     assert response.status_code == 200
     body = response.json()
     assert body["token"].startswith("ow_")
@@ -35,12 +35,12 @@ def test_password_login_issues_a_token(client: Client, person: Any) -> None:
 
 
 def test_wrong_password_is_a_field_error_and_audited(client: Client, person: Any) -> None:
-    response = login(client, person.phone, "not-the-password")
+    response = login(client, phone_of(person), "not-the-password")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "invalid_credentials"
     assert "password" in response.json()["error"]["fields"]
     event = AuditEvent.objects.get(action="auth.login_failed")
-    assert person.phone not in str(event.data)
+    assert phone_of(person) not in str(event.data)
 
 
 def test_empty_login_names_both_fields(client: Client) -> None:
@@ -51,8 +51,8 @@ def test_empty_login_names_both_fields(client: Client) -> None:
 
 def test_lockout_after_five_failures(client: Client, person: Any) -> None:
     for _ in range(5):
-        assert login(client, person.phone, "wrong-password").status_code in (401, 429)
-    response = login(client, person.phone)  # even the right password is refused now
+        assert login(client, phone_of(person), "wrong-password").status_code in (401, 429)
+    response = login(client, phone_of(person))  # even the right password is refused now
     assert response.status_code == 429
     assert response.json()["error"]["code"] == "account_locked"
     assert int(response["Retry-After"]) == 15 * 60
@@ -61,23 +61,23 @@ def test_lockout_after_five_failures(client: Client, person: Any) -> None:
 
 
 def test_sms_login(client: Client, person: Any, send_code: Any, outbox: Any) -> None:
-    assert send_code(person.phone, purpose="login").status_code == 202
+    assert send_code(phone_of(person), purpose="login").status_code == 202
     response = api_post(
         client,
         "/api/v1/auth/sms-login",
-        {"phone": person.phone, "sms_code": outbox.last_code(person.phone)},
+        {"phone": phone_of(person), "sms_code": outbox.last_code(phone_of(person))},
     )
     assert response.status_code == 200 and response.json()["token"].startswith("ow_")
     again = api_post(
         client,
         "/api/v1/auth/sms-login",
-        {"phone": person.phone, "sms_code": outbox.last_code(person.phone)},
+        {"phone": phone_of(person), "sms_code": outbox.last_code(phone_of(person))},
     )
     assert again.status_code == 422
 
 
 def test_tokens_expire_and_can_be_revoked(client: Client, person: Any) -> None:
-    token = login(client, person.phone).json()["token"]
+    token = login(client, phone_of(person)).json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/me", headers=auth).status_code == 200
     tokens = client.get("/api/v1/auth/tokens", headers=auth).json()
@@ -88,15 +88,15 @@ def test_tokens_expire_and_can_be_revoked(client: Client, person: Any) -> None:
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
 
-    token = login(client, person.phone).json()["token"]
+    token = login(client, phone_of(person)).json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
     assert client.post("/api/v1/auth/logout", headers=auth).status_code == 204
     assert client.get("/api/v1/me", headers=auth).status_code == 401
 
 
 def test_revoking_another_token(client: Client, person: Any) -> None:
-    first = login(client, person.phone).json()["token"]
-    second = login(client, person.phone).json()["token"]
+    first = login(client, phone_of(person)).json()["token"]
+    second = login(client, phone_of(person)).json()["token"]
     auth = {"Authorization": f"Bearer {second}"}
     first_id = ApiToken.objects.get(prefix=first[:10]).pk
     assert client.delete(f"/api/v1/auth/tokens/{first_id}", headers=auth).status_code == 204
@@ -116,6 +116,6 @@ def test_agent_sees_the_enterprise_it_acts_for(client: Client, person: Any) -> N
 
     company = services.create_legal_person("青岚测试有限公司", "91350100M000100Y43", "王建国", None)
     services.grant_agency(company, person, ["all"], timezone.now() + timedelta(days=30))
-    token = login(client, person.phone).json()["token"]
+    token = login(client, phone_of(person)).json()["token"]
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
     assert me["agencies"][0]["uscc"] == "91350100M000100Y43"

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from onewindow.accounts import selectors
 from onewindow.accounts.models import SmsCode, User
 from onewindow.conftest import api_post
 from onewindow.core.models import AuditEvent
@@ -57,7 +58,8 @@ def test_register_end_to_end(client: Client, send_code: Any, outbox: Any) -> Non
     assert body["id_number"] == id_number[:6] + "********" + id_number[14:]
     assert body["phone"] == "139****5678"
 
-    user = User.objects.get(phone=PHONE)
+    user = selectors.user_by_phone(PHONE)
+    assert user is not None
     assert user.kind == User.Kind.NATURAL and user.reveal_id_number() == id_number
     assert user.id_number_encrypted is not None
     assert id_number.encode() not in bytes(user.id_number_encrypted)
@@ -115,7 +117,7 @@ def test_wrong_code_counts_down_then_locks(client: Client, send_code: Any, outbo
     # Even the right code no longer works once the code is burnt.
     response = api_post(client, "/api/v1/accounts/persons", registration(sms_code=real))
     assert response.json()["error"]["code"] == "sms_code_locked"
-    assert not User.objects.filter(phone=PHONE).exists()
+    assert selectors.user_by_phone(PHONE) is None
 
 
 def test_expired_code(client: Client, send_code: Any, outbox: Any) -> None:
