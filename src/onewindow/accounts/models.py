@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -51,10 +51,10 @@ class UserQuerySet(models.QuerySet["User"]):
             kwargs["phone_index"] = phone_index(value) if value else None
         return kwargs
 
-    def filter(self, *args: Any, **kwargs: Any) -> UserQuerySet:
+    def filter(self, *args: Any, **kwargs: Any) -> Self:
         return super().filter(*args, **self._phone_to_index(kwargs))
 
-    def exclude(self, *args: Any, **kwargs: Any) -> UserQuerySet:
+    def exclude(self, *args: Any, **kwargs: Any) -> Self:
         return super().exclude(*args, **self._phone_to_index(kwargs))
 
 

@@ -10,22 +10,6 @@ from onewindow.core.models import AuditEvent
 from onewindow.core.validators import MOBILE_RE
 
 
-def user_by_phone(phone: str) -> User | None:
-    """The account with this mobile number, active or not, found by its blind index (the account
-    table holds no clear number). ``phone`` is normalised (``validators.validate_mobile``); anything
-    that is not a mobile number finds nobody."""
-    if not phone or not MOBILE_RE.match(phone):
-        return None
-    return User.objects.filter(phone_index=phone_index(phone)).first()
-
-
-def active_user_by_phone(phone: str) -> User | None:
-    """The active account with this mobile number, or None: login by SMS, password reset and "is
-    there an account to send a code to?" all ask this."""
-    user = user_by_phone(phone)
-    return user if user is not None and user.is_active else None
-
-
 def effective_agencies(agent: User) -> QuerySet[Agency]:
     now = timezone.now()
     return Agency.objects.filter(
@@ -56,3 +40,19 @@ def recent_logins(user: User, limit: int = 5) -> list[dict[str, object]]:
         action="auth.login", object_type="accounts.user", object_id=str(user.pk)
     ).order_by("-at")[:limit]
     return [{"at": e.at, "ip": e.ip, "method": (e.data or {}).get("method", "")} for e in events]
+
+
+def user_by_phone(phone: str) -> User | None:
+    """The account with this mobile number, active or not, found by its blind index (the account
+    table holds no clear number). ``phone`` is normalised (``validators.validate_mobile``); anything
+    that is not a mobile number finds nobody."""
+    if not phone or not MOBILE_RE.match(phone):
+        return None
+    return User.objects.filter(phone_index=phone_index(phone)).first()
+
+
+def active_user_by_phone(phone: str) -> User | None:
+    """The active account with this mobile number, or None: login by SMS, password reset and "is
+    there an account to send a code to?" all ask this."""
+    user = user_by_phone(phone)
+    return user if user is not None and user.is_active else None

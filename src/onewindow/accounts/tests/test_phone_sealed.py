@@ -80,7 +80,7 @@ def test_registration_leaves_no_clear_phone_in_the_account_row(
 def test_people_log_in_with_their_phone_by_password_and_by_sms(
     client: Client, send_code: Any, outbox: Any
 ) -> None:
-    person = PersonFactory(phone=PHONE)
+    person: User = PersonFactory.create(phone=PHONE)
     assert person.username != PHONE
     by_password = api_post(
         client, "/api/v1/auth/login", {"username": "+86 139 1234 0000", "password": TEST_PASSWORD}
@@ -107,8 +107,8 @@ def test_people_log_in_with_their_phone_by_password_and_by_sms(
 
 @pytest.mark.django_db
 def test_look_up_by_phone_finds_only_that_number_and_sms_login_only_active_accounts() -> None:
-    person = PersonFactory(phone=PHONE)
-    PersonFactory(phone="13912340001", is_active=False)
+    person = PersonFactory.create(phone=PHONE)
+    PersonFactory.create(phone="13912340001", is_active=False)
     assert selectors.active_user_by_phone(PHONE) == person
     assert selectors.user_by_phone("13912340001") is not None
     assert selectors.active_user_by_phone("13912340001") is None
@@ -133,9 +133,9 @@ def test_a_second_account_with_the_same_phone_gets_a_field_error(
 def test_the_blind_index_is_unique_in_the_database() -> None:
     from django.db import IntegrityError, transaction
 
-    PersonFactory(phone=PHONE)
+    PersonFactory.create(phone=PHONE)
     with pytest.raises(IntegrityError), transaction.atomic():
-        PersonFactory(phone=PHONE)
+        PersonFactory.create(phone=PHONE)
 
 
 @pytest.mark.django_db(transaction=True)
