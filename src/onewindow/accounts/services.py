@@ -123,19 +123,28 @@ def normalise_login(username: str) -> str:
     return value
 
 
-def _audit_failed_login(request: HttpRequest, username: str, reason: str) -> None:
+def login_name(typed: str) -> str:
+    """What ``authenticate()`` and the lock-out (django-axes) are given for what a person typed: a
+    phone number becomes its account's handle, or, for a number without an account, a keyed hash of
+    it. So axes' tables (failures, access log) never hold a phone number, and failures count against
+    the account however its phone was typed."""
+    value = normalise_login(typed)
+    if not MOBILE_RE.match(value):
+        return value
+    user = selectors.user_by_phone(value)
+    # "?" starts no username, so the stand-in finds no account.
+    return user.username if user is not None else "?" + blind_index(value, "login")[:32]
+
+
+def _audit_failed_login(request: HttpRequest, typed: str, name: str, reason: str) -> None:
     # What people type is a phone number for most of them: keep only a keyed hash of it.
-    user = (
-        selectors.user_by_phone(username)
-        if MOBILE_RE.match(username)
-        else User.objects.filter(username=username).only("pk").first()
-    )
+    user = User.objects.filter(username=name).only("pk").first()
     audit.record(
         "auth.login_failed",
         request=request,
         object_type="accounts.user" if user else "",
         object_id=user.pk if user else "",
-        data={"reason": reason, "username_index": blind_index(username, "login")[:16]},
+        data={"reason": reason, "username_index": blind_index(typed, "login")[:16]},
     )
 
 
@@ -151,20 +160,22 @@ def _locked_out() -> DomainError:
 
 
 def login_with_password(request: HttpRequest, username: str, password: str) -> User:
-    """Check a password (django-axes counts failures and locks the account)."""
+    """Check a password (django-axes counts failures and locks the account). A natural person
+    types their phone number; it reaches ``authenticate()`` as their handle (``login_name``)."""
     errors = FieldErrorsCollector()
     if not (username or "").strip():
         errors.add("username", _("请输入手机号或用户名。"))
     if not password:
         errors.add("password", _("请输入密码。"))
     errors.raise_if_any()
-    username = normalise_login(username)
-    user = authenticate(request, username=username, password=password)
+    typed = normalise_login(username)
+    name = login_name(typed)
+    user = authenticate(request, username=name, password=password)
     if getattr(request, "axes_locked_out", False):
-        _audit_failed_login(request, username, "locked")
+        _audit_failed_login(request, typed, name, "locked")
         raise _locked_out()
     if user is None or not isinstance(user, User):
-        _audit_failed_login(request, username, "bad_credentials")
+        _audit_failed_login(request, typed, name, "bad_credentials")
         message = _("用户名或密码不正确。")
         raise DomainError(
             "invalid_credentials", message, fields={"password": [message]}, status=401

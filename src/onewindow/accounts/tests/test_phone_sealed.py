@@ -208,3 +208,33 @@ def test_demo_citizens_log_in_with_the_phones_make_run_prints(
         {"phone": phones[0], "sms_code": outbox.last_code(phones[0], "login")},
     )
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_lockout_tables_never_hold_the_typed_phone(client: Client) -> None:
+    """django-axes records the login name of every failure and success: it is given the account's
+    handle (or a keyed hash for a number without an account), never the phone."""
+    from django.apps import apps
+
+    person: User = PersonFactory.create(phone=PHONE)
+    stranger = "13900009999"
+    for username, password in [
+        (PHONE, "Wrong-password-1"),
+        (f"+86 {PHONE}", TEST_PASSWORD),
+        (stranger, "Wrong-password-1"),
+    ]:
+        api_post(client, "/api/v1/auth/login", {"username": username, "password": password})
+    rows = 0
+    for model in apps.get_app_config("axes").get_models():
+        for row in model.objects.values():
+            rows += 1
+            assert holds(row, PHONE) == [] and holds(row, stranger) == [], (model, row)
+    assert rows >= 2  # the failures and the success were recorded
+    # Failures still count against the account, whichever way its phone is typed.
+    for _ in range(5):
+        api_post(client, "/api/v1/auth/login", {"username": PHONE, "password": "Wrong-password-1"})
+    response = api_post(
+        client, "/api/v1/auth/login", {"username": f"+86 {PHONE}", "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 429
+    assert person.username != PHONE
