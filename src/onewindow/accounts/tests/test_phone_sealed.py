@@ -226,7 +226,7 @@ def test_the_lockout_tables_never_hold_the_typed_phone(client: Client) -> None:
         api_post(client, "/api/v1/auth/login", {"username": username, "password": password})
     rows = 0
     for model in apps.get_app_config("axes").get_models():
-        for row in model.objects.values():
+        for row in model._default_manager.values():
             rows += 1
             assert holds(row, PHONE) == [] and holds(row, stranger) == [], (model, row)
     assert rows >= 2  # the failures and the success were recorded
