@@ -56,3 +56,8 @@ def active_user_by_phone(phone: str) -> User | None:
     there an account to send a code to?" all ask this."""
     user = user_by_phone(phone)
     return user if user is not None and user.is_active else None
+
+
+def phone_registered(phone: str) -> bool:
+    """Whether any account, active or not, has this mobile number (by its blind index)."""
+    return user_by_phone(phone) is not None

@@ -25,7 +25,6 @@ from onewindow.accounts.models import (
     User,
     id_number_index,
     new_person_handle,
-    phone_index,
 )
 from onewindow.core import audit
 from onewindow.core.crypto import blind_index, sm3_hex
@@ -86,7 +85,7 @@ def register_person(data: PersonRegistration, request: HttpRequest | None = None
     errors.check("password", lambda p: _validate_new_password(p, candidate), data.password)
     if id_number and User.objects.filter(id_number_index=id_number_index(id_number)).exists():
         errors.add("id_number", _("该身份证号码已注册，请直接登录或找回密码。"))
-    if phone and User.objects.filter(phone_index=phone_index(phone)).exists():
+    if phone and selectors.phone_registered(phone):
         errors.add("phone", _("该手机号已注册，请直接登录。"))
     errors.raise_if_any()
     assert phone is not None and id_number is not None
