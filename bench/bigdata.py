@@ -30,7 +30,7 @@ APPLICANT = "13800000002"
 
 APPLICATION_COLUMNS = (
     "id, number, applicant_id, item_id, item_name, item_version_id, department_id, status, stage, "
-    "data, contact_phone, created_at, submitted_at, resume_to, decision, decision_reason, "
+    "data, contact_phone_masked, created_at, submitted_at, resume_to, decision, decision_reason, "
     "paused_workdays, version"
 )
 TASK_COLUMNS = (
@@ -61,7 +61,7 @@ def _rows(
                 status,
                 "review",
                 "{}",
-                "13800000001",
+                "138****0001",
                 created,
                 created,
                 "",

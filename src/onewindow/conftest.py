@@ -18,8 +18,10 @@ from onewindow.testing.factories import PersonFactory
 
 @pytest.fixture(autouse=True)
 def _isolated(settings: Any, tmp_path: Path) -> Iterator[None]:
-    """Each test writes its SMS outbox under its own directory and starts with an empty cache."""
+    """Each test writes its SMS outbox and audit checkpoints under its own directory and starts with
+    an empty cache."""
     settings.ONEWINDOW = {**settings.ONEWINDOW, "SMS_OUTBOX": tmp_path / "outbox" / "sms.jsonl"}
+    settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit" / "checkpoints.jsonl")
     cache.clear()
     yield
     cache.clear()

@@ -3,7 +3,7 @@
 The embedded default needs no configuration at all: SQLite under ``var/``, a secret key and data keys
 generated once and kept under ``var/``, the SMS outbox file, and an in-process task runner. A scale-out
 deployment sets ``DATABASE_URL``, ``SECRET_KEY``, ``ONEWINDOW_DATA_KEYS``, ``ONEWINDOW_BLIND_INDEX_KEY``,
-``ALLOWED_HOSTS``, ``REDIS_URL`` and ``TASKS_BACKEND=database`` (see README).
+``ONEWINDOW_AUDIT_KEYS``, ``ALLOWED_HOSTS``, ``REDIS_URL`` and ``TASKS_BACKEND=database`` (see README).
 """
 
 from __future__ import annotations
@@ -46,6 +46,18 @@ DATA_ENCRYPTION_KEYS = _keys.data_keys
 DATA_ENCRYPTION_KEY_ID = _keys.data_key_id
 # Keyed SM3 (HMAC) for look-ups by an encrypted value, e.g. "is this ID number registered?".
 BLIND_INDEX_KEY = _keys.blind_index_key
+# HMAC-SM3 keys sealing the audit trail and its checkpoints ({key id: 32-byte key}); the current id
+# seals, all ids verify. Not in the database, so whoever holds only the database cannot reseal it.
+AUDIT_KEYS = _keys.audit_keys
+AUDIT_KEY_ID = _keys.audit_key_id
+# Where `manage.py audit_checkpoint` anchors the audit trail's head outside the database: a JSON Lines
+# file (empty to skip it) and/or a witness reached over HTTP(S).
+AUDIT_CHECKPOINT_FILE = os.environ.get(
+    "AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit" / "checkpoints.jsonl")
+)
+AUDIT_WITNESS_URL = os.environ.get("AUDIT_WITNESS_URL", "")
+AUDIT_WITNESS_TOKEN = os.environ.get("AUDIT_WITNESS_TOKEN", "")
+AUDIT_WITNESS_TIMEOUT = float(os.environ.get("AUDIT_WITNESS_TIMEOUT", "5"))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]") + (
     ["testserver"] if TESTING else []
@@ -89,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "onewindow.core.middleware.BodyLimitMiddleware",
 ]
 
 ROOT_URLCONF = "onewindow.urls"
@@ -189,14 +202,27 @@ LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:my_space"
 LOGOUT_REDIRECT_URL = "portal:home"
 
-# Lockout after repeated failed password logins (django-axes), per account. SMS login stays open to
-# the account's owner, so a stranger cannot shut anyone out for long.
+# Lockout after repeated failed password logins (django-axes, see accounts/lockout.py): an account
+# is locked after AXES_FAILURE_LIMIT failures from one client address, so a stranger elsewhere cannot
+# lock its owner out; an address is refused after LOGIN_FAILURES_PER_IP failures on any accounts.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "onewindow.accounts.lockout.AccountAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "onewindow.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
+# Axes' tables keep a blind index of the login name (a phone number for most people), never the name;
+# successful logins are in the audit trail already, so axes' own access log (names in clear) is off.
+AXES_USERNAME_CALLABLE = "onewindow.accounts.lockout.axes_username"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "phone", "sms_code"]
+# Lifting a lock-out goes through services.unlock_account, which is audited; axes' admin pages would
+# let anyone with the admin site delete attempts unrecorded.
+AXES_ENABLE_ADMIN = False
+# The same client address as the SMS-code limits (PROXY_COUNT trusted X-Forwarded-For hops); without
+# it axes reads REMOTE_ADDR, the proxy's address, since django-ipware is not installed.
+AXES_CLIENT_IP_CALLABLE = "onewindow.core.net.client_ip"
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
 
 ONEWINDOW: dict[str, Any] = {
@@ -215,6 +241,10 @@ ONEWINDOW: dict[str, Any] = {
     "SMS_CODE_RESEND_AFTER": timedelta(seconds=60),
     "SMS_CODE_PER_PHONE_PER_HOUR": int(os.environ.get("SMS_CODE_PER_PHONE_PER_HOUR", "5")),
     "SMS_CODE_PER_IP_PER_HOUR": int(os.environ.get("SMS_CODE_PER_IP_PER_HOUR", "30")),
+    # Staff accounts log in with a password, then an SMS code to the phone on file (also per account).
+    "STAFF_SECOND_FACTOR": env_bool("STAFF_SECOND_FACTOR", False),
+    # Failed password logins from one client address, on any accounts, within AXES_COOLOFF_TIME.
+    "LOGIN_FAILURES_PER_IP": int(os.environ.get("LOGIN_FAILURES_PER_IP", "30")),
     # API bearer tokens.
     "API_TOKEN_TTL": timedelta(hours=int(os.environ.get("API_TOKEN_TTL_HOURS", "12"))),
     "SITE_NAME": os.environ.get("SITE_NAME", "青岚市政务服务网"),
@@ -225,6 +255,13 @@ ONEWINDOW: dict[str, Any] = {
     ),
     "UPLOAD_MAX_FILE": int(os.environ.get("UPLOAD_MAX_FILE_MB", "10")) * 2**20,
     "UPLOAD_MAX_TOTAL": int(os.environ.get("UPLOAD_MAX_TOTAL_MB", "50")) * 2**20,
+    # An OFD is a ZIP: what it may inflate to, in total and per entry over 1 MB, and its entries.
+    "UPLOAD_OFD_MAX_UNCOMPRESSED": int(os.environ.get("UPLOAD_OFD_MAX_UNCOMPRESSED_MB", "100"))
+    * 2**20,
+    "UPLOAD_OFD_MAX_RATIO": 100,
+    "UPLOAD_OFD_MAX_ENTRIES": 10000,
+    # Drafts one person may keep open at once (each holds up to UPLOAD_MAX_TOTAL of files).
+    "DRAFTS_MAX_OPEN": int(os.environ.get("DRAFTS_MAX_OPEN", "20")),
     "PROGRESS_CODE_PER_NUMBER_PER_HOUR": 5,
     # Licences: the address printed in QR codes when no request tells it (imports, tasks).
     "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000"),
@@ -283,6 +320,10 @@ STORAGES: dict[str, dict[str, Any]] = {
 
 # --- Request limits -------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Bodies over these are refused with 413 before they are read (core.middleware.BodyLimitMiddleware):
+# the largest material with room for the form around it; staff imports take files of 20 MB.
+REQUEST_MAX_BODY = ONEWINDOW["UPLOAD_MAX_FILE"] + 2**20
+REQUEST_MAX_BODY_PATHS = {"/admin/catalog/io/": 21 * 2**20, "/licences/manage/import/": 21 * 2**20}
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 # --- Security ---------------------------------------------------------------------------------------
@@ -299,9 +340,6 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 SILENCED_SYSTEM_CHECKS = [
     "security.W004",  # HSTS: set by the HTTPS proxy
     "security.W008",  # HTTPS redirect: done by the HTTPS proxy
-    # Lockout is per account on purpose: a service hall or a campus shares one address, and locking
-    # the address would shut out everyone behind it after five typos.
-    "axes.W006",
 ]
 
 # --- Logging: personal data never reaches a log line -----------------------------------------------

@@ -19,6 +19,8 @@ router = Router(tags=["identity"])
 class LoginIn(Schema):
     username: str = ""
     password: str = ""
+    # Accounts that need the second factor: empty first (a code is sent), then the code received.
+    sms_code: str = ""
 
 
 class SmsLoginIn(Schema):
@@ -75,6 +77,20 @@ class PersonIn(Schema):
     password: str = ""
 
 
+class PasswordResetIn(Schema):
+    phone: str = ""
+    sms_code: str = ""
+    password: str = ""
+
+
+class UnlockIn(Schema):
+    reason: str = ""
+
+
+class UnlockOut(Schema):
+    cleared: int
+
+
 class PersonOut(Schema):
     id: int
     username: str
@@ -129,7 +145,9 @@ def _token_response(user: User) -> dict[str, object]:
 
 @router.post("/auth/login", response=TokenOut, auth=None, summary="Log in with a password")
 def login(request: HttpRequest, payload: LoginIn) -> dict[str, object]:
-    user = services.login_with_password(request, payload.username, payload.password)
+    user = services.login_with_password(
+        request, payload.username, payload.password, payload.sms_code
+    )
     return _token_response(user)
 
 
@@ -207,6 +225,31 @@ def register_person(request: HttpRequest, payload: PersonIn) -> Status[dict[str,
             "id_number": user.id_number_masked,
         },
     )
+
+
+@router.post(
+    "/auth/password-reset",
+    response={204: None},
+    auth=None,
+    summary="Set a new password with an SMS code sent to the account's phone",
+)
+def password_reset(request: HttpRequest, payload: PasswordResetIn) -> Status[None]:
+    services.reset_password(payload.phone, payload.sms_code, payload.password, request)
+    return Status(204, None)
+
+
+@router.post(
+    "/accounts/users/{user_id}/unlock",
+    response=UnlockOut,
+    auth=AUTH,
+    summary="Lift an account's password lock-out (administrators; audited)",
+)
+def unlock_account(request: HttpRequest, user_id: int, payload: UnlockIn) -> dict[str, int]:
+    target = User.objects.filter(pk=user_id).first()
+    if target is None:
+        raise DomainError("not_found", _("账号不存在。"), status=404)
+    cleared = services.unlock_account(current_user(request), target, payload.reason, request)
+    return {"cleared": cleared}
 
 
 @router.get("/me", response=MeOut, auth=AUTH, summary="The signed-in account")

@@ -5,15 +5,15 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
-from onewindow.accounts import selectors
 from onewindow.accounts.models import User
-from onewindow.core.validators import MOBILE_RE
 
 
 class AccountBackend(ModelBackend):
-    """Password login by the phone for natural persons (found by its blind index: their username is
-    a random handle), the unified social credit code for legal persons, the account name for staff
-    (already normalised by ``services.normalise_login``)."""
+    """Password login by username: a natural person's random handle (the phone they type becomes
+    it in ``services.login_name``, so django-axes counts failures per account and stores no phone),
+    the unified social credit code for legal persons, the account name for staff. Accounts that
+    need a second factor are signed in only by a caller that checks it next
+    (``second_factor_follows=True``)."""
 
     def authenticate(
         self,
@@ -24,15 +24,15 @@ class AccountBackend(ModelBackend):
     ) -> User | None:
         if not username or not password:
             return None
-        user = (
-            selectors.user_by_phone(username)
-            if MOBILE_RE.match(username)
-            else User.objects.filter(username=username).first()
-        )
+        user = User.objects.filter(username=username).first()
         if user is None:
             # Spend the same time as a real check, so timing does not reveal which accounts exist.
             User().set_password(password)
             return None
-        if user.check_password(password) and self.user_can_authenticate(user):
-            return user
-        return None
+        if not (user.check_password(password) and self.user_can_authenticate(user)):
+            return None
+        if user.needs_second_factor and not kwargs.get("second_factor_follows"):
+            # A password alone does not sign this account in, e.g. through the admin site's own
+            # login form: ``services.login_with_password`` asks for the SMS code after it.
+            return None
+        return user

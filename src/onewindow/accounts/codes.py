@@ -1,5 +1,7 @@
 """SMS one-time codes: 6 digits, 5-minute expiry, at most 5 wrong tries, 60-second resend cool-down,
-hourly limits per phone and per IP address, stored only as a keyed SM3 hash."""
+hourly limits per phone (codes actually sent) and per IP address, held under a lock so they also hold
+for simultaneous requests. The code is stored only as a keyed SM3 hash, the phone only as a blind
+index and a mask."""
 
 from __future__ import annotations
 
@@ -13,7 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onewindow.accounts.models import SmsCode, User
+from onewindow.accounts import selectors
+from onewindow.accounts.models import SmsCode
+from onewindow.core import locks, personal
 from onewindow.core.crypto import constant_time_equal, hmac_sm3
 from onewindow.core.errors import DomainError, FieldErrorsCollector
 from onewindow.core.validators import validate_mobile
@@ -40,10 +44,15 @@ def _too_many(wait: timedelta, message: str) -> DomainError:
     )
 
 
-def _check_rate_limits(phone: str, purpose: str, ip: str | None) -> None:
+def _phone_index(phone: str) -> str:
+    return personal.index(personal.Kind.PHONE, phone)
+
+
+def _check_rate_limits(phone_index: str, purpose: str, ip: str | None) -> None:
     now = timezone.now()
     config = _config()
-    last = SmsCode.objects.filter(phone=phone, purpose=purpose).order_by("-created_at").first()
+    for_purpose = SmsCode.objects.filter(phone_index=phone_index, purpose=purpose)
+    last = for_purpose.order_by("-created_at").first()
     if last and last.created_at > now - config["SMS_CODE_RESEND_AFTER"]:
         wait = last.created_at + config["SMS_CODE_RESEND_AFTER"] - now
         raise _too_many(
@@ -52,14 +61,21 @@ def _check_rate_limits(phone: str, purpose: str, ip: str | None) -> None:
             % {"seconds": max(1, math.ceil(wait.total_seconds()))},
         )
     hour_ago = now - timedelta(hours=1)
-    phone_codes = SmsCode.objects.filter(phone=phone, created_at__gt=hour_ago)
-    if phone_codes.count() >= config["SMS_CODE_PER_PHONE_PER_HOUR"]:
-        oldest = phone_codes.order_by("created_at").first()
-        assert oldest is not None
-        raise _too_many(
-            oldest.created_at + timedelta(hours=1) - now,
-            _("该手机号获取验证码过于频繁，请一小时后再试。"),
-        )
+    # The phone's limit counts codes actually sent. A request that sent nothing (no account on the
+    # number, a progress lookup whose number and phone do not match) counts only against its own
+    # phone and purpose: a stranger's made-up lookups never use up the owner's codes, and whether
+    # anything was sent still cannot be told from the answers.
+    for recent in (
+        SmsCode.objects.filter(phone_index=phone_index, sent=True, created_at__gt=hour_ago),
+        for_purpose.filter(created_at__gt=hour_ago),
+    ):
+        if recent.count() >= config["SMS_CODE_PER_PHONE_PER_HOUR"]:
+            oldest = recent.order_by("created_at").first()
+            assert oldest is not None
+            raise _too_many(
+                oldest.created_at + timedelta(hours=1) - now,
+                _("该手机号获取验证码过于频繁，请一小时后再试。"),
+            )
     if (
         ip
         and SmsCode.objects.filter(ip=ip, created_at__gt=hour_ago).count()
@@ -73,6 +89,11 @@ _TEXTS = {
     SmsCode.Purpose.LOGIN: "【{site}】您正在登录，验证码{code}，5分钟内有效。请勿告诉他人。",
     SmsCode.Purpose.RESET_PASSWORD: "【{site}】您正在重置密码，验证码{code}，5分钟内有效。",
 }
+# The second factor of a password login (not a Purpose: nobody can ask for it without the password).
+SECOND_FACTOR = "second_factor"
+SECOND_FACTOR_TEXT = (
+    "【{site}】您正在登录工作账号，验证码{code}，5分钟内有效。如非本人操作，请立即联系管理员。"
+)
 PROGRESS_TEXT = "【{site}】您正在查询办件进度，验证码{code}，5分钟内有效。"
 
 
@@ -85,7 +106,7 @@ def request_code(phone: str, purpose: str, ip: str | None) -> SmsCode | None:
         errors.add("purpose", _("验证码用途无效。"))
     errors.raise_if_any()
     needs_account = purpose != SmsCode.Purpose.REGISTER
-    send = not needs_account or User.objects.filter(phone=phone, is_active=True).exists()
+    send = not needs_account or selectors.active_user_by_phone(phone) is not None
     text = _TEXTS[SmsCode.Purpose(purpose)]
     return issue_code(phone, purpose, ip, text, send=send)
 
@@ -94,15 +115,23 @@ def issue_code(
     phone: str, purpose: str, ip: str | None, text: str, *, send: bool
 ) -> SmsCode | None:
     """Rate-limit, store (hashed) and, when ``send``, text a new code. ``purpose`` may carry what
-    the code is bound to, e.g. ``progress:<application number>``."""
+    the code is bound to, e.g. ``progress:<application number>``.
+
+    Guarantees: the limits hold however many requests arrive at once. The count and the insert run
+    under a lock per phone and per client address (``core.locks``), so of 25 simultaneous requests
+    for one phone exactly one passes the resend rule, and no more than the hourly limits pass."""
+    phone_index = _phone_index(phone)
     with transaction.atomic():
-        _check_rate_limits(phone, purpose, ip)
+        locks.hold(f"sms-code:phone:{phone_index}", *([f"sms-code:ip:{ip}"] if ip else []))
+        _check_rate_limits(phone_index, purpose, ip)
         code = f"{secrets.randbelow(10**6):06d}"
         now = timezone.now()
         sms_code = SmsCode.objects.create(
-            phone=phone,
+            phone_index=phone_index,
+            phone_masked=personal.mask(personal.Kind.PHONE, phone),
             purpose=purpose,
             code_hash=_hash(phone, purpose, code),
+            sent=send,
             created_at=now,
             expires_at=now + _config()["SMS_CODE_TTL"],
             ip=ip,
@@ -130,7 +159,7 @@ def verify_code(phone: str, purpose: str, code: str) -> None:
     with transaction.atomic():
         current = (
             SmsCode.objects.select_for_update()
-            .filter(phone=phone, purpose=purpose, consumed_at__isnull=True)
+            .filter(phone_index=_phone_index(phone), purpose=purpose, consumed_at__isnull=True)
             .order_by("-created_at")
             .first()
         )

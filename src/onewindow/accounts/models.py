@@ -12,8 +12,9 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -21,7 +22,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import personal
-from onewindow.core.validators import mask_mobile
 
 PERSON_HANDLE_PREFIX = "np_"
 
@@ -37,32 +37,8 @@ def phone_index(phone: str) -> str:
     return personal.index(personal.Kind.PHONE, phone)
 
 
-class UserQuerySet(models.QuerySet["User"]):
-    """Accepts ``phone=<number>`` in ``filter``/``exclude``/``get`` and looks it up by blind index.
-
-    Transitional: the account table has no clear phone any more, and code written before (SMS codes'
-    "is there an account for this number?") keeps working, through the index, until it calls
-    ``selectors.active_user_by_phone``. Only exact matches can work on a blind index."""
-
-    def _phone_to_index(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        if "phone" in kwargs:
-            kwargs = dict(kwargs)
-            value = kwargs.pop("phone")
-            kwargs["phone_index"] = phone_index(value) if value else None
-        return kwargs
-
-    def filter(self, *args: Any, **kwargs: Any) -> Self:
-        return super().filter(*args, **self._phone_to_index(kwargs))
-
-    def exclude(self, *args: Any, **kwargs: Any) -> Self:
-        return super().exclude(*args, **self._phone_to_index(kwargs))
-
-
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
-
-    def get_queryset(self) -> UserQuerySet:
-        return UserQuerySet(self.model, using=self._db)
 
     def create_user(self, username: str, password: str | None = None, **extra: Any) -> User:
         user = self.model(username=username, **extra)
@@ -126,6 +102,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     legal_representative = models.CharField(_("法定代表人"), max_length=64, blank=True)
     is_active = models.BooleanField(_("有效"), default=True)
     is_staff = models.BooleanField(_("可登录管理后台"), default=False)
+    requires_second_factor = models.BooleanField(
+        _("须短信验证码二次验证"),
+        default=False,
+        help_text=_(
+            "密码正确后还须输入发送到登记手机号的短信验证码才能登录；"
+            "STAFF_SECOND_FACTOR 开启时所有工作人员账号均须如此。"
+        ),
+    )
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
 
     objects: ClassVar[UserManager] = UserManager()
@@ -183,6 +167,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def has_phone(self) -> bool:
         return bool(self.phone_index)
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """Password, then an SMS code to the phone on file: set per account, or for every staff
+        account by the STAFF_SECOND_FACTOR setting."""
+        return self.requires_second_factor or (
+            self.kind == self.Kind.STAFF and bool(settings.ONEWINDOW.get("STAFF_SECOND_FACTOR"))
+        )
 
     @property
     def display_name(self) -> str:
@@ -284,20 +276,34 @@ class Membership(models.Model):
 
 
 class SmsCode(models.Model):
-    """A one-time code sent by SMS. Only its keyed SM3 hash is stored."""
+    """A one-time code sent by SMS (or asked for and deliberately not sent). Only its keyed SM3 hash
+    is stored, and the phone only as a blind index and a mask: the clear number travels sealed in
+    the SMS task and is never needed again."""
 
     class Purpose(models.TextChoices):
         REGISTER = "register", _("注册")
         LOGIN = "login", _("登录")
         RESET_PASSWORD = "reset_password", _("重置密码")
 
-    phone = models.CharField(_("手机号"), max_length=11)
+    phone_index = models.CharField(
+        _("手机号索引"),
+        max_length=64,
+        help_text=_("手机号的 SM3 密钥哈希（HMAC）盲索引，用于限频和核对，不可逆。"),
+    )
+    phone_masked = models.CharField(_("手机号（脱敏）"), max_length=11, blank=True)
     purpose = models.CharField(
         _("用途"),
         max_length=40,
         help_text=_("register、login、reset_password，或 progress:<办件编号>"),
     )
     code_hash = models.CharField(max_length=64)
+    sent = models.BooleanField(
+        _("已发送"),
+        default=True,
+        help_text=_(
+            "未发送的请求（无账号的号码、不匹配的办件进度查询）不计入该手机号的每小时限额。"
+        ),
+    )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -308,12 +314,14 @@ class SmsCode(models.Model):
         verbose_name = _("短信验证码")
         verbose_name_plural = _("短信验证码")
         indexes = [
-            models.Index(fields=["phone", "purpose", "created_at"]),
+            models.Index(
+                fields=["phone_index", "purpose", "created_at"], name="smscode_phone_purpose"
+            ),
             models.Index(fields=["ip", "created_at"]),
         ]
 
     def __str__(self) -> str:
-        return f"{mask_mobile(self.phone)} {self.purpose}"
+        return f"{self.phone_masked} {self.purpose}"
 
 
 class ApiToken(models.Model):

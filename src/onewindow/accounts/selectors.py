@@ -61,3 +61,25 @@ def active_user_by_phone(phone: str) -> User | None:
 def phone_registered(phone: str) -> bool:
     """Whether any account, active or not, has this mobile number (by its blind index)."""
     return user_by_phone(phone) is not None
+
+
+def phone_on_file(user: User) -> str:
+    """The account's mobile number in clear, to send it a code (the staff second factor); "" when
+    none is on file."""
+    return user.open_phone(why="sms code to the phone on file") if user.has_phone else ""
+
+
+def may_unlock(admin: User, user: User) -> bool:
+    """Whether ``admin`` may lift ``user``'s lock-out: a platform administrator anyone's, a
+    department administrator that of staff in one of their departments."""
+    if not admin.is_active:
+        return False
+    if (
+        admin.is_superuser
+        or Membership.objects.filter(user=admin, role=Membership.Role.PLATFORM_ADMIN).exists()
+    ):
+        return True
+    departments = Membership.objects.filter(
+        user=admin, role=Membership.Role.DEPARTMENT_ADMIN
+    ).values("department")
+    return Membership.objects.filter(user=user, department__in=departments).exists()

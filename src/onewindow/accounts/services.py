@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
@@ -16,7 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onewindow.accounts import codes, selectors
+from onewindow.accounts import codes, lockout, selectors
 from onewindow.accounts.models import (
     Agency,
     ApiToken,
@@ -26,9 +27,10 @@ from onewindow.accounts.models import (
     id_number_index,
     new_person_handle,
 )
-from onewindow.core import audit
+from onewindow.core import audit, personal
 from onewindow.core.crypto import blind_index, sm3_hex
 from onewindow.core.errors import DomainError, FieldErrorsCollector
+from onewindow.core.net import client_ip
 from onewindow.core.validators import (
     MOBILE_RE,
     normalise_uscc,
@@ -66,12 +68,34 @@ class PersonRegistration:
     password: str
 
 
+def _registration_refused() -> DomainError:
+    # The same words whatever the reason, so they do not tell a stranger that an ID number has an
+    # account: only the holder of that account's phone learns it (see register_person).
+    return DomainError(
+        "registration_refused",
+        _(
+            "无法完成注册，请核对填写的信息。如您已有账号，请用注册时的手机号登录或找回密码；"
+            "如需帮助，请携带居民身份证到政务服务大厅办理。"
+        ),
+        status=409,
+    )
+
+
+def _already_registered() -> DomainError:
+    # Said only to someone who has just proved they hold the phone (its SMS code).
+    message = _("该手机号已注册，请直接登录；如忘记密码，请通过短信验证码找回密码。")
+    return DomainError("already_registered", message, fields={"phone": [message]}, status=409)
+
+
 def register_person(data: PersonRegistration, request: HttpRequest | None = None) -> User:
     """Create a natural person's account.
 
     Guarantees: every field error is reported at once; the SMS code is checked only when everything
-    else is valid (so a typo elsewhere does not burn a try); the ID number is stored encrypted; one
-    ID number and one phone belong to at most one account, also when two registrations race (the
+    else is well-formed (so a typo elsewhere does not burn a try), and before anything is said about
+    existing accounts: "already registered" goes only to the holder of the phone, with a pointer to
+    password reset, and an ID number that has an account under another phone gets the same generic
+    refusal as a race, so nobody learns who is registered; the ID number is stored encrypted; one ID
+    number and one phone belong to at most one account, also when two registrations race (the
     blind indexes are unique in the database). The account table keeps no number in clear: the phone
     is sealed and the username is a random handle."""
     errors = FieldErrorsCollector()
@@ -83,14 +107,23 @@ def register_person(data: PersonRegistration, request: HttpRequest | None = None
     candidate = User(kind=User.Kind.NATURAL, username=new_person_handle(), name=name or "")
     candidate.set_phone(phone)
     errors.check("password", lambda p: _validate_new_password(p, candidate), data.password)
-    if id_number and User.objects.filter(id_number_index=id_number_index(id_number)).exists():
-        errors.add("id_number", _("该身份证号码已注册，请直接登录或找回密码。"))
-    if phone and selectors.phone_registered(phone):
-        errors.add("phone", _("该手机号已注册，请直接登录。"))
     errors.raise_if_any()
     assert phone is not None and id_number is not None
 
     codes.verify_code(phone, SmsCode.Purpose.REGISTER, data.sms_code)
+    # From here on the caller holds the phone.
+    if selectors.phone_registered(phone):
+        raise _already_registered()
+    holder = User.objects.filter(id_number_index=id_number_index(id_number)).only("pk").first()
+    if holder is not None:
+        # Recorded against the existing account, so its owner's records show the attempt.
+        audit.record(
+            "accounts.register_refused",
+            request=request,
+            obj=holder,
+            data={"reason": "id_number_taken"},
+        )
+        raise _registration_refused()
     candidate.set_id_number(id_number)
     candidate.set_password(data.password)
     try:
@@ -98,17 +131,12 @@ def register_person(data: PersonRegistration, request: HttpRequest | None = None
             candidate.save()
             audit.record("accounts.register", request=request, actor=candidate, obj=candidate)
     except IntegrityError as exc:
-        # Another registration with the same number committed between the check above and this
-        # insert: name the field whose number is taken.
-        taken = User.objects.filter(phone_index=candidate.phone_index).exists()
-        field, message = (
-            ("phone", _("该手机号已注册，请直接登录。"))
-            if taken
-            else ("id_number", _("该手机号或身份证号码已注册。"))
-        )
-        raise DomainError(
-            "duplicate_account", message, fields={field: [message]}, status=409
-        ) from exc
+        # Another registration committed between the checks above and this insert. The caller has
+        # proved they hold the phone, so they may learn that it has an account; an ID number taken
+        # under another phone gets the generic refusal.
+        if selectors.phone_registered(phone):
+            raise _already_registered() from exc
+        raise _registration_refused() from exc
     return candidate
 
 
@@ -125,8 +153,9 @@ def normalise_login(username: str) -> str:
 def login_name(typed: str) -> str:
     """What ``authenticate()`` and the lock-out (django-axes) are given for what a person typed: a
     phone number becomes its account's handle, or, for a number without an account, a keyed hash of
-    it. So axes' tables (failures, access log) never hold a phone number, and failures count against
-    the account however its phone was typed."""
+    it. django-axes stores a blind index of this name (``lockout.username_key``), so its rows never
+    hold a phone number, and failures count against the account however its phone was typed (the
+    password reset and an administrator's unlock clear them by the same key)."""
     value = normalise_login(typed)
     if not MOBILE_RE.match(value):
         return value
@@ -147,20 +176,19 @@ def _audit_failed_login(request: HttpRequest, typed: str, name: str, reason: str
     )
 
 
-def _locked_out() -> DomainError:
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return DomainError(
-        "account_locked",
-        _("登录失败次数过多，账号已临时锁定，请%(minutes)d分钟后再试，或使用短信验证码登录。")
-        % {"minutes": minutes},
-        status=429,
-        headers={"Retry-After": str(minutes * 60)},
-    )
+def login_with_password(
+    request: HttpRequest, username: str, password: str, sms_code: str = ""
+) -> User:
+    """Check a password. django-axes counts failures per account and client address, and per
+    address (``accounts.lockout``): a refused login is a 429 that names the rule.
 
+    A natural person types their phone number; it reaches ``authenticate()`` and django-axes as
+    their account's handle (``login_name``), so failures count per account however it is typed.
 
-def login_with_password(request: HttpRequest, username: str, password: str) -> User:
-    """Check a password (django-axes counts failures and locks the account). A natural person
-    types their phone number; it reaches ``authenticate()`` as their handle (``login_name``)."""
+    An account that needs the second factor (``User.needs_second_factor``) is signed in only with
+    the password *and* an SMS code to its phone on file: a right password without ``sms_code``
+    sends that code and answers 401 ``second_factor_required``; the caller sends the password again
+    with the code."""
     errors = FieldErrorsCollector()
     if not (username or "").strip():
         errors.add("username", _("请输入手机号或用户名。"))
@@ -169,21 +197,61 @@ def login_with_password(request: HttpRequest, username: str, password: str) -> U
     errors.raise_if_any()
     typed = normalise_login(username)
     name = login_name(typed)
-    user = authenticate(request, username=name, password=password)
+    user = authenticate(request, username=name, password=password, second_factor_follows=True)
     if getattr(request, "axes_locked_out", False):
         _audit_failed_login(request, typed, name, "locked")
-        raise _locked_out()
+        raise lockout.lockout_error(request)
     if user is None or not isinstance(user, User):
         _audit_failed_login(request, typed, name, "bad_credentials")
         message = _("用户名或密码不正确。")
         raise DomainError(
             "invalid_credentials", message, fields={"password": [message]}, status=401
         )
-    audit.record("auth.login", request=request, actor=user, obj=user, data={"method": "password"})
+    method = "password"
+    if user.needs_second_factor:
+        _check_second_factor(request, user, sms_code)
+        method = "password+sms"
+    ip = client_ip(request)
+    if ip:  # as AXES_RESET_ON_SUCCESS does for page logins, which API logins do not go through
+        axes_reset(ip=ip, username=lockout.username_key(name))
+    audit.record("auth.login", request=request, actor=user, obj=user, data={"method": method})
     return user
 
 
+def _check_second_factor(request: HttpRequest, user: User, sms_code: str) -> None:
+    phone = selectors.phone_on_file(user)
+    if not phone:
+        raise DomainError(
+            "second_factor_unavailable",
+            _("该账号须使用短信验证码二次验证，但未登记手机号，请联系管理员。"),
+            status=403,
+        )
+    if not (sms_code or "").strip():
+        try:
+            codes.issue_code(
+                phone, codes.SECOND_FACTOR, client_ip(request), codes.SECOND_FACTOR_TEXT, send=True
+            )
+        except DomainError as error:  # e.g. the code sent a moment ago is still the one to enter
+            raise DomainError(
+                error.code,
+                error.message,
+                fields={"sms_code": [error.message]},
+                status=error.status,
+                headers=error.headers,
+            ) from error
+        message = _("验证码已发送至%(phone)s，请再次输入密码和验证码完成登录。") % {
+            "phone": user.phone_masked
+        }
+        raise DomainError(
+            "second_factor_required", message, fields={"sms_code": [message]}, status=401
+        )
+    codes.verify_code(phone, codes.SECOND_FACTOR, sms_code)
+
+
 def login_with_sms(request: HttpRequest, phone: str, code: str) -> User:
+    """Sign in with a code sent to the account's phone: the second way in for anyone, staff
+    included, whose password login is locked. An account that needs the second factor is refused
+    here (the phone is only one of its factors) and signs in by password and code."""
     errors = FieldErrorsCollector()
     phone = errors.check("phone", validate_mobile, phone)
     errors.raise_if_any()
@@ -192,8 +260,80 @@ def login_with_sms(request: HttpRequest, phone: str, code: str) -> User:
     if user is None:  # a code is only ever sent to a registered number; this is a stale one
         message = _("验证码不正确。")
         raise DomainError("sms_code_invalid", message, fields={"sms_code": [message]}, status=422)
+    if user.needs_second_factor:  # the phone is only one of its two factors
+        raise DomainError(
+            "password_required",
+            _("该账号须先输入密码，再输入短信验证码登录，请使用密码登录。"),
+            status=403,
+        )
     audit.record("auth.login", request=request, actor=user, obj=user, data={"method": "sms"})
     return user
+
+
+def reset_password(
+    phone: str, sms_code: str, password: str, request: HttpRequest | None = None
+) -> User:
+    """Set a new password for whoever holds the account's phone (找回密码).
+
+    Guarantees: every field error is reported at once and the code is checked only when the rest is
+    well-formed; a number without an account gets the answer of a wrong code (no code was ever sent
+    to it), so accounts cannot be found this way; the password lock-out of the account is lifted
+    (its owner has just proved the phone), its API tokens are revoked and its other sessions end
+    (Django ties sessions to the password); the reset is audited."""
+    errors = FieldErrorsCollector()
+    checked_phone = errors.check("phone", validate_mobile, phone)
+    if not re.fullmatch(r"\d{6}", (sms_code or "").strip()):
+        errors.add("sms_code", _("验证码为6位数字。"))
+    probe = User(kind=User.Kind.NATURAL, username=new_person_handle())
+    probe.set_phone(checked_phone)
+    errors.check("password", lambda p: _validate_new_password(p, probe), password)
+    errors.raise_if_any()
+    assert checked_phone is not None
+    codes.verify_code(checked_phone, SmsCode.Purpose.RESET_PASSWORD, sms_code)
+    user = selectors.active_user_by_phone(checked_phone)
+    if user is None:  # a code is only ever sent to a registered number; this is a stale one
+        message = _("验证码不正确。")
+        raise DomainError("sms_code_invalid", message, fields={"sms_code": [message]}, status=422)
+    if user.needs_second_factor:  # the phone alone must not replace the password as well
+        raise DomainError(
+            "reset_needs_administrator",
+            _("该账号使用密码和短信验证码双重验证，不能仅凭短信验证码重置密码，请联系管理员。"),
+            status=403,
+        )
+    errors.check("password", lambda p: _validate_new_password(p, user), password)
+    errors.raise_if_any()
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        audit.record("accounts.password_reset", request=request, actor=user, obj=user)
+    axes_reset(username=lockout.username_key(user.username))
+    return user
+
+
+def unlock_account(admin: User, user: User, reason: str, request: HttpRequest | None = None) -> int:
+    """An administrator lifts an account's password lock-out (the staff's way back in when SMS
+    login is not an option). Guarantees: only someone ``selectors.may_unlock`` allows, otherwise a
+    404 as for an account that does not exist; a reason is required; the unlock is recorded in the
+    audit trail with who, whom, why (personal numbers in the reason masked) and how many failure
+    records were cleared. Returns that number."""
+    if not selectors.may_unlock(admin, user):
+        raise DomainError("not_found", _("账号不存在。"), status=404)
+    reason = (reason or "").strip()
+    if not reason:
+        message = _("请填写解锁原因。")
+        raise DomainError("validation_error", message, fields={"reason": [message]}, status=422)
+    cleared = int(axes_reset(username=lockout.username_key(user.username)))
+    audit.record(
+        "accounts.unlocked",
+        request=request,
+        actor=admin,
+        obj=user,
+        data={"reason": personal.mask_text(reason[:200]), "cleared": cleared},
+    )
+    return cleared
 
 
 def token_digest(token: str) -> str:

@@ -11,12 +11,14 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 
 from onewindow.accounts.auth import AUTH, current_user
 from onewindow.applications import presenters, progress, selectors, services, trust
 from onewindow.applications.models import Application, IdempotencyRecord
 from onewindow.catalog.models import ServiceItem
+from onewindow.core import personal
 from onewindow.core.errors import DomainError
 from onewindow.core.net import client_ip
 
@@ -66,6 +68,18 @@ def _mine(request: HttpRequest, application_id: int) -> Application:
     return application
 
 
+def _visible(request: HttpRequest, application_id: int) -> tuple[Application, bool]:
+    """An application the caller may see, and whether they see it as staff."""
+    user = current_user(request)
+    application = selectors.visible_to_applicant(user).filter(pk=application_id).first()
+    if application is not None:
+        return application, False
+    application = selectors.visible_to_staff(user).filter(pk=application_id).first()
+    if application is None:
+        raise DomainError("not_found", _("办件不存在。"), status=404)
+    return application, True
+
+
 def _idempotent(request: HttpRequest, payload: dict[str, Any], run: Any) -> Status[Any]:
     """Replay the first answer to a request carrying the same ``Idempotency-Key``."""
     key = request.headers.get("Idempotency-Key", "").strip()[:64]
@@ -102,6 +116,7 @@ def _idempotent(request: HttpRequest, payload: dict[str, Any], run: Any) -> Stat
     response={201: dict[str, Any]},
     summary="Create a draft, or submit at once",
 )
+@decorate_view(personal.no_store)
 def create(request: HttpRequest, payload: ApplicationIn) -> Status[Any]:
     def run() -> tuple[int, dict[str, Any]]:
         item = (
@@ -204,6 +219,7 @@ def commit_material(
     response={200: dict[str, Any]},
     summary="Submit a draft",
 )
+@decorate_view(personal.no_store)
 def submit(request: HttpRequest, application_id: int) -> Status[Any]:
     application = _mine(request, application_id)
 
@@ -215,6 +231,7 @@ def submit(request: HttpRequest, application_id: int) -> Status[Any]:
 
 
 @router.get("/applications", auth=AUTH, summary="My applications")
+@decorate_view(personal.no_store)
 def mine(request: HttpRequest, status: str = "", page: int = 1) -> dict[str, Any]:
     applications = selectors.visible_to_applicant(current_user(request))
     if status:
@@ -229,15 +246,10 @@ def mine(request: HttpRequest, status: str = "", page: int = 1) -> dict[str, Any
 
 
 @router.get("/applications/{application_id}", auth=AUTH, summary="One application")
+@decorate_view(personal.no_store)
 def get(request: HttpRequest, application_id: int) -> dict[str, Any]:
     user = current_user(request)
-    application = selectors.visible_to_applicant(user).filter(pk=application_id).first()
-    staff = False
-    if application is None:
-        application = selectors.visible_to_staff(user).filter(pk=application_id).first()
-        staff = application is not None
-    if application is None:
-        raise DomainError("not_found", _("办件不存在。"), status=404)
+    application, staff = _visible(request, application_id)
     if staff:
         from onewindow.core import audit
 
@@ -251,7 +263,48 @@ def get(request: HttpRequest, application_id: int) -> dict[str, Any]:
     return presenters.detail(application, staff=staff)
 
 
+class ApplicationRevealIn(Schema):
+    field: str = ""
+    purpose: str = ""
+
+
+@router.post(
+    "/applications/{application_id}/reveal",
+    auth=AUTH,
+    response=dict[str, str],
+    summary="Show one masked personal value of the form in full (audited for staff)",
+)
+@decorate_view(personal.no_store)
+def reveal(
+    request: HttpRequest, application_id: int, payload: ApplicationRevealIn
+) -> dict[str, str]:
+    """The applicant sees their own value; staff who may see the application give a purpose,
+    and the audit trail records who saw which field of which application and why."""
+    application, _staff = _visible(request, application_id)
+    value = selectors.reveal_form_value(
+        application,
+        payload.field,
+        viewer=current_user(request),
+        purpose=payload.purpose,
+        request=request,
+    )
+    return {"field": payload.field, "value": value}
+
+
+@router.delete(
+    "/applications/{application_id}",
+    auth=AUTH,
+    response={204: None},
+    summary="Delete a draft that was never submitted, with its materials",
+)
+def discard(request: HttpRequest, application_id: int) -> Status[None]:
+    application = _mine(request, application_id)
+    services.discard_draft(application, current_user(request), request)
+    return Status(204, None)
+
+
 @router.post("/applications/{application_id}/withdraw", auth=AUTH, summary="Withdraw")
+@decorate_view(personal.no_store)
 def withdraw(request: HttpRequest, application_id: int, payload: WithdrawIn) -> dict[str, Any]:
     application = _mine(request, application_id)
     done = services.withdraw(application, current_user(request), payload.reason, request)
@@ -263,6 +316,7 @@ def withdraw(request: HttpRequest, application_id: int, payload: WithdrawIn) -> 
     auth=AUTH,
     summary="Resubmit after a correction request",
 )
+@decorate_view(personal.no_store)
 def resubmit(request: HttpRequest, application_id: int, payload: ResubmitIn) -> dict[str, Any]:
     application = _mine(request, application_id)
     done = services.resubmit(application, current_user(request), payload.data, request)
@@ -281,6 +335,7 @@ class BundleApplicationIn(Schema):
     response={201: dict[str, Any]},
     summary="Apply for a one-thing bundle: one form, linked applications",
 )
+@decorate_view(personal.no_store)
 def apply_bundle(request: HttpRequest, bundle_id: int, payload: BundleApplicationIn) -> Status[Any]:
     from onewindow.catalog.selectors import active_bundles
 
@@ -331,6 +386,7 @@ def progress_code(request: HttpRequest, payload: ProgressCodeIn) -> Status[dict[
 
 
 @router.post("/progress", auth=None, summary="Progress of an application (number, phone, code)")
+@decorate_view(personal.no_store)
 def progress_lookup(request: HttpRequest, payload: ProgressIn) -> dict[str, Any]:
     application = progress.lookup(payload.number, payload.phone, payload.code)
     return presenters.public_view(application)

@@ -8,3 +8,14 @@ class ApplicationsConfig(AppConfig):
     name = "onewindow.applications"
     label = "applications"
     verbose_name = _("办件")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
+        from onewindow.applications.files import release_deleted
+        from onewindow.applications.models import ApplicationMaterial
+
+        # Storage is not transactional: a deleted row's file is deleted after the commit.
+        post_delete.connect(
+            release_deleted, sender=ApplicationMaterial, dispatch_uid="material-file"
+        )

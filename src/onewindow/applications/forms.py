@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 
 from onewindow.accounts.models import User
+from onewindow.core import personal
 
 
 def _message(error: Any) -> str:
@@ -62,12 +63,12 @@ def form_errors(schema: dict[str, Any], data: Any, complete: bool) -> dict[str, 
 
 
 def prefill(schema: dict[str, Any], user: User, enterprise: User | None) -> dict[str, Any]:
-    """What the platform already knows, for the fields marked ``x-prefill``."""
+    """What the platform already knows, for the fields marked ``x-prefill``. Personal facts (ID
+    number, phone) are given masked, as every page shows them; ``unmask`` puts the real value back
+    when the form comes back unchanged."""
     known: dict[str, str] = {
         "name": user.name,
-        # The applicant's own number, into their own form (the form stores it sealed).
-        "phone": user.open_phone(why="prefill own form"),
-        # Shown masked; ``unmask`` puts the real number back when the form comes back unchanged.
+        "phone": user.phone_masked,
         "id_number": user.id_number_masked if user.is_natural_person else "",
     }
     if enterprise is not None:
@@ -84,14 +85,31 @@ def prefill(schema: dict[str, Any], user: User, enterprise: User | None) -> dict
     return values
 
 
-def unmask(schema: dict[str, Any], data: dict[str, Any], user: User) -> dict[str, Any]:
-    """Replace the masked ID number the form showed with the account's real one."""
+def unmask(
+    schema: dict[str, Any],
+    data: dict[str, Any],
+    user: User,
+    current: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Put the real values back where a form came back with a mask it showed: the account's own
+    ID number or phone (prefilled), or a value the application already holds (``current``, in
+    clear) shown masked on the edit page. A value the applicant typed stays as typed."""
+    own: dict[str, str] = {}
+    if user.is_natural_person and user.id_number_masked:
+        own["id_number"] = user.id_number_masked
+    if user.has_phone:
+        own["phone"] = user.phone_masked
+    shown = personal.split_form(schema, current)[0] if current else {}
     out = dict(data)
-    for name, prop in schema.get("properties", {}).items():
-        if (
-            prop.get("x-prefill") == "id_number"
-            and user.id_number_masked
-            and (out.get(name) == user.id_number_masked)
-        ):
+    for name, value in data.items():
+        if not isinstance(value, str) or not value:
+            continue
+        prop = schema.get("properties", {}).get(name) or {}
+        held = (current or {}).get(name)
+        if held not in (None, "") and value == shown.get(name) and value != held:
+            out[name] = held
+        elif prop.get("x-prefill") == "id_number" and value == own.get("id_number"):
             out[name] = user.reveal_id_number()
+        elif prop.get("x-prefill") == "phone" and value == own.get("phone"):
+            out[name] = user.open_phone(why="own form, prefilled")
     return out

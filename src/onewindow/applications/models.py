@@ -62,8 +62,24 @@ class Application(models.Model):
         max_length=16, blank=True, help_text="the state to return to after a pause"
     )
     stage = models.CharField(_("当前环节"), max_length=40, blank=True)
-    data = models.JSONField(_("申请表"), default=dict)
-    contact_phone = models.CharField(_("联系手机"), max_length=11, blank=True)
+    data = models.JSONField(
+        _("申请表"),
+        default=dict,
+        help_text=_("个人信息（身份证号码、手机号码等）只存掩码，原值加密存于“个人信息密文”。"),
+    )
+    personal_data = models.BinaryField(
+        _("个人信息密文"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="SM4-GCM: the form's personal values in clear, bound to this application "
+        "(core.personal.seal_record with personal_context); opened only through core.personal",
+    )
+    contact_phone_encrypted = models.BinaryField(null=True, blank=True, editable=False)
+    contact_phone_index = models.CharField(
+        max_length=64, blank=True, help_text="keyed SM3 blind index of the contact phone"
+    )
+    contact_phone_masked = models.CharField(_("联系手机"), max_length=11, blank=True)
     decision = models.CharField(_("决定"), max_length=16, blank=True)
     decision_reason = models.TextField(_("决定理由"), blank=True)
     decision_basis = models.TextField(
@@ -94,6 +110,13 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def personal_context(self) -> str:
+        """What the sealed personal values are bound to: a blob copied onto another application
+        does not open there."""
+        assert self.pk is not None, "an application's personal data is sealed after its insert"
+        return f"application:{self.pk}"
 
 
 class TrustLevel(models.TextChoices):

@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onewindow.applications import selectors
 from onewindow.applications.lifecycle import ACTION_LABELS, Status
 from onewindow.applications.models import Application, TrustLevel
 from onewindow.workflow.models import Task
@@ -89,7 +90,9 @@ def detail(application: Application, staff: bool) -> dict[str, Any]:
         },
         "department": {"slug": application.department.slug, "name": application.department.name},
         "enterprise": application.enterprise.uscc if application.enterprise else None,
+        # Personal values masked; the full value only through the audited reveal.
         "data": application.data,
+        "revealable": selectors.revealable_fields(application),
         "decision": application.decision,
         "decision_reason": application.decision_reason,
         "created_at": application.created_at,

@@ -1,6 +1,7 @@
 """Progress lookup (进度查询) without an account: application number + the applicant's mobile
 phone + an SMS code sent to that phone. Whether a number exists cannot be learnt without the phone:
-a wrong pair gets the same answer as a right one, and no code."""
+a wrong pair gets the same answer as a right one, and no code. The phone is matched by its blind
+index: the application keeps it only sealed and masked."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from onewindow.accounts import codes
 from onewindow.applications.models import Application
 from onewindow.applications.numbers import NUMBER_RE, normalise
+from onewindow.core import personal
 from onewindow.core.errors import DomainError, FieldErrorsCollector
 from onewindow.core.validators import validate_mobile
 
@@ -26,7 +28,7 @@ def _checked(number: str, phone: str) -> tuple[str, str]:
 def _match(number: str, phone: str) -> Application | None:
     return (
         Application.objects.select_related("item_version", "department")
-        .filter(number=number, contact_phone=phone)
+        .filter(number=number, contact_phone_index=personal.index(personal.Kind.PHONE, phone))
         .exclude(status="draft")
         .first()
     )

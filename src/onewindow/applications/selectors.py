@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from onewindow.accounts.models import Membership, User
 from onewindow.accounts.selectors import effective_agencies
 from onewindow.applications.lifecycle import Status
 from onewindow.applications.models import Application
+from onewindow.core import personal
+from onewindow.core.errors import FieldErrorsCollector
 
 
 def visible_to_applicant(user: User) -> QuerySet[Application]:
@@ -50,3 +57,64 @@ def find_for(user: User, number: str) -> tuple[Application | None, bool]:
     if user.kind == User.Kind.STAFF:
         return visible_to_staff(user).filter(number=number).first(), True
     return visible_to_applicant(user).filter(number=number).first(), False
+
+
+# -- the form's personal values (core.personal is the door) ----------------------------------------
+# A value as screens show it once masked: an ID number's region and last four, a mobile's first
+# three and last four.
+_MASKED = re.compile(r"\d{6}\*{8}[\dX]{4}|1[3-9]\d\*{4}\d{4}")
+
+
+def form_values(application: Application, *, why: str) -> dict[str, Any]:
+    """The application's form with its personal values in clear, for the platform's own use
+    (checking the form, editing a draft); ``why`` says which. Never shown to a person."""
+    clear = personal.open_record(application.personal_data, application.personal_context, why=why)
+    return {**application.data, **clear}
+
+
+def form_values_for_issuance(application: Application) -> dict[str, Any]:
+    """The form in clear for filling a licence face from it (the licence seals what it keeps)."""
+    return form_values(application, why="licence issuance")
+
+
+def revealable_fields(application: Application) -> list[str]:
+    """The form fields a page shows masked and a person may ask to see in full."""
+    schema = application.item_version.data["form_schema"]
+    declared = personal.personal_fields(schema)
+    return [
+        name
+        for name, value in application.data.items()
+        if isinstance(value, str) and value and (name in declared or _MASKED.search(value))
+    ]
+
+
+def reveal_form_value(
+    application: Application,
+    field: str,
+    *,
+    viewer: User,
+    purpose: str,
+    request: HttpRequest | None = None,
+) -> str:
+    """One personal value of the form in full, for a person who asked for it. The applicant sees
+    their own without a record; anyone else (staff) must say why, and the audit trail keeps who,
+    which application and field, and why."""
+    errors = FieldErrorsCollector()
+    if field not in revealable_fields(application):
+        errors.add("field", _("申请表中没有可显示完整内容的这一项。"))
+    # The reason goes into the audit trail: a number typed into it is kept masked there.
+    purpose = personal.mask_text(" ".join((purpose or "").split()))[:200]
+    if viewer.pk != application.applicant_id and not purpose:
+        errors.add("purpose", _("请说明查看完整号码的原因。"))
+    errors.raise_if_any()
+    values = personal.reveal_record(
+        application.personal_data,
+        application.personal_context,
+        viewer=viewer,
+        owner_id=application.applicant_id,
+        subject=application,
+        purpose=purpose or "self",
+        request=request,
+        field=field,
+    )
+    return str(values.get(field, application.data.get(field, "")))

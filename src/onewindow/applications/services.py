@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import IO, Any
 
-from django.core.files.base import ContentFile
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.http import HttpRequest
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from onewindow.accounts.models import User
 from onewindow.accounts.selectors import effective_agencies
-from onewindow.applications import forms, numbers, uploads
+from onewindow.applications import files, forms, numbers, selectors, uploads
 from onewindow.applications.lifecycle import ACTION_LABELS, PAUSED, Status, target_of
 from onewindow.applications.models import (
     Application,
@@ -25,7 +25,7 @@ from onewindow.applications.models import (
     TimelineEntry,
 )
 from onewindow.catalog.models import ServiceItem
-from onewindow.core import audit
+from onewindow.core import audit, personal
 from onewindow.core.calendar import add_workdays, workdays_between
 from onewindow.core.errors import DomainError, FieldErrorsCollector
 from onewindow.notifications.services import notify
@@ -66,6 +66,10 @@ def transition(
     the timeline, the audit trail and the applicant's notification."""
     current = application.status
     target = target_of(action, current, application.resume_to)
+    # Free text on the timeline (a clerk's comment, an applicant's reason) never keeps an ID or
+    # mobile number in clear.
+    public_comment = personal.mask_text(public_comment)
+    internal_comment = personal.mask_text(internal_comment)
     if target is None:
         raise not_allowed(application, action)
     now = timezone.now()
@@ -207,9 +211,16 @@ def create_application(
         raise DomainError(
             "validation_error", _("申请表填写有误，请按提示修改。"), fields=errors, status=422
         )
+    phone = (
+        personal.seal(personal.Kind.PHONE, user.open_phone(why="application contact"))
+        if user.has_phone
+        else None
+    )
     for _attempt in range(5):
         try:
             with transaction.atomic():
+                if not submit:
+                    check_open_drafts(user)
                 application = Application.objects.create(
                     number=numbers.new_number(),
                     applicant=user,
@@ -218,10 +229,14 @@ def create_application(
                     item_version=item.current_version,
                     item_name=str(item.current_version.data.get("name", item.name))[:200],
                     department=item.department,
-                    data=data,
-                    contact_phone=user.open_phone(why="application contact"),
+                    contact_phone_encrypted=phone.ciphertext if phone else None,
+                    contact_phone_index=phone.index if phone else "",
+                    contact_phone_masked=phone.masked if phone else "",
                     bundle_group=bundle_group,
                 )
+                # The sealed values are bound to the row's id, known only after the insert.
+                store_form(application, data)
+                application.save(update_fields=["data", "personal_data"])
                 TimelineEntry.objects.create(
                     application=application,
                     actor=user,
@@ -238,22 +253,69 @@ def create_application(
     raise DomainError("busy", _("系统繁忙，请稍后再试。"), status=503)
 
 
+def check_open_drafts(user: User) -> None:
+    """Refuse (409, on ``drafts``) a new draft for someone who already keeps ``DRAFTS_MAX_OPEN``
+    open: each draft may hold files, so drafts without end would fill the disk. The person's row
+    is locked first, so parallel requests cannot each see room for one more."""
+    limit = int(settings.ONEWINDOW["DRAFTS_MAX_OPEN"])
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+    if Application.objects.filter(applicant=user, status=Status.DRAFT).count() >= limit:
+        message = _(
+            "您已有%(count)d份未提交的草稿，达到上限。请先提交或删除不需要的草稿，再新建申请。"
+        ) % {"count": limit}
+        raise DomainError("too_many_drafts", message, fields={"drafts": [message]}, status=409)
+
+
+def discard_draft(application: Application, user: User, request: HttpRequest | None = None) -> None:
+    """Delete a draft that was never submitted, with its materials; their files are deleted once
+    this commits (a file another application reuses stays). Anything but a draft is refused."""
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if locked.applicant_id != user.pk:
+            message = _("只有草稿的申请人本人可以删除它。")
+            raise DomainError("forbidden", message, status=403)
+        if locked.status != Status.DRAFT:
+            message = _("只能删除未提交的草稿。")
+            raise DomainError("invalid_transition", message, status=409)
+        audit.record(
+            "application.discard",
+            request=request,
+            actor=user,
+            obj=locked,
+            data={"materials": locked.materials.count()},
+        )
+        locked.delete()  # each material's file goes after the commit: files.release_deleted
+
+
 def update_draft(application: Application, user: User, data: dict[str, Any]) -> Application:
     with transaction.atomic():
         locked = Application.objects.select_for_update().get(pk=application.pk)
         if locked.status not in (Status.DRAFT, Status.CORRECTION):
             raise not_allowed(locked, "submit")
         schema = locked.item_version.data["form_schema"]
-        merged = {**locked.data, **forms.unmask(schema, data or {}, user)}
+        current = selectors.form_values(locked, why="draft update")
+        merged = {**current, **forms.unmask(schema, data or {}, user, current)}
         errors = forms.form_errors(schema, merged, complete=False)
         if errors:
             raise DomainError(
                 "validation_error", _("申请表填写有误，请按提示修改。"), fields=errors, status=422
             )
-        locked.data = merged
+        store_form(locked, merged)
         locked.version += 1
-        locked.save(update_fields=["data", "version"])
+        locked.save(update_fields=["data", "personal_data", "version"])
     return locked
+
+
+def store_form(application: Application, values: dict[str, Any]) -> None:
+    """Keep a form on a saved application (not written yet): personal values (the fields the form
+    marks as ID number or phone, and any ID or mobile number typed into another field) only as
+    masks in ``data``, their clear values sealed to this application in ``personal_data``."""
+    schema = application.item_version.data["form_schema"]
+    stored, clear = personal.split_form(schema, values)
+    application.data = stored
+    application.personal_data = (
+        personal.seal_record(clear, application.personal_context) if clear else None
+    )
 
 
 # -- materials ----------------------------------------------------------------------------------
@@ -279,7 +341,8 @@ def lock_editable(application_id: int) -> Application:
 
 
 def stored_size(locked: Application, replacing: int) -> int:
-    """Bytes the application's materials hold, without the one at ``replacing`` (it goes)."""
+    """Bytes the application's materials hold, without the one at ``replacing`` (it goes). A
+    replaced file is deleted when its replacement commits, so it counts for nothing after."""
     current = locked.materials.filter(replaced=False).exclude(material_index=replacing)
     return int(current.aggregate(s=Sum("size"))["s"] or 0)
 
@@ -295,15 +358,23 @@ def put_material(
 ) -> ApplicationMaterial:
     """Record the material at ``material_index`` of a locked, editable application, replacing the
     current one. ``content`` is stored under the application's number, the index and ``suffix``;
-    without it ``fields`` name a file already stored."""
-    locked.materials.filter(material_index=material_index, replaced=False).update(replaced=True)
+    without it ``fields`` name a file already stored.
+
+    Storage follows the transaction: the new file is deleted again if the transaction does not
+    commit, and the replaced one (the row stays, as a record, without its file) is deleted once it
+    commits, unless another row still uses it (a checked material reused elsewhere)."""
+    previous = list(locked.materials.filter(material_index=material_index, replaced=False))
+    released = [str(m.file.name) for m in previous if m.file]
+    ApplicationMaterial.objects.filter(pk__in=[m.pk for m in previous]).update(
+        replaced=True, file=""
+    )
     record = ApplicationMaterial(
         application=locked, material_index=material_index, name=spec["name"], **fields
     )
     if content is not None:
-        name = f"{locked.number}-{material_index}{suffix}"
-        record.file.save(name, ContentFile(content), save=False)
+        files.store_in_transaction(record, f"{locked.number}-{material_index}{suffix}", content)
     record.save()
+    files.release(released)
     return record
 
 
@@ -351,7 +422,8 @@ def add_material(
 def _missing(application: Application) -> FieldErrorsCollector:
     errors = FieldErrorsCollector()
     schema = application.item_version.data["form_schema"]
-    for key, messages in forms.form_errors(schema, application.data, complete=True).items():
+    values = selectors.form_values(application, why="completeness check")
+    for key, messages in forms.form_errors(schema, values, complete=True).items():
         for message in messages:
             errors.add(key, message)
     present = set(

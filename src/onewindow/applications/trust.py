@@ -160,6 +160,16 @@ def reuse_checked(
         raise _invalid("source", _("该材料不能用于这一项（名称不符、未经核验或不是本人提供）。"))
     with transaction.atomic():
         locked = lock_editable(application.pk)
+        # The source locked and still current: its own application replacing it at this moment
+        # would otherwise delete the shared file after this row was counted out of using it.
+        source = (
+            ApplicationMaterial.objects.select_for_update()
+            .filter(pk=source.pk, replaced=False)
+            .select_related("application")
+            .first()
+        )
+        if source is None:
+            raise _invalid("source", _("该材料已被替换，不能再复用。"))
         uploads.check_total(stored_size(locked, material_index), source.size, field="source")
         record = put_material(
             locked,

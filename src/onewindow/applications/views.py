@@ -31,6 +31,7 @@ from onewindow.applications import (
 from onewindow.applications.lifecycle import Status
 from onewindow.applications.models import Application, ApplicationMaterial, IdempotencyRecord
 from onewindow.catalog import selectors as catalog
+from onewindow.core import personal
 from onewindow.core.errors import DomainError
 from onewindow.core.net import client_ip
 from onewindow.notifications.models import Message
@@ -128,6 +129,7 @@ def _once(
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@personal.no_store
 def apply(request: HttpRequest, item_id: int) -> HttpResponse:
     """Step 1: the form. A token in the page makes a double click create one draft, not two."""
     item = catalog.published_item(item_id)
@@ -161,7 +163,7 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
                 },
             )
         except DomainError as error:
-            errors, status = error.fields or {"data": [error.message]}, 422
+            errors, status = error.fields or {"data": [error.message]}, error.status
         else:
             return redirect("portal:application_materials", number=done["number"])
     return render(
@@ -184,6 +186,7 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@personal.no_store
 def edit(request: HttpRequest, number: str) -> HttpResponse:
     """Change the form of a draft or of an application waiting for a correction."""
     application = _mine(request, number)
@@ -297,6 +300,7 @@ def materials(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@personal.no_store
 def review(request: HttpRequest, number: str) -> HttpResponse:
     """Step 3: check everything and submit (or resubmit after a correction)."""
     application = _mine(request, number)
@@ -340,6 +344,7 @@ def my_applications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@personal.no_store
 def detail(request: HttpRequest, number: str) -> HttpResponse:
     application = _mine(request, number)
     return render(
@@ -375,7 +380,22 @@ def withdraw(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def discard(request: HttpRequest, number: str) -> HttpResponse:
+    """Delete one of my drafts (and its files)."""
+    application = _mine(request, number)
+    try:
+        services.discard_draft(application, _user(request), request)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("portal:application", number=number)
+    messages.success(request, _("草稿已删除。"))
+    return redirect("portal:my_applications")
+
+
+@login_required
 @require_GET
+@personal.no_store
 def my_messages(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     items = list(Message.objects.filter(user=user)[:100])
@@ -386,6 +406,7 @@ def my_messages(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@personal.no_store
 def progress_page(request: HttpRequest) -> HttpResponse:
     """进度查询: number + phone → code → the public view."""
     values = {k: request.POST.get(k, "").strip() for k in ("number", "phone", "code")}
@@ -408,6 +429,7 @@ def progress_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@personal.no_store
 def apply_bundle(request: HttpRequest, slug: str) -> HttpResponse:
     """One form for a bundle (一件事): shared answers are asked once, then one draft per item. As on
     the single apply page, a token in the page makes a double click create one group, and an agent
@@ -472,6 +494,7 @@ def apply_bundle(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@personal.no_store
 def bundle_group(request: HttpRequest, group: str) -> HttpResponse:
     """The applications of one bundle, shown and submitted as one."""
     applications = list(

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,8 @@ class CoreConfig(AppConfig):
     name = "onewindow.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from onewindow.core.audit import install_sqlite_flush_function
+
+        connection_created.connect(install_sqlite_flush_function, dispatch_uid="audit-flush")

@@ -1,18 +1,27 @@
 """Keeps the API's promise of one JSON error envelope, also for errors raised outside Django Ninja
-(unknown paths, oversized bodies, CSRF failures, the lockout response)."""
+(unknown paths, oversized bodies, CSRF failures, the lockout response), and refuses bodies over the
+size limit before they are read."""
 
 from __future__ import annotations
 
 import logging
+import re
+import tempfile
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.defaults import bad_request
 
 from onewindow.core.errors import error_response, status_message
 
 logger = logging.getLogger(__name__)
 API_PREFIX = "/api/"
+BOUNDARY = re.compile(r"[ -~]{0,200}[!-~]")  # django.http.multipartparser's rule
 
 
 class ApiErrorMiddleware:
@@ -41,3 +50,97 @@ class ApiErrorMiddleware:
             code, message = status_message(400)
             return error_response(code, message, 400)
         return None
+
+
+class BodyLimitMiddleware:
+    """Refuses a request body over ``REQUEST_MAX_BODY`` before anything reads it: by its
+    Content-Length up front, and a chunked body without one by copying at most the limit and one
+    byte (Django reads no body without a Content-Length, and the limits Django has do not cover
+    files: ``DATA_UPLOAD_MAX_MEMORY_SIZE`` counts only form fields, ``FILE_UPLOAD_MAX_MEMORY_SIZE``
+    only moves a file to disk). The API answers 413 in its error envelope, a page with the
+    ``413.html`` template. A multipart body whose boundary Django's parser would refuse (a 500
+    there) is a 400 here.
+
+    Listed last among the middleware: what runs before it reads no body, and the page has the user
+    and the language; CSRF reads the body after it, in ``process_view``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = body_limit(request.path)
+        status = _body_problem(request, limit)
+        if status:
+            return _refuse(request, status, limit)
+        return self.get_response(request)
+
+
+def _body_problem(request: HttpRequest, limit: int) -> int:
+    """The status to refuse the request's body with, or 0 when it may be read."""
+    length = (request.META.get("CONTENT_LENGTH") or "").strip()
+    if length:
+        if not (length.isascii() and length.isdigit()):
+            return 400
+        if int(length) > limit:
+            return 413
+    elif _chunked(request) and not _take_chunked(request, limit):
+        return 413
+    if request.content_type == "multipart/form-data" and not _good_boundary(request):
+        return 400
+    return 0
+
+
+def body_limit(path: str) -> int:
+    """The largest body a request to ``path`` may send (staff imports take larger files)."""
+    for prefix, limit in settings.REQUEST_MAX_BODY_PATHS.items():
+        if path.startswith(prefix):
+            return int(limit)
+    return int(settings.REQUEST_MAX_BODY)
+
+
+def _chunked(request: HttpRequest) -> bool:
+    return "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+
+
+def _take_chunked(request: HttpRequest, limit: int) -> bool:
+    """Copy a body that came without a Content-Length, up to ``limit`` bytes, and give it to Django
+    as an ordinary one; False, having read only ``limit`` + 1 bytes, when it is larger."""
+    stream = request.META["wsgi.input"]
+    body = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)  # noqa: SIM115 - the request owns it from here
+    copied = 0
+    while copied <= limit:
+        chunk = stream.read(min(65536, limit + 1 - copied))
+        if not chunk:
+            break
+        body.write(chunk)
+        copied += len(chunk)
+    if copied > limit:
+        body.close()
+        return False
+    body.seek(0)
+    request.META["CONTENT_LENGTH"] = str(copied)
+    # WSGIRequest reads its body from _stream, a LimitedStream over wsgi.input
+    request._stream = LimitedStream(body, copied)  # type: ignore[assignment,arg-type]
+    return True
+
+
+def _good_boundary(request: HttpRequest) -> bool:
+    """What Django's multipart parser asks of a boundary (RFC 2046 §5.1.1), asked up front."""
+    boundary = request.content_params.get("boundary", "") if request.content_params else ""
+    content_type = request.META.get("CONTENT_TYPE", "")
+    return bool(boundary) and content_type.isascii() and BOUNDARY.fullmatch(boundary) is not None
+
+
+def _refuse(request: HttpRequest, status: int, limit: int) -> HttpResponse:
+    if status == 413:
+        message = _("提交的内容过大：一次提交不能超过%(mb)dMB。") % {"mb": limit // 2**20}
+        code = "payload_too_large"
+    else:
+        code, message = status_message(400)
+    if request.path.startswith(API_PREFIX):
+        response: HttpResponse = error_response(code, message, status)
+    elif status == 413:
+        response = render(request, "413.html", {"message": message}, status=status)
+    else:
+        response = bad_request(request, SuspiciousOperation(message))
+    return response

@@ -29,7 +29,19 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
     data = models.JSONField(_("详情"), default=dict, blank=True)
     prev_hash = models.CharField(_("前一条哈希"), max_length=64)
-    hash = models.CharField(_("哈希（SM3）"), max_length=64, unique=True)
+    hash = models.CharField(
+        _("封印"),
+        max_length=64,
+        unique=True,
+        help_text=_("HMAC-SM3（GB/T 32905 的 SM3 与 HMAC）：本条内容与前一条封印，密钥见 key_id"),
+    )
+    key_id = models.CharField(
+        _("审计密钥"),
+        max_length=32,
+        blank=True,
+        default="",
+        help_text=_("封印所用审计密钥的编号；为空表示启用密钥前的旧记录（仅 SM3 哈希）"),
+    )
 
     class Meta:
         ordering = ["id"]
@@ -50,11 +62,17 @@ class AuditEvent(models.Model):
 
 
 class AuditHead(models.Model):
-    """One row: the id and hash of the newest event. Locked while appending, so the chain is linear
-    even when many processes write at once."""
+    """One row: the id and seal of the newest event. Locked while appending, so the chain is linear
+    even when many processes write at once. Its own ``seal`` (HMAC-SM3 with the audit key) covers
+    ``last_id``, ``last_hash`` and ``legacy_until``, so it cannot be set back to an arbitrary event, nor
+    can keyed events be passed off as legacy ones."""
 
     last_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    # Events up to this id were written before the trail was keyed (plain SM3); none after it may be.
+    legacy_until = models.BigIntegerField(default=0)
+    key_id = models.CharField(max_length=32, blank=True, default="")
+    seal = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("审计链头")

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from django.views.decorators.cache import never_cache
+
 from onewindow.core.crypto import blind_index, default_keyring
 from onewindow.core.validators import mask_mobile, mask_name, mask_resident_id
 
@@ -42,9 +44,11 @@ _PURPOSE = {Kind.ID_NUMBER: "resident-id", Kind.PHONE: "mobile", Kind.NAME: "nam
 _WIDGET_KINDS = {"id_number": Kind.ID_NUMBER, "phone": Kind.PHONE}
 _PREFILL_KINDS = {"id_number": Kind.ID_NUMBER, "phone": Kind.PHONE}
 
-# GB 11643: six region digits, a birth date, three sequence digits and a check character.
-_ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
-_MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+# GB 11643: six region digits, a birth date, three sequence digits and a check character, also as
+# people type it in free text, in groups split by spaces or hyphens ("110105 19491231 002X").
+_ID_RE = re.compile(r"(?<![0-9A-Za-z])(?:\d[ \-]?){17}[\dXx](?![0-9A-Za-z])")
+_MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d)[ \-]?\d{4}[ \-]?(\d{4})(?!\d)")
+_SEPARATORS = re.compile(r"[ \-]")
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _ID_CHECK = "10X98765432"
 
@@ -96,7 +100,8 @@ def mask_text(text: str) -> str:
 
     def _id(match: re.Match[str]) -> str:
         found = match.group(0)
-        return mask_resident_id(found.upper()) if is_resident_id(found) else found
+        number = _SEPARATORS.sub("", found)
+        return mask_resident_id(number.upper()) if is_resident_id(number) else found
 
     return _MOBILE_RE.sub(r"\1****\2", _ID_RE.sub(_id, text))
 
@@ -167,8 +172,10 @@ def reveal_record(
     subject: Any,
     purpose: str,
     request: Any = None,
+    field: str = "record",
 ) -> dict[str, str]:
-    """A person sees a sealed record in clear; audited as :func:`reveal` is."""
+    """A person sees a sealed record in clear; audited as :func:`reveal` is. ``field`` names, for the
+    audit trail, the one value of the record the caller shows (the whole record by default)."""
     if not blob:
         return {}
     if getattr(viewer, "pk", None) is None or viewer.pk != owner_id:
@@ -179,7 +186,7 @@ def reveal_record(
             request=request,
             actor=viewer,
             obj=subject,
-            data={"field": "record", "purpose": purpose},
+            data={"field": field, "purpose": purpose},
         )
     return dict(json.loads(default_keyring().decrypt(bytes(blob), _RECORD_CONTEXT + context)))
 
@@ -218,7 +225,7 @@ def split_form(
         if name in fields and isinstance(value, str) and value:
             clear[name] = value
             stored[name] = mask(fields[name], value)
-        elif isinstance(value, str) and _ID_RE.search(value):
+        elif isinstance(value, str) and (_ID_RE.search(value) or _MOBILE_RE.search(value)):
             masked = mask_text(value)
             if masked != value:
                 clear[name] = value
@@ -226,3 +233,12 @@ def split_form(
         else:
             stored[name] = value
     return stored, clear
+
+
+# -- pages and API answers that show personal data --------------------------------------------------
+def no_store(view: Any) -> Any:
+    """Mark a view that shows personal data (masked or revealed): its answers carry
+    ``Cache-Control: no-store`` (with ``private`` and ``max-age=0``), so neither the browser's
+    history nor a shared proxy keeps a copy. API operations use it through Ninja's
+    ``decorate_view``."""
+    return never_cache(view)

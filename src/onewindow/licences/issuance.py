@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from onewindow.accounts.models import Membership, User
 from onewindow.applications.models import Application, TimelineEntry
+from onewindow.applications.selectors import form_values_for_issuance
 from onewindow.core.errors import DomainError
 from onewindow.licences.models import Licence, LicenceType
 from onewindow.licences.services import (
@@ -26,14 +27,14 @@ def licence_type_for(application: Application) -> LicenceType | None:
     return LicenceType.objects.filter(code=code, is_active=True).first() if code else None
 
 
-def _source(application: Application, holder: Holder, source: str) -> Any:
+def _source(application: Application, form: dict[str, Any], holder: Holder, source: str) -> Any:
     """One mapping source: ``data.<field>``, ``holder.name``, ``holder.code``,
     ``application.number``, ``item.name``, ``department.name``, or ``=<literal>``."""
     if source.startswith("="):
         return source[1:]
     head, _dot, rest = source.partition(".")
     if head == "data":
-        return application.data.get(rest)
+        return form.get(rest)
     values = {
         "holder.name": holder.name,
         "holder.code": holder.code,
@@ -49,12 +50,13 @@ def face_data(application: Application, licence_type: LicenceType) -> dict[str, 
     whose name the application form shares."""
     holder = Holder.of_application(application)
     mapping: dict[str, str] = application.item_version.data.get("licence_mapping") or {}
+    form = form_values_for_issuance(application)  # personal values in clear, through core.personal
     data: dict[str, Any] = {}
     for name in (licence_type.schema or {}).get("properties", {}):
         if name in mapping:
-            value = _source(application, holder, mapping[name])
+            value = _source(application, form, holder, mapping[name])
         else:
-            value = application.data.get(name)
+            value = form.get(name)
         if value not in (None, ""):
             data[name] = value
     return data

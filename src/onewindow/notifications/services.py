@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from onewindow.core import personal
 from onewindow.notifications.models import Message
 from onewindow.notifications.sms.base import SmsMessage
 from onewindow.notifications.tasks import deliver_message, seal_sms, send_sms
@@ -11,6 +13,8 @@ from onewindow.notifications.tasks import deliver_message, seal_sms, send_sms
 
 def queue_sms(message: SmsMessage) -> None:
     """Send after the surrounding transaction commits (never for a rolled-back change)."""
+    # A code or notice names no one: mask any ID or mobile number a text template let through.
+    message = dataclasses.replace(message, text=personal.mask_text(message.text))
     sealed = seal_sms(message)
     transaction.on_commit(lambda: send_sms.enqueue(sealed), robust=True)
 
@@ -27,13 +31,18 @@ def notify(
 ) -> Message | None:
     """Tell someone about an event: an in-site message now, SMS and e-mail by a background task
     after commit. ``key`` names the event for this person; a second call with the same key does
-    nothing, so a retried request never notifies twice."""
+    nothing, so a retried request never notifies twice.
+
+    A message names the application or licence by its number and links to it; it never carries
+    personal data. Whatever a caller puts in, every resident ID number and mobile number in the
+    title and body is masked before the message is stored, so neither the table nor an SMS or
+    e-mail sent from it holds one."""
     try:
         with transaction.atomic():
             message = Message.objects.create(
                 user=user,
-                title=title[:120],
-                body=body,
+                title=personal.mask_text(title)[:120],
+                body=personal.mask_text(body),
                 link=link,
                 dedupe_key=key[:120],
                 want_sms=sms and user.has_phone,

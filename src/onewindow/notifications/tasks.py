@@ -92,7 +92,7 @@ def deliver_message(message_id: int) -> None:
             get_sms_backend().send(
                 SmsMessage(
                     phone=message.user.open_phone(why="sms delivery"),
-                    text=f"【{site}】{message.body}",
+                    text=personal.mask_text(f"【{site}】{message.body}"),
                     code="",
                     purpose="notice",
                     sent_at=timezone.now(),
@@ -100,7 +100,12 @@ def deliver_message(message_id: int) -> None:
             )
             Message.objects.filter(pk=message.pk).update(sms_sent_at=timezone.now())
         if message.want_email and message.email_sent_at is None:
-            send_mail(f"{site}：{message.title}", message.body, None, [message.user.email])
+            send_mail(
+                personal.mask_text(f"{site}：{message.title}"),
+                personal.mask_text(message.body),
+                None,
+                [message.user.email],
+            )
             Message.objects.filter(pk=message.pk).update(email_sent_at=timezone.now())
     except Exception as exc:  # any gateway failure: record it and try again later
         attempts = message.attempts + 1  # read after the claim, so no one else counted meanwhile

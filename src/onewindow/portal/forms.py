@@ -48,6 +48,13 @@ class PasswordLoginForm(PortalForm):
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+    # Shown only to accounts that need the second factor, once their password was right.
+    sms_code = forms.CharField(
+        label=_("短信验证码"),
+        max_length=6,
+        required=False,
+        widget=forms.TextInput(attrs=CODE_ATTRS),
+    )
 
 
 class SmsLoginForm(PortalForm):
@@ -89,6 +96,29 @@ class RegistrationForm(PortalForm):
     )
     password_confirm = forms.CharField(
         label=_("确认密码"),
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class PasswordResetForm(PortalForm):
+    phone = forms.CharField(
+        label=_("手机号"),
+        max_length=14,
+        help_text=_("注册账号时使用的手机号。"),
+        widget=forms.TextInput(attrs=PHONE_ATTRS),
+    )
+    sms_code = forms.CharField(
+        label=_("短信验证码"), max_length=6, widget=forms.TextInput(attrs=CODE_ATTRS)
+    )
+    password = forms.CharField(
+        label=_("新密码"),
+        max_length=128,
+        help_text=_("至少8位，不能全是数字，不要与姓名或手机号相似。"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_confirm = forms.CharField(
+        label=_("确认新密码"),
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )

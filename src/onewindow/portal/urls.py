@@ -22,6 +22,7 @@ urlpatterns = [
     path("<str:audience>/topics/<slug:topic>/", catalog.topic, name="topic"),
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/register/", views.register_view, name="register"),
+    path("accounts/password-reset/", views.password_reset_view, name="password_reset"),
     path("accounts/sms-code/", views.sms_code_fragment, name="sms_code"),
     path("accounts/logout/", views.logout_view, name="logout"),
     path("my/", views.my_space, name="my_space"),
@@ -43,6 +44,7 @@ urlpatterns = [
     path(
         "my/applications/<str:number>/withdraw/", applications.withdraw, name="application_withdraw"
     ),
+    path("my/applications/<str:number>/discard/", applications.discard, name="application_discard"),
     path("my/messages/", applications.my_messages, name="my_messages"),
     path("bundles/<slug:slug>/apply/", applications.apply_bundle, name="apply_bundle"),
     path("my/bundles/<uuid:group>/", applications.bundle_group, name="bundle_group"),

@@ -24,7 +24,13 @@ from onewindow.core.errors import DomainError
 from onewindow.core.net import client_ip
 from onewindow.organizations.models import Department, ServiceHall
 from onewindow.organizations.selectors import active_departments, directory_version
-from onewindow.portal.forms import PasswordLoginForm, PortalForm, RegistrationForm, SmsLoginForm
+from onewindow.portal.forms import (
+    PasswordLoginForm,
+    PasswordResetForm,
+    PortalForm,
+    RegistrationForm,
+    SmsLoginForm,
+)
 
 SESSION_BACKEND = "onewindow.accounts.backends.AccountBackend"
 
@@ -145,14 +151,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 user = services.login_with_sms(request, form.value("phone"), form.value("sms_code"))
             else:
                 user = services.login_with_password(
-                    request, form.value("username"), form.value("password")
+                    request, form.value("username"), form.value("password"), form.value("sms_code")
                 )
         except DomainError as error:
             form.apply_errors(error)
-            status = error.status if error.status in (401, 429) else 422
+            status = error.status if error.status in (401, 403, 429) else 422
         else:
             auth_login(request, user, backend=SESSION_BACKEND)
             return redirect(_next_url(request))
+    if mode == "password" and not form.has_error("sms_code") and not form.value("sms_code"):
+        del form.fields["sms_code"]  # only for the second step of a second-factor login
     return _render_login(request, form, mode, status)
 
 
@@ -173,6 +181,7 @@ def _render_login(request: HttpRequest, form: PortalForm, mode: str, status: int
 def register_view(request: HttpRequest) -> HttpResponse:
     form = RegistrationForm(request.POST or None)
     status = 200
+    already_registered = False
     if request.method == "POST" and form.is_valid():
         if request.POST.get("action") == "send_code":
             if _send_code(request, form, SmsCode.Purpose.REGISTER):
@@ -195,6 +204,8 @@ def register_view(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.apply_errors(error)
             status = error.status if error.status in (409, 429) else 422
+            # Only the holder of the phone hears that it is registered: show them the way back in.
+            already_registered = error.code == "already_registered"
         else:
             auth_login(request, user, backend=SESSION_BACKEND)
             messages.success(
@@ -202,7 +213,38 @@ def register_view(request: HttpRequest) -> HttpResponse:
                 _("注册成功，欢迎使用%(site)s。") % {"site": settings.ONEWINDOW["SITE_NAME"]},
             )
             return redirect("portal:my_space")
-    return render(request, "portal/register.html", {"form": form}, status=status)
+    return render(
+        request,
+        "portal/register.html",
+        {"form": form, "already_registered": already_registered},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_view(request: HttpRequest) -> HttpResponse:
+    """找回密码: a code to the account's phone, then a new password."""
+    form = PasswordResetForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        if request.POST.get("action") == "send_code":
+            if _send_code(request, form, SmsCode.Purpose.RESET_PASSWORD):
+                _code_sent_message(request)
+            return render(request, "portal/password_reset.html", {"form": form})
+        if form.value("password") != form.value("password_confirm"):
+            form.add_error("password_confirm", _("两次输入的密码不一致。"))
+            return render(request, "portal/password_reset.html", {"form": form}, status=422)
+        try:
+            services.reset_password(
+                form.value("phone"), form.value("sms_code"), form.value("password"), request
+            )
+        except DomainError as error:
+            form.apply_errors(error)
+            status = error.status if error.status == 429 else 422
+        else:
+            messages.success(request, _("密码已重置，请使用新密码登录。"))
+            return redirect("portal:login")
+    return render(request, "portal/password_reset.html", {"form": form}, status=status)
 
 
 @require_POST

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("load/", views.load, name="load"),
     path("tasks/<int:task_id>/", views.task_page, name="task"),
+    path("tasks/<int:task_id>/reveal/", views.reveal, name="reveal"),
     path("tasks/<int:task_id>/claim/", views.claim, name="claim"),
     path("tasks/<int:task_id>/release/", views.release, name="release"),
     path("tasks/<int:task_id>/act/", views.act, name="act"),

@@ -17,11 +17,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from onewindow.accounts.models import Membership, User
 from onewindow.applications import presenters, trust
+from onewindow.applications import selectors as application_selectors
 from onewindow.applications.lifecycle import ACTION_LABELS
 from onewindow.applications.models import ApplicationMaterial
 from onewindow.applications.selectors import staff_departments
 from onewindow.applications.views import material_response
-from onewindow.core import audit
+from onewindow.core import audit, personal
 from onewindow.core.errors import DomainError
 from onewindow.licences.reuse import licences_of
 from onewindow.workflow import selectors, services
@@ -100,10 +101,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_only
-@require_GET
-def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def _workable_task(user: User, task_id: int) -> Task:
     task = (
         Task.objects.select_related("application__item_version", "department")
         .filter(pk=task_id)
@@ -111,6 +109,49 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
     )
     if task is None or not services.can_work_on(user, task):
         raise Http404
+    return task
+
+
+@staff_only
+@require_GET
+@personal.no_store
+def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
+    """The task, its application's form (personal values masked) and materials."""
+    return _render_task(request, _workable_task(_staff_user(request), task_id))
+
+
+@staff_only
+@require_POST
+@personal.no_store
+def reveal(request: HttpRequest, task_id: int) -> HttpResponse:
+    """显示完整号码: one masked value of the form in full, for the staff member who gives a reason;
+    the audit trail records who saw which field and why. The value is shown on this answer only
+    (never stored in the session or a redirect)."""
+    user = _staff_user(request)
+    task = _workable_task(user, task_id)
+    field = request.POST.get("field", "")
+    try:
+        value = application_selectors.reveal_form_value(
+            task.application,
+            field,
+            viewer=user,
+            purpose=request.POST.get("purpose", ""),
+            request=request,
+        )
+    except DomainError as error:
+        return _render_task(request, task, reveal_errors=error.fields, status=error.status)
+    return _render_task(request, task, revealed={field: value})
+
+
+def _render_task(
+    request: HttpRequest,
+    task: Task,
+    *,
+    revealed: dict[str, str] | None = None,
+    reveal_errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = _staff_user(request)
     application = task.application
     audit.record(
         "personal_data.view",
@@ -121,6 +162,7 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
     )
     schema = application.item_version.data["form_schema"]
     labels = {k: v.get("title", k) for k, v in schema.get("properties", {}).items()}
+    revealable = set(application_selectors.revealable_fields(application))
     actions = sorted(services.ACTIONS.get(task.kind, set()))
     detail = presenters.detail(application, staff=True)
     # An electronic licence (level A) is checked now, not trusted.
@@ -135,7 +177,17 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
             "task": task,
             "application": application,
             "detail": detail,
-            "form_rows": [(labels.get(k, k), v) for k, v in application.data.items()],
+            "form_rows": [
+                {
+                    "name": k,
+                    "label": labels.get(k, k),
+                    "value": (revealed or {}).get(k, v),
+                    "revealed": k in (revealed or {}),
+                    "revealable": k in revealable and k not in (revealed or {}),
+                }
+                for k, v in application.data.items()
+            ],
+            "reveal_errors": reveal_errors or {},
             "actions": [(a, ACTION_LABELS.get(a, a)) for a in actions],
             "action_codes": set(actions),
             "templates": [
@@ -151,6 +203,7 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
             if "transfer" in actions
             else [],
         },
+        status=status,
     )
 
 

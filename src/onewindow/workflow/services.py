@@ -14,7 +14,7 @@ from onewindow.accounts.models import Membership, User
 from onewindow.applications import services as applications
 from onewindow.applications.lifecycle import ACTION_LABELS, Status
 from onewindow.applications.models import Application, CorrectionRequest
-from onewindow.core import audit
+from onewindow.core import audit, personal
 from onewindow.core.errors import DomainError, FieldErrorsCollector
 from onewindow.notifications.services import notify
 from onewindow.organizations.models import Department
@@ -152,6 +152,17 @@ def act(
 ) -> Task:
     """Carry out ``action`` on a task the user has claimed. Refusing acceptance (``reject``)
     needs a reason and the legal basis, both shown to the applicant."""
+    # Comments, reasons and faults are free text kept on the application and sent to the
+    # applicant: an ID or mobile number typed into one is kept masked.
+    public_comment, internal_comment, legal_basis = (
+        personal.mask_text(text) for text in (public_comment, internal_comment, legal_basis)
+    )
+    faults = [
+        {**f, "message": personal.mask_text(str(f.get("message", "")))}
+        if isinstance(f, dict)
+        else f
+        for f in faults or []
+    ]
     errors = FieldErrorsCollector()
     if action in NEEDS_COMMENT and not public_comment.strip():
         errors.add("public_comment", _("请填写理由（申请人可见）。"))

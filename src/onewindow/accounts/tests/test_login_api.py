@@ -60,6 +60,75 @@ def test_lockout_after_five_failures(client: Client, person: Any) -> None:
     assert login(client, "13000000000", "x").status_code == 401
 
 
+def test_a_stranger_elsewhere_cannot_lock_the_owner_out(
+    client: Client, person: Any, send_code: Any, outbox: Any
+) -> None:
+    stranger, owner = {"REMOTE_ADDR": "203.0.113.9"}, {"REMOTE_ADDR": "198.51.100.7"}
+    phone = phone_of(person)
+    for _ in range(10):
+        assert login(client, phone, "wrong-password", **stranger).status_code in (401, 429)
+    locked = login(client, phone, **stranger)
+    assert locked.status_code == 429 and locked.json()["error"]["code"] == "account_locked"
+    # The owner, from their own address, logs in by password, and by SMS code.
+    assert login(client, phone, **owner).status_code == 200
+    assert send_code(phone, purpose="login", **owner).status_code == 202
+    response = api_post(
+        client,
+        "/api/v1/auth/sms-login",
+        {"phone": phone, "sms_code": outbox.last_code(phone)},
+        **owner,
+    )
+    assert response.status_code == 200
+
+
+def test_an_address_failing_on_many_accounts_is_throttled(
+    client: Client, person: Any, settings: Any
+) -> None:
+    settings.ONEWINDOW = {**settings.ONEWINDOW, "LOGIN_FAILURES_PER_IP": 8}
+    stuffer = {"REMOTE_ADDR": "203.0.113.50"}
+    # Credential stuffing: one or two guesses on each of many accounts, never five on one.
+    for i in range(7):
+        assert login(client, f"1370000{i:04d}", "Guess-123", **stuffer).status_code == 401
+    assert login(client, "13700000007", "Guess-123", **stuffer).status_code == 429  # the 8th
+    refused = login(client, phone_of(person), **stuffer)  # even a right password, from there
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "login_throttled"
+    assert int(refused["Retry-After"]) == 15 * 60
+    # Everyone else, and the same accounts from elsewhere, are not affected.
+    assert login(client, phone_of(person), REMOTE_ADDR="198.51.100.7").status_code == 200
+    assert login(client, "13700000001", "Guess-123", REMOTE_ADDR="198.51.100.7").status_code == 401
+
+
+def test_the_lockout_follows_the_address_behind_a_trusted_proxy(
+    client: Client, person: Any, settings: Any
+) -> None:
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    phone = phone_of(person)
+    for _ in range(5):
+        login(client, phone, "wrong", HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy)
+    assert login(client, phone, HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy).status_code == 429
+    # Another citizen behind the same proxy is not the stranger.
+    assert login(client, phone, HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy).status_code == 200
+
+
+def test_a_successful_login_forgets_earlier_typos(client: Client, person: Any) -> None:
+    for _ in range(4):
+        assert login(client, phone_of(person), "wrong-password").status_code == 401
+    assert login(client, phone_of(person)).status_code == 200
+    for _ in range(4):
+        assert login(client, phone_of(person), "wrong-password").status_code == 401
+
+
+def test_axes_keeps_no_login_name_in_clear(client: Client, person: Any) -> None:
+    from axes.models import AccessAttempt
+
+    login(client, phone_of(person), "wrong-password")
+    client.post("/accounts/login/", {"username": phone_of(person), "password": "wrong"})
+    stored = repr(list(AccessAttempt.objects.values()))
+    assert AccessAttempt.objects.exists() and phone_of(person) not in stored
+
+
 def test_sms_login(client: Client, person: Any, send_code: Any, outbox: Any) -> None:
     assert send_code(phone_of(person), purpose="login").status_code == 202
     response = api_post(

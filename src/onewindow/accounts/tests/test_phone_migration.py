@@ -17,8 +17,8 @@ from onewindow.accounts.models import User, phone_index
 from onewindow.conftest import api_post
 from onewindow.testing.factories import TEST_PASSWORD, make_resident_id
 
-BEFORE = [("accounts", "0003_sms_code_bound_purpose")]
-AFTER = [("accounts", "0004_user_phone_sealed")]
+BEFORE = [("accounts", "0006_forget_clear_login_names")]
+AFTER = [("accounts", "0007_user_phone_sealed")]
 PHONE = "13800138000"
 
 

@@ -10,14 +10,19 @@ from django.test import Client
 from django.utils import timezone
 
 from onewindow.accounts import selectors
-from onewindow.accounts.models import SmsCode, User
+from onewindow.accounts.models import SmsCode, User, phone_index
 from onewindow.conftest import api_post
+from onewindow.core import personal
 from onewindow.core.models import AuditEvent
-from onewindow.testing.factories import TEST_PASSWORD, make_resident_id
+from onewindow.testing.factories import TEST_PASSWORD, make_resident_id, phone_of
 
 pytestmark = pytest.mark.django_db
 
 PHONE = "13912345678"
+
+
+def codes_for(phone: str) -> Any:
+    return SmsCode.objects.filter(phone_index=personal.index(personal.Kind.PHONE, phone))
 
 
 def registration(**overrides: Any) -> dict[str, str]:
@@ -122,7 +127,7 @@ def test_wrong_code_counts_down_then_locks(client: Client, send_code: Any, outbo
 
 def test_expired_code(client: Client, send_code: Any, outbox: Any) -> None:
     send_code(PHONE)
-    SmsCode.objects.filter(phone=PHONE).update(expires_at=timezone.now() - timedelta(seconds=1))
+    codes_for(PHONE).update(expires_at=timezone.now() - timedelta(seconds=1))
     response = api_post(
         client, "/api/v1/accounts/persons", registration(sms_code=outbox.last_code(PHONE))
     )
@@ -148,19 +153,49 @@ def test_code_without_request(client: Client) -> None:
     assert response.json()["error"]["code"] == "sms_code_missing"
 
 
-def test_duplicate_id_number_and_phone(client: Client, send_code: Any, outbox: Any) -> None:
-    assert register(client, send_code, outbox).status_code == 201
-    response = api_post(
-        client, "/api/v1/accounts/persons", registration(phone="13700000000", sms_code="123456")
-    )
-    assert response.status_code == 422
-    assert "已注册" in response.json()["error"]["fields"]["id_number"][0]
+def test_nothing_is_said_about_existing_accounts_before_the_code_is_checked(
+    client: Client, person: Any
+) -> None:
+    """A stranger typing someone's ID number or phone learns nothing without the phone's code."""
+    for data in (
+        registration(id_number=person.reveal_id_number(), sms_code="123456"),
+        registration(phone=phone_of(person), sms_code="123456"),
+    ):
+        response = api_post(client, "/api/v1/accounts/persons", data)
+        assert response.status_code == 422
+        error = response.json()["error"]
+        assert error["code"] == "sms_code_missing" and set(error["fields"]) == {"sms_code"}
+        assert "注册" not in str(error)
+
+
+def test_the_holder_of_a_registered_phone_is_told_and_pointed_to_password_reset(
+    client: Client, person: Any, send_code: Any, outbox: Any
+) -> None:
+    assert send_code(phone_of(person)).status_code == 202
     response = api_post(
         client,
         "/api/v1/accounts/persons",
-        registration(id_number=make_resident_id(99), sms_code="123456"),
+        registration(phone=phone_of(person), sms_code=outbox.last_code(phone_of(person))),
     )
-    assert "已注册" in response.json()["error"]["fields"]["phone"][0]
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "already_registered"
+    assert "已注册" in error["fields"]["phone"][0] and "找回密码" in error["fields"]["phone"][0]
+
+
+def test_an_id_number_registered_under_another_phone_is_not_revealed(
+    client: Client, person: Any, send_code: Any, outbox: Any
+) -> None:
+    """The caller holds their own phone, not the account's: they get the generic refusal, the same
+    as a registration that loses a race, and the attempt is recorded against the account."""
+    response = register(client, send_code, outbox, id_number=person.reveal_id_number())
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "registration_refused" and error["fields"] == {}
+    assert "已注册" not in error["message"]
+    assert not User.objects.filter(phone_index=phone_index(PHONE)).exists()
+    event = AuditEvent.objects.get(action="accounts.register_refused")
+    assert event.object_id == str(person.pk) and phone_of(person) not in str(event.data)
 
 
 def test_a_wrong_field_does_not_burn_a_code_try(
@@ -170,7 +205,7 @@ def test_a_wrong_field_does_not_burn_a_code_try(
     code = outbox.last_code(PHONE)
     response = api_post(client, "/api/v1/accounts/persons", registration(sms_code=code, name=""))
     assert response.status_code == 422
-    assert SmsCode.objects.get(phone=PHONE).attempts == 0
+    assert codes_for(PHONE).get().attempts == 0
     response = api_post(client, "/api/v1/accounts/persons", registration(sms_code=code))
     assert response.status_code == 201
 
@@ -186,9 +221,7 @@ def test_resend_cool_down(send_code: Any) -> None:
 def test_hourly_limit_per_phone(send_code: Any) -> None:
     for _ in range(5):
         assert send_code(PHONE).status_code == 202
-        SmsCode.objects.filter(phone=PHONE).update(
-            created_at=timezone.now() - timedelta(seconds=61)
-        )
+        codes_for(PHONE).update(created_at=timezone.now() - timedelta(seconds=61))
     response = send_code(PHONE)
     assert response.status_code == 429 and "一小时" in response.json()["error"]["message"]
 

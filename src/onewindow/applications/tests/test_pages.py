@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from onewindow.applications import selectors
 from onewindow.applications.models import Application
 from onewindow.testing.factories import PDF
 
@@ -51,7 +52,10 @@ def test_apply_step_by_step(world: Any) -> None:
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"]
     application = Application.objects.get(applicant=world.citizen)
-    assert application.data["id_number"] == world.citizen.reveal_id_number()
+    # The masked number the page showed stands for the account's real one, kept sealed.
+    assert application.data["id_number"] == world.citizen.id_number_masked
+    clear = selectors.form_values(application, why="test")
+    assert clear["id_number"] == world.citizen.reveal_id_number()
     number = application.number
     for index in (0, 1):
         response = citizen.post(

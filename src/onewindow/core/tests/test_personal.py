@@ -25,6 +25,8 @@ ALLOWED = {
     ("licences/models.py", "private_key"),
     # Licence holder codes move to core.personal with the licence fields (same change set).
     ("licences/models.py", "holder_code"),
+    # An uploaded PDF's own encryption with an empty user password (permissions only), to read it.
+    ("applications/uploads.py", "_check_pdf"),
 }
 DECRYPTING = {"decrypt", "sm4_gcm_decrypt"}
 
@@ -114,3 +116,10 @@ def test_staff_reading_someone_elses_id_number_is_audited_and_the_owner_is_not()
     event = AuditEvent.objects.filter(action="personal_data.view").latest("id")
     assert event.actor_id == clerk.pk and event.object_id == str(citizen.pk)
     assert event.data == {"field": "id_number", "purpose": "核验"}
+
+
+def test_a_number_typed_in_groups_or_with_a_small_x_is_masked_too() -> None:
+    assert personal.mask_text("证件 110105 19491231 002x 已核") == "证件 110105********002X 已核"
+    assert personal.mask_text("110105-1949-1231-002X") == "110105********002X"
+    assert personal.mask_text("电话 138 0013 8000") == "电话 138****8000"
+    assert personal.mask_text("订单 2026 1127 0001 0000 13") == "订单 2026 1127 0001 0000 13"

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
+from stdnum.exceptions import InvalidComponent
 
 from onewindow.core.validators import (
     mask_mobile,
@@ -85,6 +86,10 @@ def with_check(body: str) -> str:
         ("110105194912310021", "id_number_checksum"),
         (with_check("11010519490230002"), "id_number_component"),  # 30 February
         (with_check("00000019491231002"), "id_number_component"),  # no such region
+        (with_check("99010519491231002"), "id_number_component"),  # no such province
+        (with_check("11010518991231002"), "id_number_component"),  # born before 1900
+        (with_check("11010520991231002"), "id_number_component"),  # born in the future
+        (with_check("11010519491301002"), "id_number_component"),  # 13th month
     ],
 )
 def test_resident_id_errors_name_the_problem(value: str, code: str) -> None:
@@ -114,3 +119,37 @@ def test_masks() -> None:
     assert mask_mobile("13800000001") == "138****0001"
     assert mask_name("张晓明") == "张**"
     assert mask_name("欧阳娜娜") == "欧阳**"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # 房山区 got code 110111 in 1986 (房山县 was 110225); people born before keep numbers that
+        # python-stdnum dates to 1986 and later, so it refuses them.
+        "11011119600101123",
+        # 燕山区 (110110) was abolished in 1986; a child registered there late keeps the number.
+        "11011019870315042",
+        # 通县 (110203) became 通州区 (110112) in 1997 via 110223 and is unknown to stdnum after 1982.
+        "11020319900101123",
+    ],
+)
+def test_historical_county_codes_are_accepted(body: str) -> None:
+    number = with_check(body)
+    with pytest.raises(InvalidComponent):
+        ric.validate(number)  # the library this validator used to trust
+    assert validate_resident_id(number) == number
+
+
+def test_a_historical_county_code_with_a_bad_check_character_is_still_refused() -> None:
+    number = with_check("11011119600101123")
+    wrong = number[:17] + ("0" if number[17] != "0" else "1")
+    with pytest.raises(ValidationError) as caught:
+        validate_resident_id(wrong)
+    assert caught.value.code == "id_number_checksum"
+
+
+def test_a_birth_date_of_today_is_accepted_and_tomorrow_refused() -> None:
+    number = with_check("11010520260101002")
+    assert validate_resident_id(number, today=date(2026, 1, 1)) == number
+    with pytest.raises(ValidationError):
+        validate_resident_id(number, today=date(2025, 12, 31))

@@ -11,7 +11,6 @@ from onewindow.applications.models import Application
 from onewindow.testing.factories import PDF
 
 BACKEND = "onewindow.accounts.backends.AccountBackend"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 def as_user(user: Any) -> Client:

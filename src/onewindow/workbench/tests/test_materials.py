@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 
 from onewindow.core.models import AuditEvent
-from onewindow.testing.factories import PDF, PersonFactory
-from onewindow.workbench.tests.helpers import PNG, as_user, submitted
+from onewindow.testing.factories import PDF, PNG, PersonFactory
+from onewindow.workbench.tests.helpers import as_user, submitted
 
 pytestmark = pytest.mark.django_db
 

@@ -69,7 +69,7 @@ def open_phones(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0003_sms_code_bound_purpose"),
+        ("accounts", "0006_forget_clear_login_names"),
     ]
 
     operations = [

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from onewindow.core.checkpoints import CheckpointError, WitnessError, write_checkpoint
+
+
+class Command(BaseCommand):
+    help = (
+        "Anchor the audit trail's head outside the database: append a signed checkpoint to "
+        "AUDIT_CHECKPOINT_FILE and/or send it to AUDIT_WITNESS_URL (run from cron, e.g. every 10 "
+        "minutes). Exits non-zero, writing nothing, when the events since the last checkpoint do "
+        "not verify."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            checkpoint = write_checkpoint()
+        except CheckpointError as exc:
+            raise CommandError(f"no checkpoint: {exc}") from exc
+        except WitnessError as exc:
+            raise CommandError(f"the witness did not take the checkpoint: {exc}") from exc
+        self.stdout.write(
+            f"checkpoint: event #{checkpoint.event_id} at {checkpoint.at} "
+            f"(audit key {checkpoint.key_id!r})"
+        )
