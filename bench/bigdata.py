@@ -136,7 +136,7 @@ def generate(target: int) -> int:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from onewindow.accounts.models import User
+    from onewindow.accounts.selectors import user_by_phone
     from onewindow.applications.models import Application
     from onewindow.catalog.models import ServiceItem
     from onewindow.workflow.models import Task
@@ -148,7 +148,9 @@ def generate(target: int) -> int:
         {"id": i.pk, "version": i.current_version_id, "department": i.department_id, "name": i.name}
         for i in ServiceItem.objects.filter(status="published")
     ]
-    applicant = User.objects.get(username=APPLICANT).pk
+    agent = user_by_phone(APPLICANT)
+    assert agent is not None, "load the demo city first"
+    applicant = agent.pk
     rng, now = random.Random(existing), timezone.now()
     # Past both the ids already generated and those the product handed out.
     last = Application.objects.order_by("-id").values_list("id", flat=True).first() or 0

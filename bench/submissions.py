@@ -54,13 +54,13 @@ def prepare(applications: int) -> tuple[dict[str, str], dict[str, Any]]:
         )
     code = """
 import json, django; django.setup()
-from onewindow.accounts.models import User
+from onewindow.accounts.selectors import user_by_phone
 from onewindow.accounts.services import issue_token
 from onewindow.applications.models import Application
 from onewindow.catalog.models import ServiceItem
 from onewindow.workflow.models import Task
 from datetime import timedelta
-user = User.objects.get(username="13800000001")
+user = user_by_phone("13800000001")
 for item in ServiceItem.objects.filter(status="published").order_by("-popularity"):
     data = item.current_version.data
     required = [i for i, m in enumerate(data["materials"]) if m["necessity"] == "required"]

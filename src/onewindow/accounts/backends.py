@@ -9,9 +9,10 @@ from onewindow.accounts.models import User
 
 
 class AccountBackend(ModelBackend):
-    """Password login by username: the phone for natural persons, the unified social credit code for
-    legal persons, the account name for staff (already normalised by ``services.normalise_login``).
-    Accounts that need a second factor are signed in only by a caller that checks it next
+    """Password login by username: a natural person's random handle (the phone they type becomes
+    it in ``services.login_name``, so django-axes counts failures per account and stores no phone),
+    the unified social credit code for legal persons, the account name for staff. Accounts that
+    need a second factor are signed in only by a caller that checks it next
     (``second_factor_follows=True``)."""
 
     def authenticate(

@@ -30,8 +30,9 @@ _ADDRESS_FLAG = "onewindow_address_throttled"
 
 
 def username_key(username: str) -> str:
-    """What django-axes stores for a login name: a keyed SM3 blind index, not the name itself (for
-    most people the name is their mobile number)."""
+    """What django-axes stores for a login name: a keyed SM3 blind index, not the name itself. A
+    typed phone number reaches authenticate() as its account's handle (``services.login_name``),
+    so this is also the key of that account's failures, whatever form its phone was typed in."""
     from onewindow.accounts.services import normalise_login
 
     return personal.index(personal.Kind.PHONE, normalise_login(username))

@@ -1,7 +1,9 @@
 """Unified identity (统一身份认证): one user model for natural persons, legal persons and staff.
 
-- A natural person (自然人) logs in with the mobile number; the resident ID number is personal data,
-  stored SM4-GCM encrypted with a keyed SM3 blind index for look-ups and a masked copy for screens.
+- A natural person (自然人) logs in with the mobile number. The mobile number and the resident ID
+  number are personal data, stored through ``core.personal``: SM4-GCM ciphertext, a keyed SM3 blind
+  index for look-ups and uniqueness, and a masked copy for screens. A natural person's ``username``
+  is a random handle (``new_person_handle``), so the account table holds no number in clear.
 - A legal person (法人) is identified by its unified social credit code and acts through authorised
   agents (经办人, ``Agency``): natural persons with a scope and an expiry.
 - Staff (工作人员) belong to departments with roles (``Membership``).
@@ -9,6 +11,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -19,7 +22,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core import personal
-from onewindow.core.validators import mask_mobile
+
+PERSON_HANDLE_PREFIX = "np_"
+
+
+def new_person_handle() -> str:
+    """A natural person's username: random, so it is not personal data and says nothing about the
+    person (people log in with their phone; the handle is only the account's key)."""
+    return PERSON_HANDLE_PREFIX + secrets.token_hex(8)
+
+
+def phone_index(phone: str) -> str:
+    """Blind index of a normalised mobile number (``validators.validate_mobile``)."""
+    return personal.index(personal.Kind.PHONE, phone)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -47,11 +62,24 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("用户名"),
         max_length=64,
         unique=True,
-        help_text=_("自然人为手机号，法人为统一社会信用代码，工作人员为“部门简码.角色”。"),
+        help_text=_(
+            "自然人为随机生成的账号标识（凭手机号登录），法人为统一社会信用代码，"
+            "工作人员为“部门简码.角色”。"
+        ),
     )
     kind = models.CharField(_("主体类型"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("姓名/名称"), max_length=128)
-    phone = models.CharField(_("手机号"), max_length=11, null=True, blank=True, unique=True)
+    phone_encrypted = models.BinaryField(_("手机号（密文）"), null=True, blank=True, editable=False)
+    phone_index = models.CharField(
+        _("手机号索引"),
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text=_("以 SM3 密钥哈希（HMAC）计算的盲索引，用于登录和查重，不可逆。"),
+    )
+    phone_masked = models.CharField(_("手机号（脱敏）"), max_length=11, blank=True, editable=False)
     email = models.EmailField(_("电子邮箱"), blank=True)
     id_number_encrypted = models.BinaryField(
         _("身份证号码（密文）"), null=True, blank=True, editable=False
@@ -95,7 +123,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(kind="natural")
-                | Q(id_number_index__isnull=False, phone__isnull=False),
+                | Q(id_number_index__isnull=False, phone_index__isnull=False),
                 name="natural_person_has_id_and_phone",
             ),
             models.CheckConstraint(
@@ -121,9 +149,24 @@ class User(AbstractBaseUser, PermissionsMixin):
             self.id_number_encrypted, personal.Kind.ID_NUMBER, why="holder identity"
         )
 
+    def set_phone(self, phone: str | None) -> None:
+        """Store a validated, normalised mobile number: ciphertext, blind index and mask."""
+        if not phone:
+            self.phone_encrypted, self.phone_index, self.phone_masked = None, None, ""
+            return
+        sealed = personal.seal(personal.Kind.PHONE, phone)
+        self.phone_encrypted = sealed.ciphertext
+        self.phone_index = sealed.index
+        self.phone_masked = sealed.masked
+
+    def open_phone(self, *, why: str) -> str:
+        """The clear mobile number for the platform's own use (sending an SMS, prefilling the
+        applicant's own form); ``why`` names the use. Screens show ``phone_masked``."""
+        return personal.open_for(self.phone_encrypted, personal.Kind.PHONE, why=why)
+
     @property
-    def phone_masked(self) -> str:
-        return mask_mobile(self.phone) if self.phone else ""
+    def has_phone(self) -> bool:
+        return bool(self.phone_index)
 
     @property
     def needs_second_factor(self) -> bool:

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from onewindow.accounts.models import Agency, Membership, User
+from onewindow.accounts.models import Agency, Membership, User, phone_index
 from onewindow.core import personal
 from onewindow.core.models import AuditEvent
+from onewindow.core.validators import MOBILE_RE
 
 
 def effective_agencies(agent: User) -> QuerySet[Agency]:
@@ -41,20 +42,31 @@ def recent_logins(user: User, limit: int = 5) -> list[dict[str, object]]:
     return [{"at": e.at, "ip": e.ip, "method": (e.data or {}).get("method", "")} for e in events]
 
 
+def user_by_phone(phone: str) -> User | None:
+    """The account with this mobile number, active or not, found by its blind index (the account
+    table holds no clear number). ``phone`` is normalised (``validators.validate_mobile``); anything
+    that is not a mobile number finds nobody."""
+    if not phone or not MOBILE_RE.match(phone):
+        return None
+    return User.objects.filter(phone_index=phone_index(phone)).first()
+
+
 def active_user_by_phone(phone: str) -> User | None:
-    """The active account whose mobile number is ``phone`` (normalised), or None. The one place that
-    looks accounts up by phone, so the way phones are stored can change here alone."""
-    return User.objects.filter(phone=phone, is_active=True).first()
+    """The active account with this mobile number, or None: login by SMS, password reset and "is
+    there an account to send a code to?" all ask this."""
+    user = user_by_phone(phone)
+    return user if user is not None and user.is_active else None
 
 
 def phone_registered(phone: str) -> bool:
-    """Whether any account, active or not, has ``phone`` as its mobile number or login name."""
-    return User.objects.filter(Q(phone=phone) | Q(username=phone)).exists()
+    """Whether any account, active or not, has this mobile number (by its blind index)."""
+    return user_by_phone(phone) is not None
 
 
 def phone_on_file(user: User) -> str:
-    """The account's mobile number in clear, to send it a code; "" when none is on file."""
-    return user.phone or ""
+    """The account's mobile number in clear, to send it a code (the staff second factor); "" when
+    none is on file."""
+    return user.open_phone(why="sms code to the phone on file") if user.has_phone else ""
 
 
 def may_unlock(admin: User, user: User) -> bool:

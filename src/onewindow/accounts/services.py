@@ -18,7 +18,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onewindow.accounts import codes, lockout, selectors
-from onewindow.accounts.models import Agency, ApiToken, Membership, SmsCode, User, id_number_index
+from onewindow.accounts.models import (
+    Agency,
+    ApiToken,
+    Membership,
+    SmsCode,
+    User,
+    id_number_index,
+    new_person_handle,
+)
 from onewindow.core import audit, personal
 from onewindow.core.crypto import blind_index, sm3_hex
 from onewindow.core.errors import DomainError, FieldErrorsCollector
@@ -73,6 +81,12 @@ def _registration_refused() -> DomainError:
     )
 
 
+def _already_registered() -> DomainError:
+    # Said only to someone who has just proved they hold the phone (its SMS code).
+    message = _("该手机号已注册，请直接登录；如忘记密码，请通过短信验证码找回密码。")
+    return DomainError("already_registered", message, fields={"phone": [message]}, status=409)
+
+
 def register_person(data: PersonRegistration, request: HttpRequest | None = None) -> User:
     """Create a natural person's account.
 
@@ -81,14 +95,17 @@ def register_person(data: PersonRegistration, request: HttpRequest | None = None
     existing accounts: "already registered" goes only to the holder of the phone, with a pointer to
     password reset, and an ID number that has an account under another phone gets the same generic
     refusal as a race, so nobody learns who is registered; the ID number is stored encrypted; one ID
-    number and one phone belong to at most one account, also when two registrations race."""
+    number and one phone belong to at most one account, also when two registrations race (the
+    blind indexes are unique in the database). The account table keeps no number in clear: the phone
+    is sealed and the username is a random handle."""
     errors = FieldErrorsCollector()
     name = errors.check("name", _validate_person_name, data.name)
     id_number = errors.check("id_number", validate_resident_id, data.id_number)
     phone = errors.check("phone", validate_mobile, data.phone)
     if not re.fullmatch(r"\d{6}", (data.sms_code or "").strip()):
         errors.add("sms_code", _("验证码为6位数字。"))
-    candidate = User(kind=User.Kind.NATURAL, username=phone or "", name=name or "", phone=phone)
+    candidate = User(kind=User.Kind.NATURAL, username=new_person_handle(), name=name or "")
+    candidate.set_phone(phone)
     errors.check("password", lambda p: _validate_new_password(p, candidate), data.password)
     errors.raise_if_any()
     assert phone is not None and id_number is not None
@@ -96,8 +113,7 @@ def register_person(data: PersonRegistration, request: HttpRequest | None = None
     codes.verify_code(phone, SmsCode.Purpose.REGISTER, data.sms_code)
     # From here on the caller holds the phone.
     if selectors.phone_registered(phone):
-        message = _("该手机号已注册，请直接登录；如忘记密码，请通过短信验证码找回密码。")
-        raise DomainError("already_registered", message, fields={"phone": [message]}, status=409)
+        raise _already_registered()
     holder = User.objects.filter(id_number_index=id_number_index(id_number)).only("pk").first()
     if holder is not None:
         # Recorded against the existing account, so its owner's records show the attempt.
@@ -115,6 +131,11 @@ def register_person(data: PersonRegistration, request: HttpRequest | None = None
             candidate.save()
             audit.record("accounts.register", request=request, actor=candidate, obj=candidate)
     except IntegrityError as exc:
+        # Another registration committed between the checks above and this insert. The caller has
+        # proved they hold the phone, so they may learn that it has an account; an ID number taken
+        # under another phone gets the generic refusal.
+        if selectors.phone_registered(phone):
+            raise _already_registered() from exc
         raise _registration_refused() from exc
     return candidate
 
@@ -129,15 +150,29 @@ def normalise_login(username: str) -> str:
     return value
 
 
-def _audit_failed_login(request: HttpRequest, username: str, reason: str) -> None:
-    # The username is a phone number for most people: keep only a keyed hash of it.
-    user = User.objects.filter(username=username).only("pk").first()
+def login_name(typed: str) -> str:
+    """What ``authenticate()`` and the lock-out (django-axes) are given for what a person typed: a
+    phone number becomes its account's handle, or, for a number without an account, a keyed hash of
+    it. django-axes stores a blind index of this name (``lockout.username_key``), so its rows never
+    hold a phone number, and failures count against the account however its phone was typed (the
+    password reset and an administrator's unlock clear them by the same key)."""
+    value = normalise_login(typed)
+    if not MOBILE_RE.match(value):
+        return value
+    user = selectors.user_by_phone(value)
+    # "?" starts no username, so the stand-in finds no account.
+    return user.username if user is not None else "?" + blind_index(value, "login")[:32]
+
+
+def _audit_failed_login(request: HttpRequest, typed: str, name: str, reason: str) -> None:
+    # What people type is a phone number for most of them: keep only a keyed hash of it.
+    user = User.objects.filter(username=name).only("pk").first()
     audit.record(
         "auth.login_failed",
         request=request,
         object_type="accounts.user" if user else "",
         object_id=user.pk if user else "",
-        data={"reason": reason, "username_index": blind_index(username, "login")[:16]},
+        data={"reason": reason, "username_index": blind_index(typed, "login")[:16]},
     )
 
 
@@ -146,6 +181,9 @@ def login_with_password(
 ) -> User:
     """Check a password. django-axes counts failures per account and client address, and per
     address (``accounts.lockout``): a refused login is a 429 that names the rule.
+
+    A natural person types their phone number; it reaches ``authenticate()`` and django-axes as
+    their account's handle (``login_name``), so failures count per account however it is typed.
 
     An account that needs the second factor (``User.needs_second_factor``) is signed in only with
     the password *and* an SMS code to its phone on file: a right password without ``sms_code``
@@ -157,13 +195,14 @@ def login_with_password(
     if not password:
         errors.add("password", _("请输入密码。"))
     errors.raise_if_any()
-    username = normalise_login(username)
-    user = authenticate(request, username=username, password=password, second_factor_follows=True)
+    typed = normalise_login(username)
+    name = login_name(typed)
+    user = authenticate(request, username=name, password=password, second_factor_follows=True)
     if getattr(request, "axes_locked_out", False):
-        _audit_failed_login(request, username, "locked")
+        _audit_failed_login(request, typed, name, "locked")
         raise lockout.lockout_error(request)
     if user is None or not isinstance(user, User):
-        _audit_failed_login(request, username, "bad_credentials")
+        _audit_failed_login(request, typed, name, "bad_credentials")
         message = _("用户名或密码不正确。")
         raise DomainError(
             "invalid_credentials", message, fields={"password": [message]}, status=401
@@ -174,7 +213,7 @@ def login_with_password(
         method = "password+sms"
     ip = client_ip(request)
     if ip:  # as AXES_RESET_ON_SUCCESS does for page logins, which API logins do not go through
-        axes_reset(ip=ip, username=lockout.username_key(username))
+        axes_reset(ip=ip, username=lockout.username_key(name))
     audit.record("auth.login", request=request, actor=user, obj=user, data={"method": method})
     return user
 
@@ -245,7 +284,8 @@ def reset_password(
     checked_phone = errors.check("phone", validate_mobile, phone)
     if not re.fullmatch(r"\d{6}", (sms_code or "").strip()):
         errors.add("sms_code", _("验证码为6位数字。"))
-    probe = User(kind=User.Kind.NATURAL, username=checked_phone or "", phone=checked_phone)
+    probe = User(kind=User.Kind.NATURAL, username=new_person_handle())
+    probe.set_phone(checked_phone)
     errors.check("password", lambda p: _validate_new_password(p, probe), password)
     errors.raise_if_any()
     assert checked_phone is not None

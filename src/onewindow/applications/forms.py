@@ -68,7 +68,7 @@ def prefill(schema: dict[str, Any], user: User, enterprise: User | None) -> dict
     when the form comes back unchanged."""
     known: dict[str, str] = {
         "name": user.name,
-        "phone": personal.mask(personal.Kind.PHONE, user.phone or ""),
+        "phone": user.phone_masked,
         "id_number": user.id_number_masked if user.is_natural_person else "",
     }
     if enterprise is not None:
@@ -97,8 +97,8 @@ def unmask(
     own: dict[str, str] = {}
     if user.is_natural_person and user.id_number_masked:
         own["id_number"] = user.id_number_masked
-    if user.phone:
-        own["phone"] = personal.mask(personal.Kind.PHONE, user.phone)
+    if user.has_phone:
+        own["phone"] = user.phone_masked
     shown = personal.split_form(schema, current)[0] if current else {}
     out = dict(data)
     for name, value in data.items():
@@ -111,5 +111,5 @@ def unmask(
         elif prop.get("x-prefill") == "id_number" and value == own.get("id_number"):
             out[name] = user.reveal_id_number()
         elif prop.get("x-prefill") == "phone" and value == own.get("phone"):
-            out[name] = user.phone
+            out[name] = user.open_phone(why="own form, prefilled")
     return out

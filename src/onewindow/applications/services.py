@@ -211,7 +211,11 @@ def create_application(
         raise DomainError(
             "validation_error", _("申请表填写有误，请按提示修改。"), fields=errors, status=422
         )
-    phone = personal.seal(personal.Kind.PHONE, user.phone) if user.phone else None
+    phone = (
+        personal.seal(personal.Kind.PHONE, user.open_phone(why="application contact"))
+        if user.has_phone
+        else None
+    )
     for _attempt in range(5):
         try:
             with transaction.atomic():

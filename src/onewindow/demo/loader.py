@@ -13,9 +13,10 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from onewindow.accounts import selectors
 from onewindow.accounts import services as account_services
-from onewindow.accounts.models import Agency, Membership, User
-from onewindow.core.validators import validate_resident_id
+from onewindow.accounts.models import Agency, Membership, User, new_person_handle
+from onewindow.core.validators import validate_mobile, validate_resident_id
 from onewindow.organizations.models import Department, Region, ServiceHall, Window
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -133,17 +134,17 @@ def _load_halls(rows: list[dict[str, Any]], report: LoadReport) -> None:
 
 def _load_people(rows: list[dict[str, Any]], password_hash: str, report: LoadReport) -> None:
     for row in rows:
-        username = str(row["username"])
-        if User.objects.filter(username=username).exists():
+        phone = validate_mobile(str(row["phone"]))
+        if selectors.user_by_phone(phone) is not None:
             report.count("people", False)
             continue
         user = User(
             kind=User.Kind.NATURAL,
-            username=username,
+            username=new_person_handle(),
             name=row["name"],
-            phone=str(row["phone"]),
             password=password_hash,
         )
+        user.set_phone(phone)
         user.set_id_number(validate_resident_id(str(row["id_number"])))
         user.save()
         report.count("people", True)
@@ -160,7 +161,9 @@ def _load_enterprises(rows: list[dict[str, Any]], password_hash: str, report: Lo
             enterprise.password = password_hash
             enterprise.save(update_fields=["password"])
         for agent_row in row.get("agents", []):
-            agent = User.objects.get(phone=str(agent_row["phone"]))
+            agent = selectors.user_by_phone(validate_mobile(str(agent_row["phone"])))
+            if agent is None:
+                raise ValueError(f"agent of {row['name']}: no person with that phone in people")
             agency = Agency.objects.filter(enterprise=enterprise, agent=agent).first()
             if agency is None or not agency.is_effective():
                 account_services.grant_agency(
@@ -189,7 +192,8 @@ def _load_staff(password_hash: str, report: LoadReport) -> None:
 
 
 def demo_accounts() -> list[tuple[str, str]]:
-    """(username, what it is) for the accounts printed by ``make run``."""
+    """(what to type as the login name, what it is) for the accounts printed by ``make run``.
+    Citizens log in with their phone number (their username is a random handle)."""
     rows = [
         ("13800000001", "市民（自然人）"),
         ("13800000002", "企业经办人（代青岚市湖畔餐饮管理有限公司办事）"),

@@ -45,7 +45,7 @@ def notify(
                 body=personal.mask_text(body),
                 link=link,
                 dedupe_key=key[:120],
-                want_sms=sms and bool(getattr(user, "phone", "")),
+                want_sms=sms and user.has_phone,
                 want_email=email and bool(getattr(user, "email", "")),
             )
     except IntegrityError:

@@ -91,7 +91,7 @@ def deliver_message(message_id: int) -> None:
         if message.want_sms and message.sms_sent_at is None:
             get_sms_backend().send(
                 SmsMessage(
-                    phone=message.user.phone or "",
+                    phone=message.user.open_phone(why="sms delivery"),
                     text=personal.mask_text(f"【{site}】{message.body}"),
                     code="",
                     purpose="notice",

@@ -10,7 +10,7 @@ from typing import Any
 import factory
 from stdnum.cn import ric
 
-from onewindow.accounts.models import User
+from onewindow.accounts.models import User, new_person_handle
 from onewindow.organizations.models import Department, Region
 
 TEST_PASSWORD = "Quiet-River-2026"  # noqa: S105
@@ -63,7 +63,7 @@ class PersonFactory(factory.django.DjangoModelFactory[User]):
 
     kind = User.Kind.NATURAL
     phone = factory.Sequence(lambda n: f"139{n:08d}")
-    username = factory.SelfAttribute("phone")
+    username = factory.LazyFunction(new_person_handle)
     name = factory.Sequence(lambda n: f"测试{'甲乙丙丁戊己庚辛'[n % 8]}")
     id_number = factory.Sequence(make_resident_id)
     password = TEST_PASSWORD
@@ -71,11 +71,18 @@ class PersonFactory(factory.django.DjangoModelFactory[User]):
     @classmethod
     def _create(cls, model_class: type[User], *args: Any, **kwargs: Any) -> User:
         id_number, password = kwargs.pop("id_number"), kwargs.pop("password")
+        phone = kwargs.pop("phone")
         user = model_class(**kwargs)
+        user.set_phone(phone)
         user.set_id_number(id_number)
         user.set_password(password)
         user.save()
         return user
+
+
+def phone_of(user: User) -> str:
+    """A test's way to the clear number it types into a login or progress form."""
+    return user.open_phone(why="test")
 
 
 def item_values(department: Department, **overrides: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from onewindow.accounts.models import ApiToken
 from onewindow.conftest import api_post
 from onewindow.core.models import AuditEvent
-from onewindow.testing.factories import TEST_PASSWORD
+from onewindow.testing.factories import TEST_PASSWORD, phone_of
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def login(client: Client, username: str, password: str = TEST_PASSWORD, **extra:
 
 
 def test_password_login_issues_a_token(client: Client, person: Any) -> None:
-    response = login(client, f"+86 {person.phone}")
+    response = login(client, f"+86 {phone_of(person)}")
     assert response.status_code == 200
     body = response.json()
     assert body["token"].startswith("ow_")
@@ -35,12 +35,12 @@ def test_password_login_issues_a_token(client: Client, person: Any) -> None:
 
 
 def test_wrong_password_is_a_field_error_and_audited(client: Client, person: Any) -> None:
-    response = login(client, person.phone, "not-the-password")
+    response = login(client, phone_of(person), "not-the-password")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "invalid_credentials"
     assert "password" in response.json()["error"]["fields"]
     event = AuditEvent.objects.get(action="auth.login_failed")
-    assert person.phone not in str(event.data)
+    assert phone_of(person) not in str(event.data)
 
 
 def test_empty_login_names_both_fields(client: Client) -> None:
@@ -51,8 +51,8 @@ def test_empty_login_names_both_fields(client: Client) -> None:
 
 def test_lockout_after_five_failures(client: Client, person: Any) -> None:
     for _ in range(5):
-        assert login(client, person.phone, "wrong-password").status_code in (401, 429)
-    response = login(client, person.phone)  # even the right password is refused now
+        assert login(client, phone_of(person), "wrong-password").status_code in (401, 429)
+    response = login(client, phone_of(person))  # even the right password is refused now
     assert response.status_code == 429
     assert response.json()["error"]["code"] == "account_locked"
     assert int(response["Retry-After"]) == 15 * 60
@@ -64,17 +64,18 @@ def test_a_stranger_elsewhere_cannot_lock_the_owner_out(
     client: Client, person: Any, send_code: Any, outbox: Any
 ) -> None:
     stranger, owner = {"REMOTE_ADDR": "203.0.113.9"}, {"REMOTE_ADDR": "198.51.100.7"}
+    phone = phone_of(person)
     for _ in range(10):
-        assert login(client, person.phone, "wrong-password", **stranger).status_code in (401, 429)
-    locked = login(client, person.phone, **stranger)
+        assert login(client, phone, "wrong-password", **stranger).status_code in (401, 429)
+    locked = login(client, phone, **stranger)
     assert locked.status_code == 429 and locked.json()["error"]["code"] == "account_locked"
     # The owner, from their own address, logs in by password, and by SMS code.
-    assert login(client, person.phone, **owner).status_code == 200
-    assert send_code(person.phone, purpose="login", **owner).status_code == 202
+    assert login(client, phone, **owner).status_code == 200
+    assert send_code(phone, purpose="login", **owner).status_code == 202
     response = api_post(
         client,
         "/api/v1/auth/sms-login",
-        {"phone": person.phone, "sms_code": outbox.last_code(person.phone)},
+        {"phone": phone, "sms_code": outbox.last_code(phone)},
         **owner,
     )
     assert response.status_code == 200
@@ -89,12 +90,12 @@ def test_an_address_failing_on_many_accounts_is_throttled(
     for i in range(7):
         assert login(client, f"1370000{i:04d}", "Guess-123", **stuffer).status_code == 401
     assert login(client, "13700000007", "Guess-123", **stuffer).status_code == 429  # the 8th
-    refused = login(client, person.phone, **stuffer)  # even a right password, from there
+    refused = login(client, phone_of(person), **stuffer)  # even a right password, from there
     assert refused.status_code == 429
     assert refused.json()["error"]["code"] == "login_throttled"
     assert int(refused["Retry-After"]) == 15 * 60
     # Everyone else, and the same accounts from elsewhere, are not affected.
-    assert login(client, person.phone, REMOTE_ADDR="198.51.100.7").status_code == 200
+    assert login(client, phone_of(person), REMOTE_ADDR="198.51.100.7").status_code == 200
     assert login(client, "13700000001", "Guess-123", REMOTE_ADDR="198.51.100.7").status_code == 401
 
 
@@ -103,52 +104,49 @@ def test_the_lockout_follows_the_address_behind_a_trusted_proxy(
 ) -> None:
     settings.AXES_IPWARE_PROXY_COUNT = 1
     proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    phone = phone_of(person)
     for _ in range(5):
-        login(client, person.phone, "wrong", HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy)
-    assert (
-        login(client, person.phone, HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy).status_code == 429
-    )
+        login(client, phone, "wrong", HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy)
+    assert login(client, phone, HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy).status_code == 429
     # Another citizen behind the same proxy is not the stranger.
-    assert (
-        login(client, person.phone, HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy).status_code == 200
-    )
+    assert login(client, phone, HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy).status_code == 200
 
 
 def test_a_successful_login_forgets_earlier_typos(client: Client, person: Any) -> None:
     for _ in range(4):
-        assert login(client, person.phone, "wrong-password").status_code == 401
-    assert login(client, person.phone).status_code == 200
+        assert login(client, phone_of(person), "wrong-password").status_code == 401
+    assert login(client, phone_of(person)).status_code == 200
     for _ in range(4):
-        assert login(client, person.phone, "wrong-password").status_code == 401
+        assert login(client, phone_of(person), "wrong-password").status_code == 401
 
 
 def test_axes_keeps_no_login_name_in_clear(client: Client, person: Any) -> None:
     from axes.models import AccessAttempt
 
-    login(client, person.phone, "wrong-password")
-    client.post("/accounts/login/", {"username": person.phone, "password": "wrong"})
+    login(client, phone_of(person), "wrong-password")
+    client.post("/accounts/login/", {"username": phone_of(person), "password": "wrong"})
     stored = repr(list(AccessAttempt.objects.values()))
-    assert AccessAttempt.objects.exists() and person.phone not in stored
+    assert AccessAttempt.objects.exists() and phone_of(person) not in stored
 
 
 def test_sms_login(client: Client, person: Any, send_code: Any, outbox: Any) -> None:
-    assert send_code(person.phone, purpose="login").status_code == 202
+    assert send_code(phone_of(person), purpose="login").status_code == 202
     response = api_post(
         client,
         "/api/v1/auth/sms-login",
-        {"phone": person.phone, "sms_code": outbox.last_code(person.phone)},
+        {"phone": phone_of(person), "sms_code": outbox.last_code(phone_of(person))},
     )
     assert response.status_code == 200 and response.json()["token"].startswith("ow_")
     again = api_post(
         client,
         "/api/v1/auth/sms-login",
-        {"phone": person.phone, "sms_code": outbox.last_code(person.phone)},
+        {"phone": phone_of(person), "sms_code": outbox.last_code(phone_of(person))},
     )
     assert again.status_code == 422
 
 
 def test_tokens_expire_and_can_be_revoked(client: Client, person: Any) -> None:
-    token = login(client, person.phone).json()["token"]
+    token = login(client, phone_of(person)).json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/me", headers=auth).status_code == 200
     tokens = client.get("/api/v1/auth/tokens", headers=auth).json()
@@ -159,15 +157,15 @@ def test_tokens_expire_and_can_be_revoked(client: Client, person: Any) -> None:
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
 
-    token = login(client, person.phone).json()["token"]
+    token = login(client, phone_of(person)).json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
     assert client.post("/api/v1/auth/logout", headers=auth).status_code == 204
     assert client.get("/api/v1/me", headers=auth).status_code == 401
 
 
 def test_revoking_another_token(client: Client, person: Any) -> None:
-    first = login(client, person.phone).json()["token"]
-    second = login(client, person.phone).json()["token"]
+    first = login(client, phone_of(person)).json()["token"]
+    second = login(client, phone_of(person)).json()["token"]
     auth = {"Authorization": f"Bearer {second}"}
     first_id = ApiToken.objects.get(prefix=first[:10]).pk
     assert client.delete(f"/api/v1/auth/tokens/{first_id}", headers=auth).status_code == 204
@@ -187,6 +185,6 @@ def test_agent_sees_the_enterprise_it_acts_for(client: Client, person: Any) -> N
 
     company = services.create_legal_person("青岚测试有限公司", "91350100M000100Y43", "王建国", None)
     services.grant_agency(company, person, ["all"], timezone.now() + timedelta(days=30))
-    token = login(client, person.phone).json()["token"]
+    token = login(client, phone_of(person)).json()["token"]
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
     assert me["agencies"][0]["uscc"] == "91350100M000100Y43"

@@ -15,6 +15,7 @@ from django.utils import timezone
 from onewindow.accounts.models import SmsCode
 from onewindow.conftest import api_post
 from onewindow.core import personal
+from onewindow.testing.factories import phone_of
 
 pytestmark = pytest.mark.django_db
 
@@ -36,17 +37,17 @@ def test_made_up_progress_lookups_do_not_use_up_the_owners_codes(
         response = api_post(
             client,
             "/api/v1/progress/code",
-            {"number": f"QL-20260101-ABCDEF{'23456789AB'[i]}2", "phone": person.phone},
+            {"number": f"QL-20260101-ABCDEF{'23456789AB'[i]}2", "phone": phone_of(person)},
             REMOTE_ADDR=f"10.0.0.{i}",
         )
         assert response.status_code == 202
     assert outbox.messages() == []
     # The owner still gets a login code, and all five of the hour's codes.
     for _ in range(5):
-        assert send_code(person.phone, purpose="login").status_code == 202
-        age_codes(person.phone)
+        assert send_code(phone_of(person), purpose="login").status_code == 202
+        age_codes(phone_of(person))
     assert len(outbox.messages()) == 5
-    assert send_code(person.phone, purpose="login").status_code == 429
+    assert send_code(phone_of(person), purpose="login").status_code == 429
 
 
 def test_requests_that_send_nothing_are_limited_like_those_that_do(
@@ -55,13 +56,13 @@ def test_requests_that_send_nothing_are_limited_like_those_that_do(
     """Login codes for a number without an account are never sent, but the sixth request within an
     hour is refused just as it is for a number with one: the answers do not tell which is which."""
     answers = {}
-    for phone in (person.phone, "13700001111"):
+    for phone in (phone_of(person), "13700001111"):
         statuses = []
         for _ in range(6):
             statuses.append(send_code(phone, purpose="login").status_code)
             age_codes(phone)
         answers[phone] = statuses
-    assert answers[person.phone] == answers["13700001111"] == [202] * 5 + [429]
+    assert answers[phone_of(person)] == answers["13700001111"] == [202] * 5 + [429]
     assert rows_for("13700001111").filter(sent=True).count() == 0
 
 

@@ -14,6 +14,7 @@ from onewindow.testing.factories import (
     DepartmentFactory,
     PersonFactory,
     make_item,
+    phone_of,
     staff,
 )
 
@@ -92,7 +93,7 @@ def test_apply_correct_approve(live_server: Any, browser: Any, tmp_path: Path) -
     pdf.write_bytes(PDF)
     base = live_server.url
 
-    page = log_in(browser, base, citizen.username)
+    page = log_in(browser, base, phone_of(citizen))
     page.goto(f"{base}/items/{item.pk}/")
     page.get_by_role("link", name="在线办理").click()
     assert page.get_by_label("姓名").input_value() == "周小燕"

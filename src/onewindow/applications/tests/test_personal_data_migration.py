@@ -12,6 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 from onewindow.applications import selectors
 from onewindow.applications.models import Application, IdempotencyRecord
 from onewindow.notifications.models import Message
+from onewindow.testing.factories import phone_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BEFORE = [("applications", "0004_material_trust"), ("notifications", "0002_message_sending_until")]
@@ -38,7 +39,7 @@ def test_stored_personal_data_is_sealed_by_the_migration(world: Any) -> None:
     # answer naming the number.
     OldApplication = old.get_model("applications", "Application")
     row = OldApplication.objects.get(pk=application.pk)
-    assert row.data["id_number"] == real and row.contact_phone == world.citizen.phone
+    assert row.data["id_number"] == real and row.contact_phone == phone_of(world.citizen)
     old.get_model("notifications", "Message").objects.create(
         user_id=world.citizen.pk,
         title="通知",

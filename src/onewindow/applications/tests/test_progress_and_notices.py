@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from onewindow.applications import services
 from onewindow.notifications.models import Message
+from onewindow.testing.factories import phone_of
 from onewindow.workflow.deadlines import sweep
 from onewindow.workflow.models import Task
 
@@ -35,7 +36,7 @@ def test_progress_lookup(
     world: Any, api: Any, client: Client, outbox: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     application = submitted(world, api)
-    phone = world.citizen.phone
+    phone = phone_of(world.citizen)
     sent = post(
         client,
         "/api/v1/progress/code",
@@ -82,7 +83,7 @@ def test_progress_does_not_reveal_numbers(
 
 def test_progress_codes_are_rate_limited(world: Any, api: Any, client: Client) -> None:
     application = submitted(world, api)
-    body = {"number": application.number, "phone": world.citizen.phone}
+    body = {"number": application.number, "phone": phone_of(world.citizen)}
     assert post(client, "/api/v1/progress/code", body).status_code == 202
     assert post(client, "/api/v1/progress/code", body).status_code == 429
 

@@ -14,7 +14,14 @@ from onewindow.applications.tests.test_browser import log_in, staff_act
 from onewindow.licences import services
 from onewindow.licences.documents import verify_link
 from onewindow.licences.models import Licence, LicenceType
-from onewindow.testing.factories import PDF, DepartmentFactory, PersonFactory, make_item, staff
+from onewindow.testing.factories import (
+    PDF,
+    DepartmentFactory,
+    PersonFactory,
+    make_item,
+    phone_of,
+    staff,
+)
 from onewindow.workflow import services as work
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -71,7 +78,7 @@ def test_issue_download_verify_revoke(live_server: Any, browser: Any) -> None:
     licence = Licence.objects.get(application=application)
     assert licence.data == {"operator": "周小燕", "business_scope": "热食类食品制售"}
 
-    page = log_in(browser, base, citizen.username)
+    page = log_in(browser, base, phone_of(citizen))
     page.goto(base + "/licences/")
     page.get_by_role("link", name="食品经营许可证").click()
     page.get_by_role("status").get_by_text("证照真实有效").wait_for()

@@ -16,7 +16,7 @@ from onewindow.notifications.models import Message
 from onewindow.notifications.services import notify
 from onewindow.notifications.sms.base import SmsBackend, SmsDeliveryError, SmsMessage
 from onewindow.notifications.tasks import deliver_message
-from onewindow.testing.factories import PersonFactory
+from onewindow.testing.factories import PersonFactory, phone_of
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,7 @@ def test_a_failed_sms_is_retried_and_then_sent_once(
     assert (message.attempts, message.last_error) == (1, "SmsDeliveryError")
 
     assert retry() == "1 deliveries retried"
-    assert [m.phone for m in gateway.sent] == [person.phone]
+    assert [m.phone for m in gateway.sent] == [phone_of(person)]
     assert "办件QL-1：已受理。" in gateway.sent[0].text
     assert retry() == "0 deliveries retried"
     assert len(gateway.sent) == 1
@@ -122,4 +122,4 @@ def test_a_message_whose_delivery_never_started_is_picked_up_after_a_minute(
     assert retry() == "0 deliveries retried"  # its own delivery may still be on its way
     Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(minutes=2))
     assert retry() == "1 deliveries retried"
-    assert [m.phone for m in gateway.sent] == [person.phone]
+    assert [m.phone for m in gateway.sent] == [phone_of(person)]

@@ -75,7 +75,8 @@ def test_demo_city_is_complete_and_idempotent() -> None:
 
 
 def test_demo_accounts(client: Client) -> None:
-    from onewindow.accounts.models import Agency, Membership, User
+    from onewindow.accounts import selectors
+    from onewindow.accounts.models import Agency, Membership
 
     load_city()
     for username in [
@@ -93,8 +94,8 @@ def test_demo_accounts(client: Client) -> None:
             content_type="application/json",
         )
         assert response.status_code == 200, username
-    citizen = User.objects.get(username="13800000001")
-    assert citizen.id_number_masked == "110105********002X"
-    agent = User.objects.get(username="13800000002")
+    citizen = selectors.user_by_phone("13800000001")
+    assert citizen is not None and citizen.id_number_masked == "110105********002X"
+    agent = selectors.user_by_phone("13800000002")
     assert Agency.objects.get(agent=agent).enterprise.uscc == "91350100M000100Y43"
     assert Membership.objects.filter(user__username="admin", role="platform_admin").exists()
