@@ -57,6 +57,38 @@ def seal_existing(apps: Any, schema_editor: Any) -> None:
         )
 
 
+def unseal(apps: Any, schema_editor: Any) -> None:
+    """Back to 0002: the clear columns and the holder-code blob of the time."""
+    from onewindow.core import personal
+    from onewindow.core.crypto import default_keyring
+    from onewindow.licences import sealing
+
+    Licence = apps.get_model("licences", "Licence")
+    keyring = default_keyring()
+    rows = Licence.objects.using(schema_editor.connection.alias)
+    for licence in rows.iterator(chunk_size=500):
+        if not (licence.personal_sealed and bytes(licence.personal_sealed)):
+            continue
+        record = personal.open_record(
+            licence.personal_sealed, sealing.context(licence.identifier), why="migration 0003 back"
+        )
+        clear = sealing._join(licence, record)
+        licence.number = clear.number
+        licence.holder_name = clear.holder_name
+        licence.data = clear.data
+        licence.holder_code_encrypted = keyring.encrypt(clear.holder_code, HOLDER_CODE_PURPOSE)
+        licence.personal_sealed = b""
+        licence.save(
+            update_fields=[
+                "number",
+                "holder_name",
+                "data",
+                "holder_code_encrypted",
+                "personal_sealed",
+            ]
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("licences", "0002_licence_type_layouts"),
@@ -115,7 +147,13 @@ class Migration(migrations.Migration):
                 verbose_name="照面信息",
             ),
         ),
-        migrations.RunPython(seal_existing, elidable=False),
+        migrations.RunPython(seal_existing, unseal, elidable=False),
+        # A default, so that going back can add the column again before refilling it.
+        migrations.AlterField(
+            model_name="licence",
+            name="holder_code_encrypted",
+            field=models.BinaryField(default=b"", editable=False),
+        ),
         migrations.RemoveField(model_name="licence", name="holder_code_encrypted"),
         migrations.DeleteModel(name="SerialCounter"),
     ]
