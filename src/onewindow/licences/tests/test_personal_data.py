@@ -231,3 +231,18 @@ def test_the_migration_seals_what_is_stored_and_old_signatures_still_verify(lice
     assert fresh.number == id_number[:6] + "********" + id_number[14:]
     assert verification.verify_licence(fresh).valid
     assert services.holder_user(fresh) == licensing.citizen
+
+
+def test_the_limit_holds_under_concurrency(licensing: Any) -> None:
+    """40 requests at once from one address, a limit of 25: exactly 25 go through (the count is
+    one atomic cache increment, not a read and a write)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.test import RequestFactory
+
+    from onewindow.licences import throttle
+
+    request = RequestFactory().get(URL, REMOTE_ADDR="10.9.9.9")
+    with limit(25), ThreadPoolExecutor(max_workers=8) as pool:
+        waits = list(pool.map(lambda _: throttle.wait_seconds(request), range(40)))
+    assert waits.count(0) == 25 and all(w > 0 for w in waits if w)
