@@ -84,7 +84,8 @@ def seal(licence_type: LicenceType, identifier: str, clear: Clear, code_type: st
     )
 
 
-def _join(licence: Licence, record: dict[str, str]) -> Clear:
+def join_clear(licence: Licence, record: dict[str, str]) -> Clear:
+    """The clear values: the opened record over the masked columns."""
     data = dict(licence.data or {})
     data.update({k[len(_DATA) :]: v for k, v in record.items() if k.startswith(_DATA)})
     return Clear(
@@ -99,7 +100,7 @@ def open_clear(licence: Licence, *, why: str) -> Clear:
     """The platform's own read (no person sees it): rebuilding the signed bytes, finding the
     holder's account, carrying the values into a replacement."""
     blob = licence.personal_sealed
-    return _join(licence, personal.open_record(blob, context(licence.identifier), why=why))
+    return join_clear(licence, personal.open_record(blob, context(licence.identifier), why=why))
 
 
 def holder_code(licence: Licence, *, why: str) -> str:
@@ -121,4 +122,4 @@ def reveal_clear(
         purpose=purpose,
         request=request,
     )
-    return _join(licence, record)
+    return join_clear(licence, record)

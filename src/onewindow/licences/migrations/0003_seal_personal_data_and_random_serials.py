@@ -72,7 +72,7 @@ def unseal(apps: Any, schema_editor: Any) -> None:
         record = personal.open_record(
             licence.personal_sealed, sealing.context(licence.identifier), why="migration 0003 back"
         )
-        clear = sealing._join(licence, record)
+        clear = sealing.join_clear(licence, record)
         licence.number = clear.number
         licence.holder_name = clear.holder_name
         licence.data = clear.data
