@@ -292,7 +292,7 @@ def manage_detail(request: HttpRequest, licence_id: int) -> HttpResponse:
             return redirect("licences:manage_detail", licence.pk)
         except DomainError as error:
             _copy_errors(form, error)
-    return render(
+    response = render(
         request,
         "licences/manage_detail.html",
         {
@@ -308,6 +308,8 @@ def manage_detail(request: HttpRequest, licence_id: int) -> HttpResponse:
         },
         status=422 if form.errors else 200,
     )
+    response["Cache-Control"] = "no-store"  # personal data in clear
+    return response
 
 
 @login_required

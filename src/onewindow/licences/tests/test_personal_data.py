@@ -81,7 +81,12 @@ def test_the_holder_sees_the_number_in_full_and_staff_reading_it_is_audited(
     assert own.status_code == 200
     assert own.json()["number"] == id_number and own.json()["data"]["uscc"] == id_number
     client.force_login(licensing.citizen)
-    assert id_number in client.get(f"/licences/{licence.pk}/").content.decode()
+    page = client.get(f"/licences/{licence.pk}/")
+    assert id_number in page.content.decode() and page["Cache-Control"] == "no-store"
+    client.force_login(licensing.decider)
+    desk = client.get(f"/licences/manage/{licence.pk}/")
+    assert id_number in desk.content.decode() and desk["Cache-Control"] == "no-store"
+    client.logout()
     before = AuditEvent.objects.filter(action="personal_data.view").count()
     staff = client.get(f"/api/v1/licences/{licence.pk}", headers=bearer(licensing.clerk))
     assert staff.json()["number"] == id_number
@@ -246,3 +251,32 @@ def test_the_limit_holds_under_concurrency(licensing: Any) -> None:
     with limit(25), ThreadPoolExecutor(max_workers=8) as pool:
         waits = list(pool.map(lambda _: throttle.wait_seconds(request), range(40)))
     assert waits.count(0) == 25 and all(w > 0 for w in waits if w)
+
+
+def test_an_administrator_sets_what_a_verification_shows_in_the_admin(
+    licensing: Any, client: Client
+) -> None:
+    from onewindow.accounts.models import Membership
+    from onewindow.accounts.services import ensure_staff
+
+    admin = ensure_staff("root", "平台管理员", None, Membership.Role.PLATFORM_ADMIN, "x-Strong-1")
+    client.force_login(admin, backend="onewindow.accounts.backends.AccountBackend")
+    url = f"/admin/licences/licencetype/{licensing.business.pk}/change/"
+    assert "verification_fields" in client.get(url).content.decode()
+    kind = licensing.business
+    form = {
+        "code": kind.code,
+        "name": kind.name,
+        "holder_kind": kind.holder_kind,
+        "schema": json.dumps(kind.schema, ensure_ascii=False),
+        "number_field": kind.number_field,
+        "validity_years": "",
+        "template": kind.template,
+        "is_active": "on",
+    }
+    refused = client.post(url, {**form, "verification_fields": '{"number": "everyone"}'})
+    assert refused.status_code == 200 and "public、masked 或 hidden" in refused.content.decode()
+    saved = client.post(url, {**form, "verification_fields": '{"number": "hidden"}'})
+    assert saved.status_code == 302
+    kind.refresh_from_db()
+    assert kind.visibility("number") == "hidden"
