@@ -280,3 +280,35 @@ def test_an_administrator_sets_what_a_verification_shows_in_the_admin(
     assert saved.status_code == 302
     kind.refresh_from_db()
     assert kind.visibility("number") == "hidden"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="threads write at once on PostgreSQL")
+def test_concurrent_issues_that_draw_the_same_serial_all_get_their_own(
+    licensing: Any, monkeypatch: Any
+) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    real = services._draw_serial
+    drawn = threading.local()
+
+    def draw(year: int) -> str:  # every thread's first draw is the same serial
+        first = not getattr(drawn, "before", False)
+        drawn.before = True
+        return f"{year}SAMESERIAL" if first else real(year)
+
+    monkeypatch.setattr(services, "_draw_serial", draw)
+
+    def one(_: int) -> str:
+        try:
+            return str(licensing.person_licence().serial)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        serials = list(pool.map(one, range(8)))
+    assert len(set(serials)) == 8
+    assert sum(s.endswith("SAMESERIAL") for s in serials) == 1
