@@ -17,7 +17,7 @@ from onewindow.core.crypto import sm3_hex
 from onewindow.licences import pdf
 from onewindow.licences.lifecycle import Status
 from onewindow.licences.models import Licence
-from onewindow.licences.verification import compact_payload, masked_holder, status_now
+from onewindow.licences.verification import compact_payload, face_holder, status_now
 
 logger = logging.getLogger(__name__)
 PDF_DIR = "licences/pdf"
@@ -109,7 +109,7 @@ def _keep(folder: str, name: str, state: str, body: bytes) -> None:
 
 
 def render_pdf(licence: Licence, base: str | None = None) -> bytes:
-    holder, code = masked_holder(licence)
+    holder, code = face_holder(licence)
     status = status_now(licence)
     status_note = "" if status == Status.VALID else str(Status(status).label)
     sheet = pdf.LicenceSheet(

@@ -82,8 +82,17 @@ def shown(value: Any, how: str) -> str | None:
     return personal.mask_text(text)
 
 
+def face_holder(licence: Licence) -> tuple[str, str]:
+    """The holder as the licence's face prints it (the PDF, the holder's and a share's pages): a
+    person's name and ID number masked, an organisation's in full."""
+    if licence.holder_code_type == CODE_TYPE_ID:
+        name = personal.mask(personal.Kind.NAME, licence.holder_name)
+        return name, personal.mask_text(licence.holder_code_masked)
+    return licence.holder_name, licence.holder_code_masked
+
+
 def masked_holder(licence: Licence) -> tuple[str, str]:
-    """The holder's name and code as anyone may see them: a person's name and ID number masked
+    """The holder's name and code as a public verification shows them: a person's name and ID number masked
     always (the columns keep masks), an organisation's as its type says (in full by default)."""
     kind = licence.licence_type
     name = shown(licence.holder_name, kind.visibility("holder")) or ""

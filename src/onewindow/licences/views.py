@@ -97,7 +97,7 @@ def detail(request: HttpRequest, licence_id: int) -> HttpResponse:
             "licence": licence,
             "number": clear.number,
             "rows": documents.face_rows(licence, clear.data),
-            "holder": verification.masked_holder(licence),
+            "holder": verification.face_holder(licence),
             "check": verification.verify_licence(licence),
             "form": form,
             "new_link": new_link,
@@ -175,7 +175,7 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
             "licence": licence,
             "share": share,
             "rows": documents.face_rows(licence),
-            "holder": verification.masked_holder(licence),
+            "holder": verification.face_holder(licence),
             "check": verification.verify_licence(licence),
         }
     response = render(request, "licences/shared.html", context)

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import Client, override_settings
 
 from onewindow.accounts.services import issue_token
+from onewindow.core import personal
 from onewindow.core.models import AuditEvent
 from onewindow.licences import documents, services, sharing, verification
 from onewindow.licences.models import Licence
@@ -100,12 +101,20 @@ def test_the_type_decides_what_a_verification_shows_and_id_numbers_are_masked_an
     licensing: Any, client: Client
 ) -> None:
     kind = licensing.business
-    kind.verification_fields = {"number": "hidden", "name": "masked", "scope": "public"}
+    kind.verification_fields = {
+        "number": "hidden",
+        "holder": "hidden",
+        "name": "masked",
+        "scope": "public",
+    }
     kind.full_clean()
     kind.save()
     licence, id_number = sole_trader(licensing)
     body = client.get(URL, {"id": licence.identifier}).json()["licence"]
-    assert body["number"] is None
+    assert body["number"] is None and body["holder"] == ""
+    # What a verification hides stays on the licence's face (its PDF, the holder's page), masked.
+    masked_name = personal.mask(personal.Kind.NAME, licensing.citizen.name)
+    assert verification.face_holder(licence)[0] == masked_name != licensing.citizen.name
     fields = {f["key"]: f["value"] for f in body["fields"]}
     assert set(fields) == {"name", "scope"}  # "uscc" is not listed: hidden
     assert fields["name"] != licensing.citizen.name
