@@ -130,6 +130,9 @@ def main() -> None:
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     env = prepare_app_env(RESULTS / "var-licences")
+    # One address sends every request here: lift the per-address limit out of reach, so the load
+    # measures the counting it does on every request rather than the 429 answer.
+    env["LICENCE_VERIFY_PER_MINUTE"] = str(10**9)
     identifiers = licence_identifiers(env, args.licences)
     load = load_wrk if shutil.which("wrk") else load_python
     verify = "/api/v1/licences/verify?id="

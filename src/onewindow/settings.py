@@ -272,6 +272,9 @@ ONEWINDOW: dict[str, Any] = {
     "PROGRESS_CODE_PER_NUMBER_PER_HOUR": 5,
     # Licences: the address printed in QR codes when no request tells it (imports, tasks).
     "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000"),
+    # Public licence verifications per client address and minute (0: no limit). Counted with the
+    # cache: in the embedded default (LocMemCache) per worker process; with REDIS_URL, site-wide.
+    "LICENCE_VERIFY_PER_MINUTE": int(os.environ.get("LICENCE_VERIFY_PER_MINUTE", "60")),
 }
 
 # --- E-mail: SMTP when EMAIL_HOST is set, otherwise one file per message under var/outbox/email --

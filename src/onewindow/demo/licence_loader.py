@@ -57,6 +57,8 @@ def load_licence_types() -> int:
                 "validity_years": row.get("validity"),
                 "number_field": row.get("number_field", ""),
                 "template": row.get("template", "standard"),
+                "verification_fields": dict(row.get("verification", {})),
+                "holder_name_personal": bool(row.get("personal_name", False)),
             },
         )
     return len(_rows())

@@ -20,9 +20,11 @@ from onewindow.licences import (
     issuance,
     keys,
     reuse,
+    sealing,
     selectors,
     services,
     sharing,
+    throttle,
     verification,
 )
 from onewindow.licences.lifecycle import Status as LicenceStatus
@@ -68,8 +70,16 @@ class IssueIn(Schema):
     data: dict[str, Any] = {}
 
 
-def present(licence: Licence, *, full: bool) -> dict[str, Any]:
-    """A licence for its holder or issuer (``full``: face data too); holder codes always masked."""
+def present(
+    licence: Licence,
+    *,
+    full: bool,
+    viewer: User | None = None,
+    request: HttpRequest | None = None,
+) -> dict[str, Any]:
+    """A licence for its holder or issuer. ``full`` (one licence, the viewer already allowed to
+    open it): the number, holder name and face data in clear, revealed through core.personal
+    (audited for staff); the holder code stays masked. Lists show what a verification shows."""
     body = verification.public_summary(licence)
     body.update(
         {
@@ -82,9 +92,13 @@ def present(licence: Licence, *, full: bool) -> dict[str, Any]:
             "document": reverse("api-v1:licence_document", args=[licence.pk]),
         }
     )
-    if full:  # the holder's own view: the name unmasked
-        body["holder"] = licence.holder_name
-        body["data"] = licence.data
+    if full and viewer is not None:
+        clear = sealing.reveal_clear(
+            licence, viewer, own=_holds(viewer, licence), purpose="查看证照", request=request
+        )
+        body["number"] = clear.number
+        body["holder"] = clear.holder_name
+        body["data"] = clear.data
         body["events"] = [
             {
                 "at": e.at.isoformat(),
@@ -96,6 +110,14 @@ def present(licence: Licence, *, full: bool) -> dict[str, Any]:
             for e in licence.events.all()
         ]
     return body
+
+
+def _holds(user: User, licence: Licence) -> bool:
+    """Is ``user`` the holder (or an agent of the holding enterprise)? Their own read is not
+    audited; anyone else's (the issuer's staff) is."""
+    return user.kind != User.Kind.STAFF and licence.holder_code_index in selectors.holder_codes(
+        user
+    )
 
 
 def _readable(request: HttpRequest, licence_id: int) -> Licence:
@@ -146,6 +168,7 @@ def public_keys(request: HttpRequest) -> list[dict[str, Any]]:
 )
 def verify(request: HttpRequest, query: Query[VerifyQuery]) -> dict[str, Any]:
     # Usually answered earlier by licences.middleware.VerificationLane, with the same function.
+    throttle.check(request)
     return verification.verify_query(query.id, query.p, query.s)
 
 
@@ -155,6 +178,7 @@ def verify(request: HttpRequest, query: Query[VerifyQuery]) -> dict[str, Any]:
     summary="Verify a licence document byte for byte",
 )
 def verify_document(request: HttpRequest, payload: DocumentIn) -> dict[str, Any]:
+    throttle.check(request)
     return verification.verify_document(payload.dict()).as_dict()
 
 
@@ -178,7 +202,8 @@ def my_licences(request: HttpRequest) -> list[dict[str, Any]]:
     summary="One licence",
 )
 def licence_detail(request: HttpRequest, licence_id: ID) -> dict[str, Any]:
-    return present(_readable(request, licence_id), full=True)
+    user = current_user(request)
+    return present(_readable(request, licence_id), full=True, viewer=user, request=request)
 
 
 @router.get(
@@ -189,7 +214,12 @@ def licence_detail(request: HttpRequest, licence_id: ID) -> dict[str, Any]:
     summary="The signed licence document (verify it offline, see docs/licences.md)",
 )
 def licence_document(request: HttpRequest, licence_id: ID) -> dict[str, Any]:
-    return verification.export_document(_readable(request, licence_id))
+    licence = _readable(request, licence_id)
+    user = current_user(request)
+    clear = sealing.reveal_clear(
+        licence, user, own=_holds(user, licence), purpose="导出证照文件", request=request
+    )
+    return verification.export_document(licence, clear)
 
 
 @router.get(
@@ -291,10 +321,11 @@ def use(request: HttpRequest, licence_id: ID, payload: UseIn) -> Status[dict[str
     summary="Issuer: suspend, resume or revoke",
 )
 def licence_action(request: HttpRequest, licence_id: ID, payload: ActionIn) -> dict[str, Any]:
+    user = current_user(request)
     licence = services.change_status(
-        licence_id, payload.action, current_user(request), payload.reason, request=request
+        licence_id, payload.action, user, payload.reason, request=request
     )
-    return present(licence, full=True)
+    return present(licence, full=True, viewer=user, request=request)
 
 
 @router.post(
@@ -306,10 +337,9 @@ def licence_action(request: HttpRequest, licence_id: ID, payload: ActionIn) -> d
 def licence_replace(
     request: HttpRequest, licence_id: ID, payload: ReplaceIn
 ) -> Status[dict[str, Any]]:
-    new = services.replace(
-        licence_id, current_user(request), payload.data, payload.reason, request=request
-    )
-    return Status(201, present(new, full=True))
+    user = current_user(request)
+    new = services.replace(licence_id, user, payload.data, payload.reason, request=request)
+    return Status(201, present(new, full=True, viewer=user, request=request))
 
 
 @router.post(
@@ -324,4 +354,4 @@ def issue_for(request: HttpRequest, application_id: ID, payload: IssueIn) -> Sta
     if application is None:
         raise DomainError("not_found", _("办件不存在。"), status=404)
     licence = issuance.issue_by_decider(application, user, payload.data, request=request)
-    return Status(201, present(licence, full=True))
+    return Status(201, present(licence, full=True, viewer=user, request=request))

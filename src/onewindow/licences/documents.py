@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from onewindow.core.crypto import sm3_hex
 from onewindow.licences import pdf
 from onewindow.licences.lifecycle import Status
 from onewindow.licences.models import Licence
-from onewindow.licences.verification import compact_payload, masked_holder, status_now
+from onewindow.licences.verification import compact_payload, face_holder, status_now
 
 logger = logging.getLogger(__name__)
 PDF_DIR = "licences/pdf"
@@ -33,14 +34,16 @@ def verify_link(licence: Licence, base: str | None = None) -> str:
     return f"{base or public_url()}{reverse('licences:verify')}?{query}"
 
 
-def face_rows(licence: Licence) -> list[tuple[str, str]]:
-    """The licence's face data in its type's order, labelled by the schema's titles."""
+def face_rows(licence: Licence, data: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+    """The licence's face data in its type's order, labelled by the schema's titles: the stored
+    data (personal values masked) unless the caller revealed the clear ``data``."""
     schema = licence.licence_type.schema or {}
     properties: dict[str, dict[str, object]] = schema.get("properties", {})
     order = sorted(properties, key=lambda k: (int(str(properties[k].get("x-order", 99))), k))
+    values = licence.data if data is None else data
     rows = []
     for key in order:
-        value = licence.data.get(key)
+        value = values.get(key)
         if value in (None, ""):
             continue
         if properties[key].get("x-personal"):  # e.g. an ID number printed on the face
@@ -52,9 +55,15 @@ def face_rows(licence: Licence) -> list[tuple[str, str]]:
 
 def _face_digest(licence: Licence) -> str:
     """What the type contributes to the face: its name, layout and schema (titles, order, which
-    items are personal and left off)."""
+    items are personal and left off) and what it shows in public (the QR payload). "sealed-v1"
+    names every PDF kept before licences kept masks of personal data anew, so none that printed
+    an ID number in full is served again."""
     kind = licence.licence_type
-    face = json.dumps([kind.name, kind.template, kind.schema], sort_keys=True, ensure_ascii=False)
+    face = json.dumps(
+        [kind.name, kind.template, kind.schema, kind.verification_fields, "sealed-v1"],
+        sort_keys=True,
+        ensure_ascii=False,
+    )
     return sm3_hex(face.encode())[:12]
 
 
@@ -100,7 +109,7 @@ def _keep(folder: str, name: str, state: str, body: bytes) -> None:
 
 
 def render_pdf(licence: Licence, base: str | None = None) -> bytes:
-    holder, code = masked_holder(licence)
+    holder, code = face_holder(licence)
     status = status_now(licence)
     status_note = "" if status == Status.VALID else str(Status(status).label)
     sheet = pdf.LicenceSheet(

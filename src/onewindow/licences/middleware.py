@@ -6,7 +6,8 @@ a counter, a bank or a border asks it (a phone's camera opens the QR code's page
 authentication, messages and lockout middleware and URL routing have nothing to do for it; this
 middleware sits right after the security headers and the API error envelope and answers it with
 the same function the documented Ninja operation calls (``verification.verify_query``), so the two
-cannot disagree. Removing it from ``MIDDLEWARE`` leaves the endpoint working through Ninja.
+cannot disagree, after the same per-address limit (``throttle.py``). Removing it from
+``MIDDLEWARE`` leaves the endpoint working through Ninja.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from onewindow.licences import verification
+from onewindow.core.errors import error_response
+from onewindow.licences import throttle, verification
 
 PATH = "/api/v1/licences/verify"
 
@@ -34,6 +36,14 @@ class VerificationLane:
         language = translation.get_language_from_request(request)
         query = request.GET
         with translation.override(language):
+            wait = throttle.wait_seconds(request)
+            if wait:
+                error = throttle.too_many(wait)
+                limited = error_response(
+                    error.code, error.message, error.status, headers=error.headers
+                )
+                limited["Content-Language"] = language
+                return limited
             body = verification.verify_query(
                 query.get("id", ""), query.get("p", ""), query.get("s", "")
             )

@@ -9,7 +9,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.crypto import blind_index, default_keyring
-from onewindow.core.validators import mask_resident_id
 from onewindow.licences.identifiers import valid_type_code
 from onewindow.licences.lifecycle import Status
 
@@ -23,6 +22,18 @@ def _type_code(value: str) -> None:
 
 CODE_TYPE_ID = "111"  # GB/T 36902 holder code type: 居民身份证号码
 CODE_TYPE_USCC = "001"  # 统一社会信用代码
+
+
+class Visibility(models.TextChoices):
+    """What a public verification shows of one item (the number, the holder, a face item)."""
+
+    PUBLIC = "public", _("公开")
+    MASKED = "masked", _("脱敏显示")
+    HIDDEN = "hidden", _("不显示")
+
+
+# Items of every licence besides its face items; a type's ``verification_fields`` may name them.
+BUILTIN_ITEMS = ("number", "holder", "holder_code")
 
 
 class LicenceType(models.Model):
@@ -67,6 +78,22 @@ class LicenceType(models.Model):
         default=Layout.STANDARD,
         help_text=_("PDF版式：standard（通用）或 certificate（证书）。"),
     )
+    verification_fields = models.JSONField(
+        _("核验公开范围"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "公开核验时各数据项的显示方式：public（公开）、masked（脱敏）、hidden（不显示），"
+            '如 {"number": "public", "holder": "masked", "business_scope": "public"}。'
+            "number、holder、holder_code 指证照编号、持证主体及其代码；未列出的照面数据项不显示。"
+            "无论如何设置，居民身份证号码一律脱敏。"
+        ),
+    )
+    holder_name_personal = models.BooleanField(
+        _("持证人姓名属个人信息"),
+        default=False,
+        help_text=_("勾选后持证人姓名加密存储，证照表中只留脱敏姓名（自然人证照宜勾选）。"),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
@@ -76,6 +103,37 @@ class LicenceType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def visibility(self, item: str) -> str:
+        """How a public verification shows ``item``: the type's choice, else the default (the
+        number in public; an organisation's name and code in public, a person's masked; face
+        items hidden)."""
+        chosen = (self.verification_fields or {}).get(item)
+        if chosen in Visibility.values:
+            return str(chosen)
+        if item == "number":
+            return Visibility.PUBLIC
+        if item in ("holder", "holder_code"):
+            legal = self.holder_kind == self.HolderKind.LEGAL
+            return Visibility.PUBLIC if legal else Visibility.MASKED
+        return Visibility.HIDDEN
+
+    def clean(self) -> None:
+        super().clean()
+        chosen = self.verification_fields
+        if not isinstance(chosen, dict):
+            raise ValidationError({"verification_fields": _("应为JSON对象：数据项 → 显示方式。")})
+        known = {*BUILTIN_ITEMS, *((self.schema or {}).get("properties") or {})}
+        errors = []
+        for item, how in chosen.items():
+            if item not in known:
+                errors.append(_("“%(item)s”不是该证照的数据项。") % {"item": item})
+            elif how not in Visibility.values:
+                errors.append(
+                    _("“%(item)s”的显示方式应为 public、masked 或 hidden。") % {"item": item}
+                )
+        if errors:
+            raise ValidationError({"verification_fields": errors})
 
 
 class SigningKey(models.Model):
@@ -123,7 +181,9 @@ class Licence(models.Model):
         LicenceType, verbose_name=_("证照类型"), on_delete=models.PROTECT, related_name="licences"
     )
     name = models.CharField(_("证照名称"), max_length=100)
-    number = models.CharField(_("证照编号"), max_length=64)
+    number = models.CharField(
+        _("证照编号"), max_length=64, help_text=_("编号为身份证号码时只存脱敏值。")
+    )
     serial = models.CharField(_("流水号"), max_length=32)
     version = models.PositiveSmallIntegerField(_("版本"), default=1)
     issuer = models.ForeignKey(
@@ -140,14 +200,23 @@ class Licence(models.Model):
         max_length=3,
         help_text=_("111 居民身份证号码；001 统一社会信用代码。"),
     )
-    holder_code_encrypted = models.BinaryField(editable=False)
     holder_code_index = models.CharField(max_length=64, db_index=True, editable=False)
     holder_code_masked = models.CharField(_("持证主体代码"), max_length=32)
     jurisdiction = models.CharField(_("管辖区划代码"), max_length=12)
     issue_date = models.DateField(_("颁证日期"))
     valid_from = models.DateField(_("有效期起始"))
     valid_until = models.DateField(_("有效期截止"), null=True, blank=True)
-    data = models.JSONField(_("照面信息"), default=dict)
+    data = models.JSONField(
+        _("照面信息"),
+        default=dict,
+        help_text=_("个人信息（身份证号码等）在此只存脱敏值，原值在加密的个人信息中。"),
+    )
+    personal_sealed = models.BinaryField(
+        editable=False,
+        default=b"",
+        help_text="core.personal.seal_record of the holder code and every personal value of the "
+        "number, the holder name and the face data (licences/sealing.py)",
+    )
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.VALID, db_index=True
     )
@@ -190,40 +259,9 @@ class Licence(models.Model):
     def __str__(self) -> str:
         return f"{self.name} {self.number}"
 
-    def set_holder_code(self, code: str) -> None:
-        self.holder_code_encrypted = default_keyring().encrypt(code, HOLDER_CODE_PURPOSE)
-        self.holder_code_index = holder_index(code)
-        self.holder_code_masked = (
-            mask_resident_id(code) if self.holder_code_type == CODE_TYPE_ID else code
-        )
-
-    def holder_code(self) -> str:
-        return default_keyring().decrypt(bytes(self.holder_code_encrypted), HOLDER_CODE_PURPOSE)
-
 
 def holder_index(code: str) -> str:
     return blind_index(code.strip().upper(), HOLDER_CODE_PURPOSE)
-
-
-class SerialCounter(models.Model):
-    """The last serial drawn per licence type, issuer and year; locked while drawing."""
-
-    licence_type = models.ForeignKey(LicenceType, on_delete=models.CASCADE, related_name="+")
-    issuer = models.ForeignKey(
-        "organizations.Department", on_delete=models.CASCADE, related_name="+"
-    )
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["licence_type", "issuer", "year"], name="serial_counter_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.licence_type_id}/{self.issuer_id}/{self.year}: {self.last}"
 
 
 class LicenceEvent(models.Model):

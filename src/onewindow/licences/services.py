@@ -8,12 +8,13 @@ licence's timeline and in the audit trail; notifications leave after commit.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -23,13 +24,14 @@ from onewindow.accounts.models import Membership, User, id_number_index
 from onewindow.core import audit
 from onewindow.core.crypto import sm3_hex
 from onewindow.core.errors import DomainError, FieldErrorsCollector
+from onewindow.core.personal import mask_text
 from onewindow.core.validators import (
     normalise_resident_id,
     normalise_uscc,
     validate_resident_id,
     validate_uscc,
 )
-from onewindow.licences import identifiers, keys, signing
+from onewindow.licences import identifiers, keys, sealing, signing
 from onewindow.licences.canonical import canonical_bytes, normalise_data
 from onewindow.licences.lifecycle import ACTION_LABELS, NEEDS_REASON, Status, target_of
 from onewindow.licences.models import (
@@ -39,7 +41,7 @@ from onewindow.licences.models import (
     LicenceEvent,
     LicenceType,
     LicenceUse,
-    SerialCounter,
+    holder_index,
 )
 from onewindow.notifications.services import notify
 from onewindow.organizations.models import Department
@@ -67,16 +69,17 @@ class Holder:
 
 
 # -- the signed form ----------------------------------------------------------------------------
-def metadata(licence: Licence) -> dict[str, Any]:
-    """The GB/T 36902 metadata that the signature covers (see canonical.py)."""
+def metadata(licence: Licence, clear: sealing.Clear) -> dict[str, Any]:
+    """The GB/T 36902 metadata that the signature covers (see canonical.py), with the licence's
+    clear values (the columns keep masks of personal data)."""
     return {
         "identifier": licence.identifier,
         "licence_name": licence.name,
         "type_name": licence.licence_type.name,
         "type_code": licence.licence_type.code,
-        "licence_number": licence.number,
-        "holder": licence.holder_name,
-        "holder_code": licence.holder_code(),
+        "licence_number": clear.number,
+        "holder": clear.holder_name,
+        "holder_code": clear.holder_code,
         "holder_code_type": licence.holder_code_type,
         "issuer": licence.issuer_name,
         "issuer_code": licence.issuer_code,
@@ -89,13 +92,17 @@ def metadata(licence: Licence) -> dict[str, Any]:
     }
 
 
-def signed_bytes(licence: Licence) -> bytes:
-    return canonical_bytes(metadata(licence), licence.data)
+def signed_bytes(licence: Licence, clear: sealing.Clear | None = None) -> bytes:
+    """The exact bytes the licence's signature covers, rebuilt from its columns and its sealed
+    personal values (opened for that purpose only when the caller has not got them)."""
+    if clear is None:
+        clear = sealing.open_clear(licence, why="licence signature")
+    return canonical_bytes(metadata(licence, clear), clear.data)
 
 
-def _sign(licence: Licence) -> None:
+def _sign(licence: Licence, clear: sealing.Clear) -> None:
     key = licence.signing_key
-    message = signed_bytes(licence)
+    message = signed_bytes(licence, clear)
     licence.digest = sm3_hex(message)
     licence.signature = signing.sign(key.private_key(), bytes(key.public_key), message)
 
@@ -153,16 +160,20 @@ def check_holder(holder: Holder) -> Holder:
     return Holder(holder.name.strip(), code, holder.code_type, holder.user)
 
 
-def _draw_serial(licence_type: LicenceType, issuer: Department, year: int) -> str:
-    """The next serial for (type, issuer, year): the counter row is locked, so two issuers at once
-    draw different numbers on both databases."""
-    SerialCounter.objects.get_or_create(licence_type=licence_type, issuer=issuer, year=year)
-    counter = SerialCounter.objects.select_for_update().get(
-        licence_type=licence_type, issuer=issuer, year=year
-    )
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{year}{counter.last:07d}"
+# GB/T 36904 leaves the serial's scheme to the issuer within its field (1-32 of 0-9A-Z). A counter
+# made identifiers enumerable (the type and issuer codes are public, the check character is
+# computed): the serial is the issue year and ten characters drawn with ``secrets``, 36^10 (about
+# 3.7e15) per type, issuer and year, so the next licence cannot be guessed from the last one.
+SERIAL_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+SERIAL_RANDOM_LENGTH = 10
+SERIAL_TRIES = 5
+
+
+def _draw_serial(year: int) -> str:
+    """A fresh unpredictable serial; uniqueness per type and issuer is the database's
+    ``licence_serial_version_unique`` constraint, and ``issue`` draws again on a collision."""
+    drawn = "".join(secrets.choice(SERIAL_ALPHABET) for _ in range(SERIAL_RANDOM_LENGTH))
+    return f"{year}{drawn}"
 
 
 def _valid_until(licence_type: LicenceType, start: dt.date) -> dt.date | None:
@@ -196,36 +207,39 @@ def issue(
     holder = check_holder(holder)
     today = issue_date or timezone.localdate()
     with transaction.atomic():
-        if replaces is not None:
-            serial, version = replaces.serial, replaces.version + 1
-        else:
-            serial, version = _draw_serial(licence_type, issuer, today.year), 1
-        identifier = identifiers.build(licence_type.code, issuer.uscc, serial, version)
-        number = str(data.get(licence_type.number_field, "")) if licence_type.number_field else ""
-        licence = Licence(
-            identifier=str(identifier),
-            licence_type=licence_type,
-            name=licence_type.name,
-            number=number or (replaces.number if replaces else f"{issuer.region.code}{serial}"),
-            serial=serial,
-            version=version,
-            issuer=issuer,
-            issuer_name=issuer.name,
-            issuer_code=issuer.uscc,
-            holder_name=holder.name,
-            holder_code_type=holder.code_type,
-            jurisdiction=issuer.region.code,
-            issue_date=today,
-            valid_from=today,
-            valid_until=valid_until or _valid_until(licence_type, today),
-            data=data,
-            signing_key=keys.active_key(issuer),
-            application=application,
-            replaces=replaces,
+        key = keys.active_key(issuer)
+        old_number = (
+            sealing.open_clear(replaces, why="licence replacement").number if replaces else ""
         )
-        licence.set_holder_code(holder.code)
-        _sign(licence)
-        licence.save()
+        for attempt in range(SERIAL_TRIES):
+            if replaces is not None:
+                serial, version = replaces.serial, replaces.version + 1
+            else:
+                serial, version = _draw_serial(today.year), 1
+            number = (
+                str(data.get(licence_type.number_field, "")) if licence_type.number_field else ""
+            )
+            licence = _signed_licence(
+                licence_type,
+                issuer,
+                holder,
+                data,
+                serial=serial,
+                version=version,
+                number=number or old_number or f"{issuer.region.code}{serial}",
+                today=today,
+                valid_until=valid_until or _valid_until(licence_type, today),
+                key=key,
+                application=application,
+                replaces=replaces,
+            )
+            try:
+                with transaction.atomic():  # a savepoint: a collision leaves the rest intact
+                    licence.save()
+                break
+            except IntegrityError:
+                if replaces is not None or attempt == SERIAL_TRIES - 1:
+                    raise
         LicenceEvent.objects.create(
             licence=licence, action="issue", to_status=Status.VALID, actor=actor
         )
@@ -235,12 +249,68 @@ def issue(
     return licence
 
 
+def _signed_licence(
+    licence_type: LicenceType,
+    issuer: Department,
+    holder: Holder,
+    data: dict[str, Any],
+    *,
+    serial: str,
+    version: int,
+    number: str,
+    today: dt.date,
+    valid_until: dt.date | None,
+    key: Any,
+    application: Any,
+    replaces: Licence | None,
+) -> Licence:
+    """The licence row, signed over its clear values, keeping only masks of personal data."""
+    identifier = str(identifiers.build(licence_type.code, issuer.uscc, serial, version))
+    clear = sealing.Clear(
+        number=number, holder_name=holder.name, holder_code=holder.code, data=data
+    )
+    stored = sealing.seal(licence_type, identifier, clear, holder.code_type)
+    licence = Licence(
+        identifier=identifier,
+        licence_type=licence_type,
+        name=licence_type.name,
+        number=stored.number,
+        serial=serial,
+        version=version,
+        issuer=issuer,
+        issuer_name=issuer.name,
+        issuer_code=issuer.uscc,
+        holder_name=stored.holder_name,
+        holder_code_type=holder.code_type,
+        holder_code_index=holder_index(holder.code),
+        holder_code_masked=stored.holder_code_masked,
+        personal_sealed=stored.sealed,
+        jurisdiction=issuer.region.code,
+        issue_date=today,
+        valid_from=today,
+        valid_until=valid_until,
+        data=stored.data,
+        signing_key=key,
+        application=application,
+        replaces=replaces,
+    )
+    _sign(licence, clear)
+    return licence
+
+
+def reference(licence: Licence) -> str:
+    """How a message names a licence: its number, masked when it is (or holds) personal data (the
+    column already keeps a mask then; masking again is the guard for any other number)."""
+    return mask_text(licence.number)
+
+
 def _tell_holder(user: User, licence: Licence, title: str) -> None:
+    # Messages (SMS, in-site) never carry an ID number: the type, a masked reference and a link.
     notify(
         user,
         title,
         _("%(name)s（编号%(number)s）：%(title)s。")
-        % {"name": licence.name, "number": licence.number, "title": title},
+        % {"name": licence.name, "number": reference(licence), "title": title},
         link=reverse("licences:detail", args=[licence.pk]),
         key=f"licence:{licence.pk}:{licence.status}:{licence.row_version}",
         sms=True,
@@ -307,8 +377,7 @@ def change_status(
         message = _("请填写理由。")
         raise DomainError("validation_error", message, fields={"reason": [message]}, status=422)
     with transaction.atomic():
-        licence = _locked(licence_id)
-        require_manager(actor, licence.issuer_id)
+        licence = _locked_for_manager(licence_id, actor)
         _move(licence, action, actor, reason.strip(), request)
         holder = holder_user(licence)
         if holder is not None:
@@ -329,17 +398,19 @@ def replace(
         message = _("请填写理由。")
         raise DomainError("validation_error", message, fields={"reason": [message]}, status=422)
     with transaction.atomic():
-        old = _locked(licence_id)
-        require_manager(actor, old.issuer_id)
+        old = _locked_for_manager(licence_id, actor)
         if old.status != Status.VALID:
             raise _not_allowed(old, "replace")
-        holder = Holder(old.holder_name, old.holder_code(), old.holder_code_type, holder_user(old))
+        clear = sealing.open_clear(old, why="licence replacement")
+        holder = Holder(
+            clear.holder_name, clear.holder_code, old.holder_code_type, holder_user(old)
+        )
         _move(old, "replace", actor, reason.strip(), request)
         new = issue(
             old.licence_type,
             old.issuer,
             holder,
-            {**old.data, **(data or {})},
+            {**clear.data, **(data or {})},
             actor=actor,
             application=old.application,
             replaces=old,
@@ -372,15 +443,28 @@ def _locked(licence_id: int) -> Licence:
         .first()
     )
     if licence is None:
-        raise DomainError("not_found", _("证照不存在。"), status=404)
+        raise _no_such_licence()
+    return licence
+
+
+def _no_such_licence() -> DomainError:
+    return DomainError("not_found", _("证照不存在。"), status=404)
+
+
+def _locked_for_manager(licence_id: int, actor: User | None) -> Licence:
+    """The licence, locked, for a decider or administrator of its issuer. A licence that does not
+    exist and one the caller may not touch answer alike (404, same body), so nobody learns which
+    licence ids exist by trying actions on them."""
+    licence = _locked(licence_id)
+    if not can_manage(actor, licence.issuer_id):
+        raise _no_such_licence()
     return licence
 
 
 def holder_user(licence: Licence) -> User | None:
     """The account of the holder, found by the blind index of the holder code."""
-    return holder_user_by_code(
-        Holder(licence.holder_name, licence.holder_code(), licence.holder_code_type)
-    )
+    code = sealing.holder_code(licence, why="find the holder's account")
+    return holder_user_by_code(Holder(licence.holder_name, code, licence.holder_code_type))
 
 
 def holder_user_by_code(holder: Holder) -> User | None:

@@ -7,7 +7,9 @@ Three entry points:
   signature), checked byte for byte against the issuer's published key, then its status here;
 - ``verify_compact``: the compact payload a licence's QR code carries, for offline checks.
 
-Answers never carry the holder's full name or code: only masked forms.
+Answers never carry the holder's full name or code: only masked forms. What else a public answer
+shows is the licence type's choice per item (``LicenceType.visibility``: public, masked or hidden);
+a resident ID number is masked wherever it sits, whatever the type says.
 """
 
 from __future__ import annotations
@@ -25,12 +27,12 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from onewindow.core import personal
 from onewindow.core.crypto import sm3_hex
-from onewindow.core.validators import mask_name
-from onewindow.licences import identifiers, signing
+from onewindow.licences import identifiers, sealing, signing
 from onewindow.licences.canonical import NotCanonical, canonical_bytes
 from onewindow.licences.lifecycle import Status
-from onewindow.licences.models import CODE_TYPE_ID, Licence, LicenceType, SigningKey
+from onewindow.licences.models import CODE_TYPE_ID, Licence, LicenceType, SigningKey, Visibility
 
 
 @dataclass
@@ -57,18 +59,75 @@ class Verification:
         }
 
 
-def masked_holder(licence: Licence) -> tuple[str, str]:
+def mask_value(text: str) -> str:
+    """A value shown masked: a resident ID number as ``110105********002X``; anything else keeps a
+    quarter of its characters at each end (``青岚****公司``)."""
+    text = text.strip()
+    if personal.is_resident_id(text):
+        return personal.mask(personal.Kind.ID_NUMBER, text.upper())
+    keep = max(1, len(text) // 4)
+    if len(text) <= 2:
+        return text[:1] + "*" * (len(text) - 1)
+    return text[:keep] + "*" * (len(text) - 2 * keep) + text[-keep:]
+
+
+def shown(value: Any, how: str) -> str | None:
+    """``value`` as a public answer shows it (None: hidden). Every resident ID number in it is
+    masked, even where the type made the item public."""
+    if how == Visibility.HIDDEN or value in (None, ""):
+        return None
+    text = "、".join(map(str, value)) if isinstance(value, list) else str(value)
+    if how == Visibility.MASKED:
+        return mask_value(text)
+    return personal.mask_text(text)
+
+
+def face_holder(licence: Licence) -> tuple[str, str]:
+    """The holder as the licence's face prints it (the PDF, the holder's and a share's pages): a
+    person's name and ID number masked, an organisation's in full."""
     if licence.holder_code_type == CODE_TYPE_ID:
-        return mask_name(licence.holder_name), licence.holder_code_masked
+        name = personal.mask(personal.Kind.NAME, licence.holder_name)
+        return name, personal.mask_text(licence.holder_code_masked)
     return licence.holder_name, licence.holder_code_masked
 
 
+def masked_holder(licence: Licence) -> tuple[str, str]:
+    """The holder's name and code as a public verification shows them: a person's name and ID number masked
+    always (the columns keep masks), an organisation's as its type says (in full by default)."""
+    kind = licence.licence_type
+    name = shown(licence.holder_name, kind.visibility("holder")) or ""
+    code = shown(licence.holder_code_masked, kind.visibility("holder_code")) or ""
+    if licence.holder_code_type == CODE_TYPE_ID and name == licence.holder_name:
+        name = personal.mask(personal.Kind.NAME, licence.holder_name)
+    return name, code
+
+
+def public_fields(licence: Licence) -> list[dict[str, str]]:
+    """The face items the type shows in a public answer, in its order, public or masked."""
+    properties: dict[str, dict[str, Any]] = (licence.licence_type.schema or {}).get(
+        "properties", {}
+    )
+    order = sorted(properties, key=lambda k: (int(str(properties[k].get("x-order", 99))), k))
+    found = []
+    person = licence.holder_code_type == CODE_TYPE_ID
+    for key in order:
+        value = shown((licence.data or {}).get(key), licence.licence_type.visibility(key))
+        if person and value == licence.holder_name:  # a person's name is never shown in full
+            value = personal.mask(personal.Kind.NAME, value)
+        if value is not None:
+            found.append(
+                {"key": key, "title": str(properties[key].get("title", key)), "value": value}
+            )
+    return found
+
+
 def public_summary(licence: Licence) -> dict[str, Any]:
+    """What anyone verifying a licence sees of it (see ``LicenceType.visibility``)."""
     holder, code = masked_holder(licence)
     return {
         "identifier": licence.identifier,
         "name": licence.name,
-        "number": licence.number,
+        "number": shown(licence.number, licence.licence_type.visibility("number")),
         "holder": holder,
         "holder_code": code,
         "holder_code_type": licence.holder_code_type,
@@ -78,6 +137,7 @@ def public_summary(licence: Licence) -> dict[str, Any]:
         "valid_from": licence.valid_from.isoformat(),
         "valid_until": licence.valid_until.isoformat() if licence.valid_until else None,
         "version": f"{licence.version:03d}",
+        "fields": public_fields(licence),
     }
 
 
@@ -200,9 +260,9 @@ def _state_sql(vendor: str) -> str:
     qn = connection.ops.quote_name
     columns = [f"l.{qn(str(f.column))}" for f in Licence._meta.concrete_fields]
     columns += [f"k.{_column(SigningKey, n)}" for n in ("key_id", "public_key", "compromised")]
-    columns += [f"t.{_column(LicenceType, n)}" for n in ("code", "name")]
+    columns += [f"t.{_column(LicenceType, n)}" for n in _TYPE_FIELDS]
     # Only model metadata (table and column names, quoted) goes into the text; the identifier is a
-    # bound parameter.
+    # bound parameter. The type's schema and visibility are read too: they decide what it shows.
     return (
         f"SELECT {', '.join(columns)} FROM {qn(Licence._meta.db_table)} l"  # noqa: S608
         f" JOIN {qn(SigningKey._meta.db_table)} k"
@@ -214,7 +274,7 @@ def _state_sql(vendor: str) -> str:
 
 
 _KEY_FIELDS = ("key_id", "public_key", "compromised")
-_TYPE_FIELDS = ("code", "name")
+_TYPE_FIELDS = ("code", "name", "holder_kind", "schema", "verification_fields")
 
 
 def _read(identifier: str) -> tuple[Any, ...] | None:
@@ -301,14 +361,17 @@ def verify_query(identifier: str, payload: str = "", signature: str = "") -> dic
     return body
 
 
-def export_document(licence: Licence) -> dict[str, Any]:
-    """The licence as a self-contained document: what is signed, and the signature."""
+def export_document(licence: Licence, clear: sealing.Clear | None = None) -> dict[str, Any]:
+    """The licence as a self-contained document: what is signed (its clear values: the API passes
+    what it revealed to the holder or the issuer's staff), and the signature."""
     from onewindow.licences.services import metadata
 
-    meta = metadata(licence)
+    if clear is None:
+        clear = sealing.open_clear(licence, why="licence document")
+    meta = metadata(licence, clear)
     return {
         "metadata": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in meta.items()},
-        "data": licence.data,
+        "data": clear.data,
         "signature": base64.b64encode(bytes(licence.signature)).decode(),
         "signature_algorithm": "SM2-with-SM3",
         "signer_id": signing.SIGNER_ID.decode(),
@@ -353,7 +416,7 @@ def compact_payload(licence: Licence) -> tuple[str, str]:
     body = json.dumps(
         {
             "i": licence.identifier,
-            "n": licence.number,
+            "n": shown(licence.number, licence.licence_type.visibility("number")) or "",
             "t": licence.name,
             "h": holder,
             "c": code,

@@ -19,16 +19,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from onewindow.accounts.models import User
 from onewindow.applications import selectors as app_selectors
-from onewindow.core import audit
 from onewindow.core.errors import DomainError
 from onewindow.licences import (
     documents,
     imports,
     issuance,
     reuse,
+    sealing,
     selectors,
     services,
     sharing,
+    throttle,
     verification,
 )
 from onewindow.licences.lifecycle import Status
@@ -88,13 +89,15 @@ def detail(request: HttpRequest, licence_id: int) -> HttpResponse:
             form = ShareForm()
         except DomainError as error:
             _copy_errors(form, error)
-    return render(
+    clear = sealing.reveal_clear(licence, user, own=True, purpose="查看本人证照", request=request)
+    response = render(
         request,
         "licences/detail.html",
         {
             "licence": licence,
-            "rows": documents.face_rows(licence),
-            "holder": verification.masked_holder(licence),
+            "number": clear.number,
+            "rows": documents.face_rows(licence, clear.data),
+            "holder": verification.face_holder(licence),
             "check": verification.verify_licence(licence),
             "form": form,
             "new_link": new_link,
@@ -103,6 +106,8 @@ def detail(request: HttpRequest, licence_id: int) -> HttpResponse:
             "events": licence.events.all(),
         },
     )
+    response["Cache-Control"] = "no-store"  # the holder's personal data in clear
+    return response
 
 
 @login_required
@@ -134,16 +139,21 @@ def download(request: HttpRequest, licence_id: int) -> HttpResponse:
 def verify_page(request: HttpRequest) -> HttpResponse:
     identifier = request.GET.get("id", "").strip()
     result = offline = None
-    if identifier:  # the QR code's target: the same remembered answer as the API's
+    wait = throttle.wait_seconds(request) if identifier else 0
+    if identifier and not wait:  # the QR code's target: the same remembered answer as the API's
         result = verification.verify_query(
             identifier, request.GET.get("p", ""), request.GET.get("s", "")
         )
         offline = result.get("offline_payload_valid")
+    limited = throttle.too_many(wait).message if wait else ""
     response = render(
         request,
         "licences/verify.html",
-        {"identifier": identifier, "result": result, "offline": offline},
+        {"identifier": identifier, "result": result, "offline": offline, "limited": limited},
+        status=429 if wait else 200,
     )
+    if wait:
+        response["Retry-After"] = str(wait)
     response["Cache-Control"] = "no-store"  # the status may change at any moment
     return response
 
@@ -153,17 +163,22 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
         licence, share = sharing.open_shared(token)
     except DomainError as error:
         return render(request, "licences/shared.html", {"error": error.message}, status=404)
-    response = render(
-        request,
-        "licences/shared.html",
-        {
+    if verification.status_now(licence) == Status.REVOKED:
+        # A revoked licence's link shows the revocation and nothing else: no holder, no face.
+        context: dict[str, Any] = {
+            "revoked": True,
+            "share": share,
+            "revoked_at": licence.status_changed_at,
+        }
+    else:
+        context = {
             "licence": licence,
             "share": share,
             "rows": documents.face_rows(licence),
-            "holder": verification.masked_holder(licence),
+            "holder": verification.face_holder(licence),
             "check": verification.verify_licence(licence),
-        },
-    )
+        }
+    response = render(request, "licences/shared.html", context)
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
@@ -262,7 +277,8 @@ def manage_detail(request: HttpRequest, licence_id: int) -> HttpResponse:
     licence = selectors.staff_licences(departments).filter(pk=licence_id).first()
     if licence is None:
         raise Http404
-    audit.record("personal_data.view", request=request, actor=user, obj=licence)
+    # Staff see the licence in clear; core.personal records who, what and why.
+    clear = sealing.reveal_clear(licence, user, own=False, purpose="办理证照", request=request)
     form = ActionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
@@ -276,12 +292,14 @@ def manage_detail(request: HttpRequest, licence_id: int) -> HttpResponse:
             return redirect("licences:manage_detail", licence.pk)
         except DomainError as error:
             _copy_errors(form, error)
-    return render(
+    response = render(
         request,
         "licences/manage_detail.html",
         {
             "licence": licence,
-            "rows": documents.face_rows(licence),
+            "number": clear.number,
+            "holder_name": clear.holder_name,
+            "rows": documents.face_rows(licence, clear.data),
             "check": verification.verify_licence(licence),
             "form": form,
             "events": licence.events.all(),
@@ -290,6 +308,8 @@ def manage_detail(request: HttpRequest, licence_id: int) -> HttpResponse:
         },
         status=422 if form.errors else 200,
     )
+    response["Cache-Control"] = "no-store"  # personal data in clear
+    return response
 
 
 @login_required

@@ -23,8 +23,6 @@ ALLOWED = {
     ("core/crypto.py", "decrypt"),
     # Key material, not personal data: a department's SM2 private key, sealed with SM4.
     ("licences/models.py", "private_key"),
-    # Licence holder codes move to core.personal with the licence fields (same change set).
-    ("licences/models.py", "holder_code"),
     # An uploaded PDF's own encryption with an empty user password (permissions only), to read it.
     ("applications/uploads.py", "_check_pdf"),
 }

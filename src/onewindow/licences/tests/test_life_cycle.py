@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 import pytest
@@ -12,8 +13,8 @@ from django.test import Client
 from onewindow.accounts.services import issue_token
 from onewindow.core.errors import DomainError
 from onewindow.core.models import AuditEvent
-from onewindow.licences import services, verification
-from onewindow.licences.models import Licence, SerialCounter
+from onewindow.licences import identifiers, services, verification
+from onewindow.licences.models import Licence
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +54,7 @@ def test_only_the_issuers_deciders_may_act_and_reasons_are_required(licensing: A
     for outsider in (licensing.other_decider, licensing.clerk):
         with pytest.raises(DomainError) as refused:
             services.change_status(licence.pk, "suspend", outsider, "检查")
-        assert refused.value.status == 403
+        assert (refused.value.status, refused.value.code) == (404, "not_found")
     with pytest.raises(DomainError) as missing:
         services.change_status(licence.pk, "suspend", licensing.decider, " ")
     assert missing.value.fields == {"reason": ["请填写理由。"]}
@@ -91,14 +92,32 @@ def test_the_expiry_task_ends_licences_past_their_validity(licensing: Any) -> No
     assert services.expire_due(dt.date(2024, 3, 2)) == 0  # once only
 
 
-def test_serials_are_unique_per_type_and_issuer(licensing: Any) -> None:
+def test_serials_are_unique_per_type_and_issuer_and_cannot_be_guessed(licensing: Any) -> None:
     made = [licensing.person_licence() for _ in range(5)]
     serials = [m.serial for m in made]
     assert len(set(serials)) == 5
-    year = dt.date.today().year
-    assert serials == [f"{year}{n:07d}" for n in range(1, 6)]
-    assert SerialCounter.objects.get(licence_type=licensing.food).last == 5
+    year = str(dt.date.today().year)
+    assert all(
+        s.startswith(year) and len(s) == 14 and identifiers.is_valid(m.identifier)
+        for s, m in zip(serials, made, strict=True)
+    )
+    # Two consecutive issues are not consecutive serials (nor one a step from the other).
+    for before, after in itertools.pairwise(serials):
+        assert not (
+            before[4:].isdigit()
+            and after[4:].isdigit()
+            and int(after[4:]) - int(before[4:]) in range(1, 10)
+        )
     assert Licence.objects.filter(licence_type=licensing.food).count() == 5
+
+
+def test_a_serial_drawn_twice_is_drawn_again(licensing: Any, monkeypatch: Any) -> None:
+    first = licensing.person_licence()
+    draws = iter([first.serial, first.serial, f"{dt.date.today().year}ZZZZZZZZZZ"])
+    monkeypatch.setattr(services, "_draw_serial", lambda year: next(draws))
+    second = licensing.person_licence()
+    assert second.serial.endswith("ZZZZZZZZZZ")
+    assert verification.verify_licence(second).valid
 
 
 def test_bad_face_data_gets_field_errors(licensing: Any) -> None:

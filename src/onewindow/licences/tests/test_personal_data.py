@@ -1,0 +1,323 @@
+"""Nobody collects ID numbers through licences: a 个体工商户's business licence is numbered by the
+holder's ID number, and neither the public verification (API, page, QR payload), the licence rows,
+the messages, a revoked share link nor the actions endpoint gives it (or anything) away."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test import Client, override_settings
+
+from onewindow.accounts.services import issue_token
+from onewindow.core import personal
+from onewindow.core.models import AuditEvent
+from onewindow.licences import documents, services, sharing, verification
+from onewindow.licences.models import Licence
+from onewindow.licences.services import CODE_TYPE_ID, Holder
+from onewindow.licences.tests.test_verification_lane import URL, without_lane
+from onewindow.notifications.models import Message
+
+pytestmark = pytest.mark.django_db
+
+
+def bearer(user: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(user)[0]}"}
+
+
+def sole_trader(licensing: Any) -> tuple[Any, str]:
+    """A 个体工商户's business licence: the type numbers it by its USCC item, which holds the
+    holder's ID number (what the demo item maps there)."""
+    person = licensing.citizen
+    id_number = person.reveal_id_number()
+    licence = services.issue(
+        licensing.business,
+        licensing.market,
+        Holder(person.name, id_number, CODE_TYPE_ID, person),
+        {"uscc": id_number, "name": person.name, "scope": f"小吃（经营者身份证 {id_number}）"},
+    )
+    return licence, id_number
+
+
+def limit(n: int) -> Any:
+    from django.conf import settings
+
+    return override_settings(ONEWINDOW={**settings.ONEWINDOW, "LICENCE_VERIFY_PER_MINUTE": n})
+
+
+# -- item 1: the public verification ----------------------------------------------------------------
+def test_anonymous_verification_masks_the_id_number_in_the_api_the_page_and_the_qr(
+    licensing: Any, client: Client
+) -> None:
+    licence, id_number = sole_trader(licensing)
+    masked = id_number[:6] + "********" + id_number[14:]
+    lane = client.get(URL, {"id": licence.identifier})
+    with without_lane():
+        operation = client.get(URL, {"id": licence.identifier})
+    for answer in (lane, operation):
+        assert answer.status_code == 200
+        assert id_number not in answer.content.decode()
+        body = answer.json()
+        assert body["valid"] is True
+        assert body["licence"]["number"] == masked
+        assert body["licence"]["holder_code"] == masked
+    payload, signature = verification.compact_payload(licence)
+    qr = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert qr["n"] == masked and id_number not in json.dumps(qr)
+    page = client.get("/licences/verify/", {"id": licence.identifier, "p": payload, "s": signature})
+    assert page.status_code == 200
+    assert id_number not in page.content.decode() and masked in page.content.decode()
+    assert id_number not in documents.verify_link(licence)
+
+
+def test_the_holder_sees_the_number_in_full_and_staff_reading_it_is_audited(
+    licensing: Any, client: Client
+) -> None:
+    licence, id_number = sole_trader(licensing)
+    own = client.get(f"/api/v1/licences/{licence.pk}", headers=bearer(licensing.citizen))
+    assert own.status_code == 200
+    assert own.json()["number"] == id_number and own.json()["data"]["uscc"] == id_number
+    client.force_login(licensing.citizen)
+    page = client.get(f"/licences/{licence.pk}/")
+    assert id_number in page.content.decode() and page["Cache-Control"] == "no-store"
+    client.force_login(licensing.decider)
+    desk = client.get(f"/licences/manage/{licence.pk}/")
+    assert id_number in desk.content.decode() and desk["Cache-Control"] == "no-store"
+    client.logout()
+    before = AuditEvent.objects.filter(action="personal_data.view").count()
+    staff = client.get(f"/api/v1/licences/{licence.pk}", headers=bearer(licensing.clerk))
+    assert staff.json()["number"] == id_number
+    event = AuditEvent.objects.filter(action="personal_data.view").latest("id")
+    assert AuditEvent.objects.filter(action="personal_data.view").count() > before
+    assert event.actor_id == licensing.clerk.pk and event.object_id == str(licence.pk)
+    assert event.data == {"field": "record", "purpose": "查看证照"}
+
+
+def test_the_type_decides_what_a_verification_shows_and_id_numbers_are_masked_anyway(
+    licensing: Any, client: Client
+) -> None:
+    kind = licensing.business
+    kind.verification_fields = {
+        "number": "hidden",
+        "holder": "hidden",
+        "name": "masked",
+        "scope": "public",
+    }
+    kind.full_clean()
+    kind.save()
+    licence, id_number = sole_trader(licensing)
+    body = client.get(URL, {"id": licence.identifier}).json()["licence"]
+    assert body["number"] is None and body["holder"] == ""
+    # What a verification hides stays on the licence's face (its PDF, the holder's page), masked.
+    masked_name = personal.mask(personal.Kind.NAME, licensing.citizen.name)
+    assert verification.face_holder(licence)[0] == masked_name != licensing.citizen.name
+    fields = {f["key"]: f["value"] for f in body["fields"]}
+    assert set(fields) == {"name", "scope"}  # "uscc" is not listed: hidden
+    assert fields["name"] != licensing.citizen.name
+    assert id_number not in fields["scope"] and id_number[:6] + "********" in fields["scope"]
+    kind.verification_fields = {"number": "everyone", "nonsense": "public"}
+    with pytest.raises(ValidationError) as refused:
+        kind.full_clean()
+    assert len(refused.value.message_dict["verification_fields"]) == 2
+
+
+def _hammer(client: Client, path: str, query: dict[str, str], **extra: Any) -> list[Any]:
+    return [client.get(path, query, **extra) for _ in range(4)]
+
+
+def test_anonymous_verification_is_limited_per_client_address(
+    licensing: Any, client: Client
+) -> None:
+    licence = licensing.business_licence()
+    payload, signature = verification.compact_payload(licence)
+    query = {"id": licence.identifier}
+    qr = {**query, "p": payload, "s": signature}
+    with limit(3):
+        checks = [
+            _hammer(client, URL, query, REMOTE_ADDR="10.0.0.1"),  # the lane
+            _hammer(client, "/licences/verify/", qr, REMOTE_ADDR="10.0.0.2"),  # the QR's page
+        ]
+        with without_lane():
+            checks.append(_hammer(client, URL, qr, REMOTE_ADDR="10.0.0.3"))  # the operation
+        for answers in checks:
+            assert [a.status_code for a in answers] == [200, 200, 200, 429]
+            assert 1 <= int(answers[-1]["Retry-After"]) <= 61
+        for api in (checks[0][-1], checks[2][-1]):
+            assert api.json()["error"]["code"] == "rate_limited" and api.json()["error"]["message"]
+        assert "rate-limited" in checks[1][-1].content.decode()
+        # Another address is not held back by the first one's count.
+        assert client.get(URL, query, REMOTE_ADDR="10.0.0.4").status_code == 200
+
+
+# -- item 2: nothing in clear at rest, nor in messages ----------------------------------------------
+def test_licence_rows_and_messages_hold_no_id_number_and_the_signature_still_verifies(
+    licensing: Any, tmp_path: Any
+) -> None:
+    licence, id_number = sole_trader(licensing)
+    services.change_status(licence.pk, "revoke", licensing.decider, "吊销")
+    table = Licence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 (model name)
+        rows = cursor.fetchall()
+    stored = repr(rows)
+    assert id_number not in stored and id_number.encode().hex() not in stored
+    texts = [f"{m.title} {m.body}" for m in Message.objects.filter(user=licensing.citizen)]
+    assert texts and all(id_number not in t for t in texts)
+    assert any("营业执照" in t and "吊销" in t for t in texts)
+    outbox = tmp_path / "outbox" / "sms.jsonl"
+    assert not outbox.exists() or id_number not in outbox.read_text(encoding="utf-8")
+    fresh = Licence.objects.select_related("signing_key", "licence_type").get(pk=licence.pk)
+    check = verification.verify_licence(fresh)
+    assert check.signature_valid and check.reason == "revoked"
+    document = verification.export_document(fresh)
+    assert document["metadata"]["licence_number"] == id_number  # signed in clear, as before
+    assert verification.verify_document(document).signature_valid
+
+
+# -- item 10: a revoked share link, and one answer for "no such licence" ----------------------------
+def test_a_revoked_licences_share_link_shows_the_revocation_and_nothing_else(
+    licensing: Any, client: Client
+) -> None:
+    licence = licensing.business_licence(scope="餐饮服务")
+    _link, token = sharing.create(licence, licensing.company, "办理租房备案", 24)
+    services.change_status(licence.pk, "revoke", licensing.decider, "吊销营业执照")
+    page = client.get(f"/licences/shared/{token}/")
+    text = page.content.decode()
+    assert page.status_code == 200 and 'data-testid="revoked"' in text
+    for secret in (licence.holder_name, licence.number, "餐饮服务", licence.identifier, "pdf"):
+        assert secret not in text
+
+
+def test_actions_on_a_missing_licence_and_on_one_the_caller_may_not_touch_answer_alike(
+    licensing: Any, client: Client
+) -> None:
+    licence = licensing.business_licence()
+    body = {"action": "suspend", "reason": "检查"}
+    answers = [
+        client.post(
+            f"/api/v1/licences/{pk}/actions",
+            body,
+            content_type="application/json",
+            headers=bearer(user),
+        )
+        for pk, user in (
+            (licence.pk + 1000, licensing.decider),
+            (licence.pk, licensing.other_decider),
+            (licence.pk, licensing.clerk),
+            (licence.pk, licensing.company),
+        )
+    ]
+    assert {a.status_code for a in answers} == {404}
+    assert len({a.content for a in answers}) == 1
+    licence.refresh_from_db()
+    assert licence.status == "valid"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_seals_what_is_stored_and_old_signatures_still_verify(licensing: Any) -> None:
+    from django.db.migrations.executor import MigrationExecutor
+
+    licence, id_number = sole_trader(licensing)
+    table = connection.ops.quote_name(Licence._meta.db_table)
+    executor = MigrationExecutor(connection)
+    before = [("licences", "0002_licence_type_layouts")]
+    latest = executor.loader.graph.leaf_nodes("licences")
+    try:
+        executor.migrate(before)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT number, data FROM {table}")  # noqa: S608 (model name)
+            assert id_number in repr(cursor.fetchall())  # as 0002 stored it: in clear
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(latest)
+    finally:
+        MigrationExecutor(connection).migrate(
+            MigrationExecutor(connection).loader.graph.leaf_nodes()
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 (model name)
+        assert id_number not in repr(cursor.fetchall())
+    fresh = Licence.objects.select_related("signing_key", "licence_type").get(pk=licence.pk)
+    assert fresh.number == id_number[:6] + "********" + id_number[14:]
+    assert verification.verify_licence(fresh).valid
+    assert services.holder_user(fresh) == licensing.citizen
+
+
+def test_the_limit_holds_under_concurrency(licensing: Any) -> None:
+    """40 requests at once from one address, a limit of 25: exactly 25 go through (the count is
+    one atomic cache increment, not a read and a write)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.test import RequestFactory
+
+    from onewindow.licences import throttle
+
+    request = RequestFactory().get(URL, REMOTE_ADDR="10.9.9.9")
+    with limit(25), ThreadPoolExecutor(max_workers=8) as pool:
+        waits = list(pool.map(lambda _: throttle.wait_seconds(request), range(40)))
+    assert waits.count(0) == 25 and all(w > 0 for w in waits if w)
+
+
+def test_an_administrator_sets_what_a_verification_shows_in_the_admin(
+    licensing: Any, client: Client
+) -> None:
+    from onewindow.accounts.models import Membership
+    from onewindow.accounts.services import ensure_staff
+
+    admin = ensure_staff("root", "平台管理员", None, Membership.Role.PLATFORM_ADMIN, "x-Strong-1")
+    client.force_login(admin, backend="onewindow.accounts.backends.AccountBackend")
+    url = f"/admin/licences/licencetype/{licensing.business.pk}/change/"
+    assert "verification_fields" in client.get(url).content.decode()
+    kind = licensing.business
+    form = {
+        "code": kind.code,
+        "name": kind.name,
+        "holder_kind": kind.holder_kind,
+        "schema": json.dumps(kind.schema, ensure_ascii=False),
+        "number_field": kind.number_field,
+        "validity_years": "",
+        "template": kind.template,
+        "is_active": "on",
+    }
+    refused = client.post(url, {**form, "verification_fields": '{"number": "everyone"}'})
+    assert refused.status_code == 200 and "public、masked 或 hidden" in refused.content.decode()
+    saved = client.post(url, {**form, "verification_fields": '{"number": "hidden"}'})
+    assert saved.status_code == 302
+    kind.refresh_from_db()
+    assert kind.visibility("number") == "hidden"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="threads write at once on PostgreSQL")
+def test_concurrent_issues_that_draw_the_same_serial_all_get_their_own(
+    licensing: Any, monkeypatch: Any
+) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    real = services._draw_serial
+    drawn = threading.local()
+
+    def draw(year: int) -> str:  # every thread's first draw is the same serial
+        first = not getattr(drawn, "before", False)
+        drawn.before = True
+        return f"{year}SAMESERIAL" if first else real(year)
+
+    monkeypatch.setattr(services, "_draw_serial", draw)
+
+    def one(_: int) -> str:
+        try:
+            return str(licensing.person_licence().serial)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        serials = list(pool.map(one, range(8)))
+    assert len(set(serials)) == 8
+    assert sum(s.endswith("SAMESERIAL") for s in serials) == 1
