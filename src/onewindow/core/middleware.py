@@ -18,6 +18,7 @@ from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.defaults import bad_request
 
@@ -264,4 +265,23 @@ class PermissionsPolicy:
         response = self.get_response(request)
         if self.header:
             response.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+class PrivateAnswers:
+    """An answer to a signed-in person (by session or bearer token) may hold their personal data,
+    masked or not: no browser history or shared proxy keeps it (``Cache-Control: no-store``). A view
+    that set its own Cache-Control keeps it. Listed after authentication, so it sees the user."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = bool(request.headers.get("Authorization")) or bool(
+            user is not None and user.is_authenticated
+        )
+        if signed_in and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
         return response

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from onewindow.accounts import selectors
 from onewindow.organizations.models import Department
@@ -225,3 +226,19 @@ def test_anonymous_pages_are_cached_per_language_and_not_for_people_signed_in(
     assert "csrfmiddlewaretoken" not in chinese  # nothing personal in a shared page
     client.force_login(person, backend="onewindow.accounts.backends.AccountBackend")
     assert person.display_name in client.get("/").content.decode()
+
+
+def test_answers_to_someone_signed_in_are_not_kept_by_browsers_or_proxies(
+    client: Client, person: Any
+) -> None:
+    from onewindow.accounts.services import issue_token
+
+    assert "no-store" not in client.get("/").get("Cache-Control", "")
+    client.force_login(person, backend="onewindow.accounts.backends.AccountBackend")
+    for path in ("/", "/my/", reverse("licences:wallet")):
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        assert "no-store" in answer["Cache-Control"], path
+    token, _record = issue_token(person, name="脚本")
+    me = Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert me.status_code == 200 and "no-store" in me["Cache-Control"]
