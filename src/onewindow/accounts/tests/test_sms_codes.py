@@ -50,6 +50,24 @@ def test_made_up_progress_lookups_do_not_use_up_the_owners_codes(
     assert send_code(phone_of(person), purpose="login").status_code == 429
 
 
+def test_a_strangers_registration_and_reset_codes_do_not_use_up_the_owners_login_codes(
+    person: Any, send_code: Any, outbox: Any, settings: Any
+) -> None:
+    """Each kind of use has its own hourly budget of codes sent, under a higher one over all."""
+    phone = phone_of(person)
+    for purpose in ("register", "reset_password"):
+        for i in range(6):
+            send_code(phone, purpose=purpose, REMOTE_ADDR=f"10.0.1.{i}")
+            age_codes(phone)
+    assert len(outbox.messages()) == 10
+    assert send_code(phone, purpose="login", REMOTE_ADDR="10.0.2.1").status_code == 202
+    age_codes(phone)
+    # The budget over all kinds still bounds what one number receives in an hour.
+    settings.ONEWINDOW = {**settings.ONEWINDOW, "SMS_CODE_PER_PHONE_PER_HOUR_ALL": 11}
+    assert send_code(phone, purpose="login", REMOTE_ADDR="10.0.2.2").status_code == 429
+    assert len(outbox.messages()) == 11
+
+
 def test_requests_that_send_nothing_are_limited_like_those_that_do(
     person: Any, send_code: Any
 ) -> None:
