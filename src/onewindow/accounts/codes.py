@@ -1,5 +1,5 @@
 """SMS one-time codes: 6 digits, 5-minute expiry, at most 5 wrong tries, 60-second resend cool-down,
-hourly limits per phone (codes actually sent, per kind of use and over all) and per IP address, held under a lock so they also hold
+hourly limits per phone and kind of use (codes actually sent) and per IP address, held under a lock so they also hold
 for simultaneous requests. The code is stored only as a keyed SM3 hash, the phone only as a blind
 index and a mask."""
 
@@ -61,20 +61,24 @@ def _check_rate_limits(phone_index: str, purpose: str, ip: str | None) -> None:
             % {"seconds": max(1, math.ceil(wait.total_seconds()))},
         )
     hour_ago = now - timedelta(hours=1)
-    # The phone's limits count codes actually sent, per kind of use (login, register, reset,
-    # progress) and, higher, over all of them: a stranger asking for registration or reset codes
-    # for someone's number never uses up that person's login codes. A request that sent nothing (no
-    # account on the number, a progress lookup whose number and phone do not match) counts only
-    # against its own phone and purpose: a stranger's made-up lookups never use up the owner's
-    # codes, and whether anything was sent still cannot be told from the answers.
-    sent = SmsCode.objects.filter(phone_index=phone_index, sent=True, created_at__gt=hour_ago)
+    # The phone's limits are per kind of use (login, register, reset, progress, a staff member's
+    # second factor): a stranger asking for registration or reset codes for someone's number never
+    # uses up that person's login codes, and nobody without the password can use up a second
+    # factor. Within a kind the limit counts codes actually sent (so made-up progress lookups, which
+    # send nothing, never use up the owner's codes) and, per purpose, requests whether they sent or
+    # not — so the answers are the same for a number with an account and one without, and nothing
+    # tells which numbers are registered.
     per_kind = config["SMS_CODE_PER_PHONE_PER_HOUR"]
-    for recent, limit in (
-        (sent.filter(purpose__startswith=purpose.split(":")[0]), per_kind),
-        (sent, config["SMS_CODE_PER_PHONE_PER_HOUR_ALL"]),
-        (for_purpose.filter(created_at__gt=hour_ago), per_kind),
+    for recent in (
+        SmsCode.objects.filter(
+            phone_index=phone_index,
+            purpose__startswith=purpose.split(":")[0],
+            sent=True,
+            created_at__gt=hour_ago,
+        ),
+        for_purpose.filter(created_at__gt=hour_ago),
     ):
-        if recent.count() >= limit:
+        if recent.count() >= per_kind:
             oldest = recent.order_by("created_at").first()
             assert oldest is not None
             raise _too_many(

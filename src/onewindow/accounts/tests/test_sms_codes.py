@@ -50,10 +50,22 @@ def test_made_up_progress_lookups_do_not_use_up_the_owners_codes(
     assert send_code(phone_of(person), purpose="login").status_code == 429
 
 
+def stranger_asks_for_every_code(send_code: Any, phone: str) -> list[int]:
+    """What a stranger can ask for any number: registration, reset and login codes, each until
+    refused, a minute apart so the resend rule does not stop them first."""
+    statuses = []
+    for purpose in ("register", "reset_password", "login"):
+        for i in range(6):
+            statuses.append(
+                send_code(phone, purpose=purpose, REMOTE_ADDR=f"10.0.1.{i}").status_code
+            )
+            age_codes(phone)
+    return statuses
+
+
 def test_a_strangers_registration_and_reset_codes_do_not_use_up_the_owners_login_codes(
-    person: Any, send_code: Any, outbox: Any, settings: Any
+    person: Any, send_code: Any, outbox: Any
 ) -> None:
-    """Each kind of use has its own hourly budget of codes sent, under a higher one over all."""
     phone = phone_of(person)
     for purpose in ("register", "reset_password"):
         for i in range(6):
@@ -61,11 +73,41 @@ def test_a_strangers_registration_and_reset_codes_do_not_use_up_the_owners_login
             age_codes(phone)
     assert len(outbox.messages()) == 10
     assert send_code(phone, purpose="login", REMOTE_ADDR="10.0.2.1").status_code == 202
-    age_codes(phone)
-    # The budget over all kinds still bounds what one number receives in an hour.
-    settings.ONEWINDOW = {**settings.ONEWINDOW, "SMS_CODE_PER_PHONE_PER_HOUR_ALL": 11}
-    assert send_code(phone, purpose="login", REMOTE_ADDR="10.0.2.2").status_code == 429
     assert len(outbox.messages()) == 11
+
+
+def test_the_code_limits_answer_alike_for_numbers_with_and_without_an_account(
+    person: Any, send_code: Any
+) -> None:
+    with_account = stranger_asks_for_every_code(send_code, phone_of(person))
+    without = stranger_asks_for_every_code(send_code, "13700002222")
+    assert with_account == without == ([202] * 5 + [429]) * 3
+
+
+def test_nobody_without_the_password_uses_up_a_staff_members_second_factor(
+    client: Client,
+    send_code: Any,
+    outbox: Any,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from onewindow.accounts.models import Membership
+    from onewindow.testing.factories import TEST_PASSWORD, DepartmentFactory, staff
+
+    settings.ONEWINDOW = {**settings.ONEWINDOW, "STAFF_SECOND_FACTOR": True}
+    clerk = staff(DepartmentFactory.create(), Membership.Role.CLERK, "market.clerk")
+    clerk.set_phone("13600000009")
+    clerk.save()
+    stranger_asks_for_every_code(send_code, "13600000009")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = api_post(
+            client,
+            "/api/v1/auth/login",
+            {"username": "market.clerk", "password": TEST_PASSWORD},
+            REMOTE_ADDR="10.0.3.1",
+        )
+    assert first.json()["error"]["code"] == "second_factor_required"
+    assert outbox.last_code("13600000009", "second_factor")
 
 
 def test_requests_that_send_nothing_are_limited_like_those_that_do(
