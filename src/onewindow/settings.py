@@ -113,6 +113,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "onewindow.urls"
+CSRF_FAILURE_VIEW = "onewindow.core.views.csrf_failure"
 WSGI_APPLICATION = "onewindow.wsgi.application"
 
 TEMPLATES = [

@@ -5,6 +5,7 @@ from onewindow.api import api
 from onewindow.core.views import healthz
 
 # With the database unreachable, pages and the API answer 503 with Retry-After (core.views).
+handler404 = "onewindow.core.views.not_found"
 handler500 = "onewindow.core.views.server_error"
 
 urlpatterns = [

@@ -96,7 +96,7 @@ def _check_rate_limits(phone_index: str, purpose: str, ip: str | None) -> None:
 _TEXTS = {
     SmsCode.Purpose.REGISTER: "【{site}】您正在注册账号，验证码{code}，5分钟内有效。请勿告诉他人。",
     SmsCode.Purpose.LOGIN: "【{site}】您正在登录，验证码{code}，5分钟内有效。请勿告诉他人。",
-    SmsCode.Purpose.RESET_PASSWORD: "【{site}】您正在重置密码，验证码{code}，5分钟内有效。",
+    SmsCode.Purpose.RESET_PASSWORD: "【{site}】您正在重置密码，验证码{code}，5分钟内有效。请勿告诉他人。",
 }
 # The second factor of a password login (not a Purpose: nobody can ask for it without the password).
 SECOND_FACTOR = "second_factor"

@@ -157,3 +157,34 @@ def task_row(task: Task) -> dict[str, Any]:
         "colour": task.colour(),
         "version": task.version,
     }
+
+
+def form_labels(application: Application) -> dict[str, str]:
+    """Each form field's title as the applicant saw it, by its key."""
+    schema = application.item_version.data.get("form_schema") or {}
+    return {k: v.get("title", k) for k, v in (schema.get("properties") or {}).items()}
+
+
+def form_rows(application: Application) -> list[dict[str, Any]]:
+    """The stored form (personal values masked) as labelled rows, in the form's order."""
+    labels = form_labels(application)
+    order = {key: index for index, key in enumerate(labels)}
+    keys = sorted(application.data, key=lambda k: order.get(k, len(order)))
+    return [{"name": k, "label": labels.get(k, k), "value": application.data[k]} for k in keys]
+
+
+def problem_rows(application: Application, problems: dict[str, list[str]]) -> list[dict[str, str]]:
+    """A refusal's field errors as lines that name their field and where to fix it."""
+    labels = form_labels(application)
+    rows = []
+    for key, messages in problems.items():
+        part, _dot, field = key.partition(".")
+        name = labels.get(field, field) if part == "data" else ""
+        for message in messages:
+            text = (
+                _("%(field)s：%(message)s") % {"field": name, "message": message}
+                if name
+                else message
+            )
+            rows.append({"text": text, "part": part, "field": field})
+    return rows

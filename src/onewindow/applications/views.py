@@ -329,7 +329,8 @@ def review(request: HttpRequest, number: str) -> HttpResponse:
         {
             "application": application,
             "detail": presenters.detail(application, staff=False),
-            "problems": problems,
+            "form_rows": presenters.form_rows(application),
+            "problems": presenters.problem_rows(application, problems),
         },
         status=status,
     )

@@ -7,8 +7,10 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -83,3 +85,35 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(RETRY_AFTER)
         logger.error("database unreachable on %s %s: %s", request.method, request.path, exc)
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 404 handler: a page in the site's layout and language (the API's unknown paths get
+    the error envelope from ``ApiErrorMiddleware``)."""
+    return render(
+        request,
+        "core/error.html",
+        {
+            "message": _("页面不存在"),
+            "details": [_("您访问的页面不存在或已被删除。")],
+            "status": 404,
+        },
+        status=404,
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's CSRF refusal in the site's layout: the default page speaks to developers and carries
+    an inline style the Content-Security-Policy refuses."""
+    return render(
+        request,
+        "core/error.html",
+        {
+            "message": _("无法提交"),
+            "details": [
+                _("页面已过期，或浏览器没有保存本站的 Cookie。请返回上一页，刷新后重新提交。")
+            ],
+            "status": 403,
+        },
+        status=403,
+    )

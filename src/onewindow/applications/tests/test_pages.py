@@ -251,3 +251,20 @@ def test_an_overlong_page_token_is_cut_not_a_server_error(world: Any) -> None:
     second = citizen.post(f"/items/{world.item.pk}/apply/", data)
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"]
+
+
+def test_the_confirmation_step_names_fields_by_their_titles(world: Any) -> None:
+    citizen = as_user(world.citizen)
+    draft = citizen.post(
+        "/api/v1/applications",
+        {"item_id": world.item.pk, "data": {"name": world.citizen.name}},
+        content_type="application/json",
+    )
+    assert draft.status_code == 201
+    number = draft.json()["number"]
+    page = citizen.get(f"/my/applications/{number}/submit/").content.decode()
+    assert "<dt>姓名</dt>" in page and "<dt>name</dt>" not in page
+    refused = citizen.post(f"/my/applications/{number}/submit/")
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert f'/my/applications/{number}/edit/#field-area">面积：' in html

@@ -117,3 +117,20 @@ def test_no_template_has_an_inline_script_without_a_nonce() -> None:
         if "javascript:" in text:
             offending.append(f"{path.relative_to(SRC)}: javascript: URL")
     assert not offending, offending
+
+
+def test_a_missing_page_and_a_refused_form_speak_in_the_sites_layout(client: Client) -> None:
+    """Django's own 404 and CSRF pages have no way back to the site, speak English to developers,
+    and the CSRF one carries an inline style the policy refuses."""
+    missing = client.get("/no-such-page/")
+    assert missing.status_code == 404
+    html = missing.content.decode()
+    assert "页面不存在" in html and 'href="/"' in html and "<style" not in html
+    assert_headers(missing)
+    refused = Client(enforce_csrf_checks=True).post("/accounts/login/", {"username": "x"})
+    assert refused.status_code == 403
+    html = refused.content.decode()
+    assert "无法提交" in html and "DEBUG" not in html and "<style" not in html
+    assert_headers(refused)
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
