@@ -45,10 +45,22 @@ _WIDGET_KINDS = {"id_number": Kind.ID_NUMBER, "phone": Kind.PHONE}
 _PREFILL_KINDS = {"id_number": Kind.ID_NUMBER, "phone": Kind.PHONE}
 
 # GB 11643: six region digits, a birth date, three sequence digits and a check character, also as
-# people type it in free text, in groups split by spaces or hyphens ("110105 19491231 002X").
-_ID_RE = re.compile(r"(?<![0-9A-Za-z])(?:\d[ \-]?){17}[\dXx](?![0-9A-Za-z])")
-_MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d)[ \-]?\d{4}[ \-]?(\d{4})(?!\d)")
-_SEPARATORS = re.compile(r"[ \-]")
+# people type it in free text: in groups split by spaces, hyphens, dots, slashes or middle dots
+# ("110105 19491231 002X"), and in full-width digits from a Chinese input method (matched after
+# ``_HALF_WIDTH``, which maps each such character to one ASCII one, so positions stay put).
+_SEP = r"[\s\-./_·]"
+_ID_RE = re.compile(rf"(?<![0-9A-Za-z])(?:\d{_SEP}?){{17}}[\dXx](?![0-9A-Za-z])")
+_MOBILE_RE = re.compile(rf"(?<!\d)(1[3-9]\d){_SEP}?\d{{4}}{_SEP}?(\d{{4}})(?!\d)")
+_SEPARATORS = re.compile(_SEP)
+_HALF_WIDTH = {
+    **{0xFF10 + i: ord("0") + i for i in range(10)},
+    0xFF38: ord("X"),
+    0xFF58: ord("x"),
+    0xFF0D: ord("-"),
+    0xFF0E: ord("."),
+    0xFF0F: ord("/"),
+    0x3000: ord(" "),
+}
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _ID_CHECK = "10X98765432"
 
@@ -96,14 +108,28 @@ def is_resident_id(value: str) -> bool:
 
 
 def mask_text(text: str) -> str:
-    """Mask every resident ID number (with a valid check character) and mobile number in free text."""
+    """Mask every resident ID number (with a valid check character) and mobile number in free text,
+    however it is typed (groups, full-width digits); a text with none comes back unchanged."""
 
     def _id(match: re.Match[str]) -> str:
         found = match.group(0)
         number = _SEPARATORS.sub("", found)
         return mask_resident_id(number.upper()) if is_resident_id(number) else found
 
-    return _MOBILE_RE.sub(r"\1****\2", _ID_RE.sub(_id, text))
+    half = text.translate(_HALF_WIDTH)
+    masked = _MOBILE_RE.sub(r"\1****\2", _ID_RE.sub(_id, half))
+    return text if masked == half else masked
+
+
+def _mask_nested(value: Any) -> Any:
+    """``mask_text`` over every string inside lists and objects (keys included)."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, list):
+        return [_mask_nested(item) for item in value]
+    if isinstance(value, dict):
+        return {mask_text(str(k)): _mask_nested(v) for k, v in value.items()}
+    return value
 
 
 # -- reading in clear: the only two doors ------------------------------------------------------------
@@ -147,7 +173,7 @@ def reveal(
 _RECORD_CONTEXT = "personal-record:"
 
 
-def seal_record(values: Mapping[str, str], context: str) -> bytes:
+def seal_record(values: Mapping[str, Any], context: str) -> bytes:
     """Several personal values as one ciphertext, bound to ``context`` (e.g. ``"application:42"``) so
     a blob copied onto another row does not open."""
     return default_keyring().encrypt(
@@ -214,24 +240,21 @@ def personal_fields(schema: Mapping[str, Any]) -> dict[str, Kind]:
 
 def split_form(
     schema: Mapping[str, Any], data: Mapping[str, Any]
-) -> tuple[dict[str, Any], dict[str, str]]:
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split form data into what may be stored as is (personal values replaced by their masks, and
     any stray resident ID number in another text field masked too) and the clear personal values to
     seal with :func:`seal_record`."""
     fields = personal_fields(schema)
     stored: dict[str, Any] = {}
-    clear: dict[str, str] = {}
+    clear: dict[str, Any] = {}
     for name, value in data.items():
         if name in fields and isinstance(value, str) and value:
             clear[name] = value
             stored[name] = mask(fields[name], value)
-        elif isinstance(value, str) and (_ID_RE.search(value) or _MOBILE_RE.search(value)):
-            masked = mask_text(value)
-            if masked != value:
-                clear[name] = value
-            stored[name] = masked
         else:
-            stored[name] = value
+            stored[name] = _mask_nested(value)
+            if stored[name] != value:
+                clear[name] = value
     return stored, clear
 
 

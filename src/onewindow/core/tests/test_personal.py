@@ -121,3 +121,34 @@ def test_a_number_typed_in_groups_or_with_a_small_x_is_masked_too() -> None:
     assert personal.mask_text("110105-1949-1231-002X") == "110105********002X"
     assert personal.mask_text("电话 138 0013 8000") == "电话 138****8000"
     assert personal.mask_text("订单 2026 1127 0001 0000 13") == "订单 2026 1127 0001 0000 13"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "经营者１１０１０５１９４９１２３１００２Ｘ",  # full-width, from a Chinese input method
+        "110105.19491231.002X",
+        "110105/19491231/002x",
+        "110105·19491231·002X",
+        "１１０１０５　１９４９１２３１　００２ｘ",
+    ],
+)
+def test_an_id_number_typed_any_way_is_masked(typed: str) -> None:
+    masked = personal.mask_text(typed)
+    assert "19491231" not in masked.translate({0xFF10 + i: 48 + i for i in range(10)})
+    assert "002X" in masked.upper()
+
+
+def test_nested_form_values_are_masked_and_kept_sealed() -> None:
+    data = {"members": [{"name": "甲", "id": "11010519491231002X"}], "phones": ["13800138000"]}
+    stored, clear = personal.split_form({"properties": {}}, data)
+    assert stored == {
+        "members": [{"name": "甲", "id": "110105********002X"}],
+        "phones": ["138****8000"],
+    }
+    assert clear == data
+
+
+def test_text_without_personal_data_comes_back_unchanged() -> None:
+    text = "营业面积１２０平方米，电话请拨１２３４５。"
+    assert personal.mask_text(text) == text
