@@ -178,9 +178,10 @@ def _verified_head(anchors: list[Anchor]) -> Checkpoint:
     checkpoint never vouches for a trail that is already broken."""
     since = max(anchors, key=lambda anchor: anchor.event_id, default=None)
     head = AuditHead.objects.filter(pk=1).first()
-    breaks = list(verify_chain(anchors, since=since))
-    if breaks:
-        raise CheckpointError(f"audit trail broken ({breaks[0].kind}): {breaks[0].reason}", breaks)
+    # The first break is enough to refuse: a retry after commit must not walk a broken trail to its end.
+    broken = next(iter(verify_chain(anchors, since=since)), None)
+    if broken is not None:
+        raise CheckpointError(f"audit trail broken ({broken.kind}): {broken.reason}", [broken])
     event_id, seal = (head.last_id, head.last_hash) if head is not None else (0, GENESIS_HASH)
     return sign(event_id, seal)
 
