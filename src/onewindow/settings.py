@@ -51,11 +51,18 @@ BLIND_INDEX_KEY = _keys.blind_index_key
 # seals, all ids verify. Not in the database, so whoever holds only the database cannot reseal it.
 AUDIT_KEYS = _keys.audit_keys
 AUDIT_KEY_ID = _keys.audit_key_id
-# Where `manage.py audit_checkpoint` anchors the audit trail's head outside the database: a JSON Lines
-# file (empty to skip it) and/or a witness reached over HTTP(S).
+# Where the key file is when the audit key was generated into it rather than given by the environment
+# (a deploy check warns: whoever copies var/ could reseal the trail); empty otherwise.
+AUDIT_KEYS_FILE = _keys.audit_keys_file
+# Where the audit trail's head is anchored outside the database: a JSON Lines file (empty to skip it)
+# and/or a witness reached over HTTP(S). Every process writes a checkpoint after commit once the head
+# is EVERY_EVENTS events past the newest one or that one is EVERY_MINUTES old (0 events: only
+# `manage.py audit_checkpoint` writes them).
 AUDIT_CHECKPOINT_FILE = os.environ.get(
     "AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit" / "checkpoints.jsonl")
 )
+AUDIT_CHECKPOINT_EVERY_EVENTS = int(os.environ.get("AUDIT_CHECKPOINT_EVERY_EVENTS", "100"))
+AUDIT_CHECKPOINT_EVERY_MINUTES = float(os.environ.get("AUDIT_CHECKPOINT_EVERY_MINUTES", "10"))
 AUDIT_WITNESS_URL = os.environ.get("AUDIT_WITNESS_URL", "")
 AUDIT_WITNESS_TOKEN = os.environ.get("AUDIT_WITNESS_TOKEN", "")
 AUDIT_WITNESS_TIMEOUT = float(os.environ.get("AUDIT_WITNESS_TIMEOUT", "5"))

@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from onewindow.core import checks  # noqa: F401 - registers the deploy checks
         from onewindow.core.audit import install_sqlite_flush_function
 
         connection_created.connect(install_sqlite_flush_function, dispatch_uid="audit-flush")

@@ -6,7 +6,9 @@ sealed too. ``verify_chain`` names what was done to the trail: a **gap** (an eve
 middle), **rewriting** (an event edited, whether or not later seals were recomputed: without the key no
 seal verifies), **rewinding** (the head set back behind events that are still there, or replaced) and
 **truncation** (the newest events deleted: the head, or a checkpoint kept outside the database, vouches
-for events the trail no longer has). ``core.checkpoints`` writes and reads those checkpoints.
+for events the trail no longer has) and a **missing head** (the head row deleted: migration 0004 makes it
+on every database and nothing deletes it but ``flush``, which makes a new one). ``core.checkpoints``
+writes and reads those checkpoints; ``record`` has one written after commit whenever one is due.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC
+from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest
 from django.utils import timezone
@@ -42,6 +45,7 @@ REWINDING = "rewinding"
 TRUNCATION = "truncation"
 FORGED_CHECKPOINT = "forged checkpoint"
 UNKNOWN_KEY = "unknown key"
+MISSING_HEAD = "missing head"
 
 
 def _json(payload: list[Any]) -> bytes:
@@ -93,7 +97,9 @@ def record(
     """Append one event. ``data`` must never hold personal data: refer to objects by id.
 
     The head is locked for the append, so the chain stays linear however many processes write at
-    once; the event and the head's new seal commit together or not at all."""
+    once; the event and the head's new seal commit together or not at all. Once they commit, a
+    checkpoint is written if one is due (``checkpoints.due``), so at most an interval's events are
+    ever without one."""
     if actor is None and request is not None:
         user = getattr(request, "user", None)
         actor = user if user is not None and user.is_authenticated else None
@@ -122,7 +128,24 @@ def record(
         head.last_id, head.last_hash, head.key_id = event.pk, event.hash, key_id
         head.seal = head_seal(head, key)
         head.save(update_fields=["last_id", "last_hash", "key_id", "seal"])
+    # Imported here: checkpoints verifies with this module. ``due`` asks only what this process
+    # remembers of the newest checkpoint, so most events cost no more than a comparison.
+    from onewindow.core import checkpoints
+
+    if checkpoints.due(event.pk):
+        transaction.on_commit(partial(checkpoints.anchor, event.pk))
     return event
+
+
+def start_trail(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Make the sealed head of an empty trail (#0) if there is none, as migration 0004 does on a new
+    database. ``flush`` calls it after emptying every table, so that a missing head always means the
+    head row was deleted by someone else."""
+    head, created = AuditHead.objects.using(using).get_or_create(pk=1)
+    if created:
+        head.key_id = settings.AUDIT_KEY_ID
+        head.seal = head_seal(head, settings.AUDIT_KEYS[head.key_id])
+        head.save(using=using, update_fields=["key_id", "seal"])
 
 
 # -- SQLite: the DELETE trigger lets Django's flush through, as PostgreSQL's TRUNCATE passes its own --
@@ -324,28 +347,54 @@ def verify_chain(
 
     The walk goes up to the head as read when it starts, so events appended meanwhile are not
     mistaken for a set-back head; an event beyond the head as read after the walk is. With ``since``
-    (the newest checkpoint), only the events after it are walked."""
-    verifier = _Verifier(AuditHead.objects.filter(pk=1).first(), anchors)
+    (the newest checkpoint), only the events after it are walked. Without a head row the walk goes to
+    the newest event, so gaps and rewriting are still named beside the missing head."""
+    head = AuditHead.objects.filter(pk=1).first()
+    verifier = _Verifier(head, anchors)
     expected_id, expected_prev, broken = _start(since)
     if broken is not None:
         yield broken
         return
-    head_id, _ = _head_position(verifier.head)
-    events = AuditEvent.objects.filter(id__gte=expected_id, id__lte=head_id).order_by("id")
+    if head is None:
+        yield _missing_head()
+        last = _newest_id()
+    else:
+        last = head.last_id
+    events = AuditEvent.objects.filter(id__gte=expected_id, id__lte=last).order_by("id")
     for event in events.iterator(chunk_size=chunk_size):
         yield from verifier.event_breaks(event, expected_id, expected_prev)
         expected_id, expected_prev = event.pk + 1, event.hash
-    yield from verifier.head_breaks()
-    yield from verifier.end_breaks(expected_id - 1, expected_prev)
+    if head is not None:
+        yield from verifier.head_breaks()
+        yield from verifier.end_breaks(expected_id - 1, expected_prev)
     # Read the newest id first: an event it sees was committed with its head update, so a head read
     # afterwards is at least that far unless the head was set back.
-    newest = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    now_id, _ = _head_position(AuditHead.objects.filter(pk=1).first())
-    if newest > now_id:
+    newest = _newest_id()
+    now_head = AuditHead.objects.filter(pk=1).first()
+    if head is not None and now_head is None:
+        yield _missing_head()
+    elif now_head is not None and newest > now_head.last_id:
         yield Break(
             REWINDING,
-            now_id + 1,
-            f"the head points at #{now_id}, but the trail goes on to #{newest}: "
+            now_head.last_id + 1,
+            f"the head points at #{now_head.last_id}, but the trail goes on to #{newest}: "
             "the head was set back",
         )
     yield from verifier.anchor_breaks(newest)
+
+
+def _newest_id() -> int:
+    return AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def _missing_head() -> Break:
+    newest = _newest_id()
+    return Break(
+        MISSING_HEAD,
+        None,
+        "the head row (core_audithead #1) is missing: every database has one from migration 0004 "
+        "on and only `manage.py flush` replaces it, so it was deleted"
+        + (
+            f" (events go on to #{newest})" if newest else ", with every event: the trail was wiped"
+        ),
+    )

@@ -11,20 +11,31 @@ does not hold), and goes where the database cannot reach it:
 - a witness, ``settings.AUDIT_WITNESS_URL``: ``POST`` of the same JSON object with
   ``Authorization: Bearer {AUDIT_WITNESS_TOKEN}``; any 2xx answer counts as received.
 
-``manage.py audit_checkpoint`` (cron, e.g. every 10 minutes) writes one; ``manage.py verify_audit``
-compares the trail with every checkpoint in the file (or a copy kept by the witness, ``--checkpoints``).
+Every process writes them itself, after commit: ``audit.record`` asks ``due`` (what this process
+remembers of the newest checkpoint, no file read) and, when the head has moved
+``AUDIT_CHECKPOINT_EVERY_EVENTS`` events (default 100) past it or it is older than
+``AUDIT_CHECKPOINT_EVERY_MINUTES`` (default 10), ``anchor`` takes the file's lock, reads only its last
+line (another process may have written one meanwhile) and writes one if it is still due. So the events
+not yet anchored are at most those of the last interval. ``manage.py audit_checkpoint`` (cron) writes
+one whatever the interval, for a witness or a file kept on another host; ``manage.py verify_audit``
+compares the trail with every checkpoint in the file (or a copy kept by the witness, ``--checkpoints``)
+and says how many events no checkpoint covers yet.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +47,8 @@ from onewindow.core.crypto import constant_time_equal, hmac_sm3
 from onewindow.core.models import GENESIS_HASH, AuditHead
 
 CHECKPOINT_FORMAT = "onewindow-audit-checkpoint/1"
+
+logger = logging.getLogger(__name__)
 
 
 class CheckpointError(Exception):
@@ -165,11 +178,18 @@ def _verified_head(anchors: list[Anchor]) -> Checkpoint:
     checkpoint never vouches for a trail that is already broken."""
     since = max(anchors, key=lambda anchor: anchor.event_id, default=None)
     head = AuditHead.objects.filter(pk=1).first()
-    breaks = list(verify_chain(anchors, since=since))
-    if breaks:
-        raise CheckpointError(f"audit trail broken ({breaks[0].kind}): {breaks[0].reason}", breaks)
+    # The first break is enough to refuse: a retry after commit must not walk a broken trail to its end.
+    broken = next(iter(verify_chain(anchors, since=since)), None)
+    if broken is not None:
+        raise CheckpointError(f"audit trail broken ({broken.kind}): {broken.reason}", [broken])
     event_id, seal = (head.last_id, head.last_hash) if head is not None else (0, GENESIS_HASH)
     return sign(event_id, seal)
+
+
+def _append(fd: int, checkpoint: Checkpoint) -> Checkpoint:
+    os.write(fd, (checkpoint.line() + "\n").encode())
+    os.fsync(fd)
+    return checkpoint
 
 
 def write_checkpoint() -> Checkpoint:
@@ -177,8 +197,7 @@ def write_checkpoint() -> Checkpoint:
     witness, whichever are configured. Raises ``CheckpointError`` (nothing written) when the file holds
     a forged line or the events since the last checkpoint do not verify, ``WitnessError`` when the
     witness did not take a checkpoint the file already holds."""
-    path: str = settings.AUDIT_CHECKPOINT_FILE
-    url: str = settings.AUDIT_WITNESS_URL
+    path, url = destination = _destination()
     if not path and not url:
         raise CheckpointError("nowhere to write: set AUDIT_CHECKPOINT_FILE or AUDIT_WITNESS_URL")
     if path:
@@ -186,13 +205,149 @@ def write_checkpoint() -> Checkpoint:
             anchors, forged = parse(_read_all(fd), Path(path).name)
             if forged:
                 raise CheckpointError(forged[0].reason, forged)
-            checkpoint = _verified_head(anchors)
-            os.write(fd, (checkpoint.line() + "\n").encode())
-            os.fsync(fd)
+            checkpoint = _append(fd, _verified_head(anchors))
     else:
         checkpoint = _verified_head([])
+    _remember(destination, checkpoint)
     if url:
         send_to_witness(checkpoint, url)
+    return checkpoint
+
+
+# -- Written in-process, after commit -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Known:
+    """The newest checkpoint this process knows of for one destination. ``seal`` is empty for a failed
+    attempt, remembered only so that the next one waits an interval."""
+
+    event_id: int
+    seal: str
+    at: float
+
+
+# Keyed by (file, witness URL): a process that changes either starts again from what it finds there.
+_known: dict[tuple[str, str], _Known] = {}
+# One writer per process at a time; the file's lock keeps processes apart.
+_writing = threading.Lock()
+
+
+def _destination() -> tuple[str, str]:
+    return settings.AUDIT_CHECKPOINT_FILE, settings.AUDIT_WITNESS_URL
+
+
+def _remember(destination: tuple[str, str], checkpoint: Checkpoint) -> None:
+    at = datetime.fromisoformat(checkpoint.at).timestamp()
+    _known[destination] = _Known(checkpoint.event_id, checkpoint.seal, at)
+
+
+def _overdue(newest: _Known | None, event_id: int, now: float) -> bool:
+    if newest is None:
+        return True
+    if event_id <= newest.event_id:
+        return False
+    every_minutes: float = settings.AUDIT_CHECKPOINT_EVERY_MINUTES
+    return (
+        event_id - newest.event_id >= settings.AUDIT_CHECKPOINT_EVERY_EVENTS
+        or now - newest.at >= every_minutes * 60
+    )
+
+
+def due(event_id: int) -> bool:
+    """Whether a checkpoint should be written once event ``event_id`` commits, by what this process
+    remembers (nothing is read: this runs for every event). True when it remembers none yet."""
+    if settings.AUDIT_CHECKPOINT_EVERY_EVENTS <= 0:
+        return False
+    destination = _destination()
+    if not any(destination):
+        return False
+    return _overdue(_known.get(destination), event_id, time.time())
+
+
+def anchor(event_id: int) -> None:
+    """``on_commit`` of ``audit.record``: write a checkpoint if one is still due. Never raises: the
+    event is committed whatever happens here. A failure (a broken trail, a forged last line, an
+    unreachable witness) is logged as an error and tried again an interval later, not at every event.
+    """
+    destination = _destination()
+    with _writing:
+        if not due(event_id):  # another thread of this process got there first
+            return
+        try:
+            _write_if_due(destination)
+        except Exception:
+            logger.exception("audit checkpoint not written after event #%s", event_id)
+            _known[destination] = _Known(event_id, "", time.time())
+
+
+def _write_if_due(destination: tuple[str, str]) -> Checkpoint | None:
+    """Like ``write_checkpoint``, but only if the newest checkpoint is still overdue, judged under the
+    file's lock by the file's last line: another process may have written one since this one last
+    looked. Reading only the last line keeps the cost the same however long the file grows (the
+    whole file is checked by ``verify_audit`` and the cron command)."""
+    path, url = destination
+    if path:
+        name = Path(path).name
+        with _locked(Path(path)) as fd:
+            newest = _last_checkpoint(fd, name)
+            known = (
+                _Known(newest.event_id, newest.seal, datetime.fromisoformat(newest.at).timestamp())
+                if newest is not None
+                else None
+            )
+            if not _overdue(known, _head_id(), time.time()):
+                if known is not None:
+                    _known[destination] = known
+                return None
+            anchors = (
+                [Anchor(newest.event_id, newest.seal, f"the checkpoint of {newest.at} ({name})")]
+                if newest is not None
+                else []
+            )
+            checkpoint = _append(fd, _verified_head(anchors))
+    else:
+        # Only a witness: the newest checkpoint this process sent, if it remembers one, bounds the walk.
+        remembered = _known.get(destination)
+        anchors = (
+            [Anchor(remembered.event_id, remembered.seal, "the checkpoint this process sent")]
+            if remembered is not None and remembered.seal
+            else []
+        )
+        checkpoint = _verified_head(anchors)
+    _remember(destination, checkpoint)
+    if url:
+        send_to_witness(checkpoint, url)
+    return checkpoint
+
+
+def _head_id() -> int:
+    return AuditHead.objects.filter(pk=1).values_list("last_id", flat=True).first() or 0
+
+
+TAIL_BLOCK = 4096
+
+
+def _last_checkpoint(fd: int, name: str) -> Checkpoint | None:
+    """The file's last checkpoint, read from its end; ``CheckpointError`` if that line is not one
+    signed with an audit key (nothing is anchored over a forged line)."""
+    end = os.lseek(fd, 0, os.SEEK_END)
+    tail, start = b"", end
+    while start > 0:
+        start = max(0, start - TAIL_BLOCK)
+        os.lseek(fd, start, os.SEEK_SET)
+        tail = os.read(fd, end - start)
+        # A whole last line: one newline before it, or the start of the file.
+        if tail.rstrip().count(b"\n") >= 1:
+            break
+    lines = [line for line in tail.decode("utf-8", errors="replace").splitlines() if line.strip()]
+    if not lines:
+        return None
+    checkpoint = _parse(lines[-1])
+    if checkpoint is None or not checkpoint.signature_ok():
+        raise CheckpointError(
+            f"the last line of {name} is not a checkpoint signed with an audit key: forged or damaged"
+        )
     return checkpoint
 
 

@@ -4,7 +4,9 @@ A deployment passes them in the environment instead; the file is only a convenie
 ``make run`` works on a fresh machine. Losing the file means losing access to encrypted personal data,
 which is why production must set ``ONEWINDOW_DATA_KEYS`` from its secret store. Likewise the audit
 key (``ONEWINDOW_AUDIT_KEYS``) seals the audit trail: whoever holds only the database cannot forge a
-seal, and every app server must share it.
+seal, and every app server must share it. Generated into ``var/keys.json`` it sits beside the SQLite
+file and the checkpoint file, so whoever copies ``var/`` can reseal everything: a deploy check warns
+(``core/checks.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class Keys:
     # seals, every one verifies (rotation keeps old events verifiable).
     audit_keys: dict[str, bytes]
     audit_key_id: str
+    # The key file the audit keys were generated into, or "" when the environment gave them.
+    audit_keys_file: str = ""
 
 
 AUDIT_KEY_ID_MAX = 32
@@ -109,7 +113,8 @@ def load_or_create_keys(var_dir: Path, environ: Mapping[str, str]) -> Keys:
     generated = _generated(var_dir / "keys.json") if needs_file else {}
     data_spec = environ.get("ONEWINDOW_DATA_KEYS") or generated["data_keys"]
     data_keys = _parse_data_keys(data_spec)
-    audit_keys = _parse_audit_keys(environ.get("ONEWINDOW_AUDIT_KEYS") or generated["audit_keys"])
+    audit_spec = environ.get("ONEWINDOW_AUDIT_KEYS")
+    audit_keys = _parse_audit_keys(audit_spec or generated["audit_keys"])
     return Keys(
         secret_key=environ.get("SECRET_KEY") or generated["secret_key"],
         data_keys=data_keys,
@@ -119,4 +124,5 @@ def load_or_create_keys(var_dir: Path, environ: Mapping[str, str]) -> Keys:
         ),
         audit_keys=audit_keys,
         audit_key_id=next(iter(audit_keys)),
+        audit_keys_file="" if audit_spec else str(var_dir / "keys.json"),
     )

@@ -10,9 +10,10 @@ from onewindow.core.checkpoints import CheckpointError, WitnessError, write_chec
 class Command(BaseCommand):
     help = (
         "Anchor the audit trail's head outside the database: append a signed checkpoint to "
-        "AUDIT_CHECKPOINT_FILE and/or send it to AUDIT_WITNESS_URL (run from cron, e.g. every 10 "
-        "minutes). Exits non-zero, writing nothing, when the events since the last checkpoint do "
-        "not verify."
+        "AUDIT_CHECKPOINT_FILE and/or send it to AUDIT_WITNESS_URL, whatever the interval (every "
+        "process also writes one after commit when due; run this from cron on several servers or "
+        "with a witness). Exits non-zero, writing nothing, when the events since the last "
+        "checkpoint do not verify."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
