@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 
 from onewindow.accounts.models import Membership, User, id_number_index
 from onewindow.core import audit
-from onewindow.core.crypto import sm3_hex
 from onewindow.core.errors import DomainError, FieldErrorsCollector
 from onewindow.core.personal import mask_text
 from onewindow.core.validators import (
@@ -103,7 +102,6 @@ def signed_bytes(licence: Licence, clear: sealing.Clear | None = None) -> bytes:
 def _sign(licence: Licence, clear: sealing.Clear) -> None:
     key = licence.signing_key
     message = signed_bytes(licence, clear)
-    licence.digest = sm3_hex(message)
     licence.signature = signing.sign(key.private_key(), bytes(key.public_key), message)
 
 

@@ -9,14 +9,15 @@ import json
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client, override_settings
 
 from onewindow.accounts.services import issue_token
 from onewindow.core import personal
 from onewindow.core.models import AuditEvent
-from onewindow.licences import documents, services, sharing, verification
+from onewindow.licences import documents, keys, services, sharing, signing, verification
 from onewindow.licences.models import Licence
 from onewindow.licences.services import CODE_TYPE_ID, Holder
 from onewindow.licences.tests.test_verification_lane import URL, without_lane
@@ -72,6 +73,77 @@ def test_anonymous_verification_masks_the_id_number_in_the_api_the_page_and_the_
     assert page.status_code == 200
     assert id_number not in page.content.decode() and masked in page.content.decode()
     assert id_number not in documents.verify_link(licence)
+
+
+def _resident_id(birth: str, sequence: str = "665") -> str:
+    """A resident ID number of 东城区 born on ``birth`` (YYYYMMDD), with its right check character."""
+    body = f"110101{birth}{sequence}"
+    return next(body + c for c in "0123456789X" if personal.is_resident_id(body + c))
+
+
+def _public_view(licensing: Any, id_number: str, monkeypatch: Any) -> dict[str, Any]:
+    """Everything public of a sole trader's licence numbered by ``id_number``: the QR payload, the
+    public verification answer and what its face prints; issued with a fixed serial and then rolled
+    back, so a second call issues a licence identical in all but the ID number."""
+    monkeypatch.setattr(services, "_draw_serial", lambda year: f"{year}AAAAAAAAAA")
+    seen: dict[str, Any] = {}
+    with pytest.raises(_RolledBack), transaction.atomic():
+        licence = services.issue(
+            licensing.business,
+            licensing.market,
+            Holder("张三", id_number, CODE_TYPE_ID),
+            {"uscc": id_number, "name": "张三小吃店"},
+        )
+        payload, signature = verification.compact_payload(licence)
+        body = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        key = licence.signing_key
+        # The QR signature covers the payload's bytes and nothing else: it tests no guess.
+        assert signing.verify(
+            bytes(key.public_key),
+            body,
+            base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)),
+        )
+        cache.clear()
+        seen = {
+            "qr": json.loads(body),
+            "link": documents.verify_link(licence, "https://example.org").split("&s=")[0],
+            "answer": verification.public_answer(licence.identifier),
+            "face": [
+                licence.number,
+                verification.face_holder(licence),
+                documents.face_rows(licence),
+            ],
+        }
+        raise _RolledBack
+    return seen
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def test_nothing_public_lets_a_guess_of_the_masked_birth_date_be_tested(
+    licensing: Any, monkeypatch: Any
+) -> None:
+    """The QR once carried the SM3 digest of the signed bytes (which hold the ID number in clear):
+    the eight masked digits fell to a brute force of a few thousand candidates in a fraction of a
+    second. Two licences alike in all but the birth date of the holder's ID number must now look
+    exactly alike to anyone without the signed document."""
+    keys.active_key(licensing.market)  # one key for both licences
+    first = _resident_id("19900307")
+    second = next(
+        n
+        for n in (_resident_id(f"1985{m:02d}{d:02d}") for m in range(1, 13) for d in (1, 15))
+        if n[-4:] == first[-4:]
+    )
+    assert first != second and first[:6] == second[:6] and first[-4:] == second[-4:]
+    one = _public_view(licensing, first, monkeypatch)
+    other = _public_view(licensing, second, monkeypatch)
+    assert one["qr"]["n"] == first[:6] + "********" + first[-4:]
+    assert "g" not in one["qr"]
+    for part in one:
+        assert one[part] == other[part], part
+    assert first not in json.dumps(one, ensure_ascii=False)
 
 
 def test_the_holder_sees_the_number_in_full_and_staff_reading_it_is_audited(
