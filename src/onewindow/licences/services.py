@@ -335,6 +335,9 @@ def _move(
     target = target_of(action, licence.status)
     if target is None:
         raise _not_allowed(licence, action)
+    # Staff type reasons freely ("吊销 持证人身份证…"); the row, the timeline, the holder's page
+    # and every answer keep them with ID and mobile numbers masked.
+    reason = mask_text(reason)
     current = licence.status
     licence.status = target
     licence.status_changed_at = timezone.now()
@@ -487,8 +490,8 @@ def record_use(
         licence=licence,
         channel=channel,
         user=user,
-        user_label=(label or (user.display_name if user else ""))[:128],
-        purpose=purpose[:200],
+        user_label=mask_text(label or (user.display_name if user else ""))[:128],
+        purpose=mask_text(purpose)[:200],
         application=application,
         material=material,
         share=share,

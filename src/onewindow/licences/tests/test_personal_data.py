@@ -393,3 +393,64 @@ def test_concurrent_issues_that_draw_the_same_serial_all_get_their_own(
         serials = list(pool.map(one, range(8)))
     assert len(set(serials)) == 8
     assert sum(s.endswith("SAMESERIAL") for s in serials) == 1
+
+
+# -- free text staff and holders type: reasons, purposes -------------------------------------------
+REASON = "吊销 持证人身份证{id} 电话13800000001"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_masks_reasons_and_purposes_already_stored(licensing: Any) -> None:
+    from django.db.migrations.executor import MigrationExecutor
+
+    from onewindow.licences.models import ImportJob, LicenceEvent, LicenceUse, ShareLink
+
+    licence, id_number = sole_trader(licensing)
+    services.change_status(licence.pk, "suspend", licensing.decider, "暂扣")
+    share, _token = sharing.create(licence, licensing.citizen, "租房", 24)
+    use = services.record_use(licence, LicenceUse.Channel.DOWNLOAD, user=licensing.citizen)
+    reason = REASON.format(id=id_number)
+    # As the code before stored them: as typed.
+    Licence.objects.filter(pk=licence.pk).update(status_reason=reason)
+    LicenceEvent.objects.filter(licence=licence).update(reason=reason)
+    ShareLink.objects.filter(pk=share.pk).update(purpose=reason)
+    LicenceUse.objects.filter(pk=use.pk).update(purpose=reason, user_label=reason)
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate([("licences", "0004_drop_the_digest_of_the_signed_bytes")])
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes("licences"))
+    finally:
+        MigrationExecutor(connection).migrate(
+            MigrationExecutor(connection).loader.graph.leaf_nodes()
+        )
+    for model in (Licence, LicenceEvent, ShareLink, LicenceUse, ImportJob):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608 (model name)
+            stored = repr(cursor.fetchall())
+        assert id_number not in stored and "13800000001" not in stored, model.__name__
+    assert Licence.objects.get(pk=licence.pk).status_reason.endswith("电话138****0001")
+
+
+def test_an_import_keeps_no_file_of_clear_id_numbers_once_read(
+    licensing: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core.files.storage import default_storage
+
+    from onewindow.licences import imports
+    from onewindow.testing.factories import make_resident_id
+
+    good = make_resident_id(12)
+    content = (
+        "holder_name,holder_code,operator,social_credit_code,business_scope\n"
+        f"张三,{good},张三小吃店,-,热食类\n"
+    ).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        job = imports.start(
+            licensing.market, licensing.food, licensing.decider, f"{good}.csv", content
+        )
+        stored_as = job.file.name
+    job.refresh_from_db()
+    assert job.imported == 1 and good not in job.file_name
+    assert not job.file and not default_storage.exists(stored_as)
