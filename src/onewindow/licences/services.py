@@ -499,14 +499,18 @@ def record_use(
 
 
 def open_licence(user: User, licence_id: int, request: HttpRequest | None = None) -> Licence | None:
-    """The licence, for its holder (or an agent of the holding enterprise) or staff of the issuer;
-    a staff opening is in the audit trail, as it shows personal data. None for anyone else."""
-    from onewindow.applications.selectors import staff_departments
+    """The licence, for its holder (or an agent of the holding enterprise) or staff of the issuer,
+    with its personal values masked (显示完整号码 is ``sealing.reveal_value``). A staff opening is
+    in the audit trail all the same. None for anyone else."""
     from onewindow.licences import selectors
 
-    if user.kind != User.Kind.STAFF:
-        return selectors.visible_licence(user, licence_id)
-    licence = selectors.staff_licences(staff_departments(user)).filter(pk=licence_id).first()
-    if licence is not None:
-        audit.record("personal_data.view", request=request, actor=user, obj=licence)
+    licence = selectors.readable_licence(user, licence_id)
+    if licence is not None and user.kind == User.Kind.STAFF:
+        audit.record(
+            "personal_data.view",
+            request=request,
+            actor=user,
+            obj=licence,
+            data={"purpose": "licence"},
+        )
     return licence

@@ -146,27 +146,133 @@ def test_nothing_public_lets_a_guess_of_the_masked_birth_date_be_tested(
     assert first not in json.dumps(one, ensure_ascii=False)
 
 
-def test_the_holder_sees_the_number_in_full_and_staff_reading_it_is_audited(
+def _views(action: str = "personal_data.view") -> int:
+    return AuditEvent.objects.filter(action=action).count()
+
+
+def test_the_holders_page_and_answer_mask_the_id_number_until_they_ask_to_see_it(
     licensing: Any, client: Client
 ) -> None:
     licence, id_number = sole_trader(licensing)
+    masked = id_number[:6] + "********" + id_number[14:]
+    before = _views()
     own = client.get(f"/api/v1/licences/{licence.pk}", headers=bearer(licensing.citizen))
-    assert own.status_code == 200
-    assert own.json()["number"] == id_number and own.json()["data"]["uscc"] == id_number
+    assert own.status_code == 200 and id_number not in own.content.decode()
+    body = own.json()
+    assert body["number"] == masked and body["data"]["uscc"] == masked
+    assert body["holder_code"] == masked
+    assert {"number", "holder_code", "data.uscc", "data.scope"} <= set(body["revealable"])
+    shown = client.post(
+        f"/api/v1/licences/{licence.pk}/reveal",
+        {"field": "data.uscc"},
+        content_type="application/json",
+        headers=bearer(licensing.citizen),
+    )
+    assert shown.status_code == 200 and shown.json() == {"field": "data.uscc", "value": id_number}
+    assert "no-store" in shown["Cache-Control"]
+    assert _views() == before  # the holder's own look is not recorded
+    unknown = client.post(
+        f"/api/v1/licences/{licence.pk}/reveal",
+        {"field": "issuer"},
+        content_type="application/json",
+        headers=bearer(licensing.citizen),
+    )
+    assert unknown.status_code == 422 and "field" in unknown.json()["error"]["fields"]
+
     client.force_login(licensing.citizen)
     page = client.get(f"/licences/{licence.pk}/")
-    assert id_number in page.content.decode() and page["Cache-Control"] == "no-store"
+    html = page.content.decode()
+    assert id_number not in html and masked in html and "显示完整号码" in html
+    assert "no-store" in page["Cache-Control"]
+    revealed = client.post(f"/licences/{licence.pk}/reveal/", {"field": "number"})
+    assert revealed.status_code == 200 and id_number in revealed.content.decode()
+    assert "no-store" in revealed["Cache-Control"]
+    assert client.get(f"/licences/{licence.pk}/").content.decode().count(id_number) == 0
+    assert _views() == before
+
+
+def test_the_issuers_staff_see_masks_and_give_a_reason_to_see_a_number_in_full(
+    licensing: Any, client: Client
+) -> None:
+    licence, id_number = sole_trader(licensing)
+    staff = client.get(f"/api/v1/licences/{licence.pk}", headers=bearer(licensing.clerk))
+    assert staff.status_code == 200 and id_number not in staff.content.decode()
+    url = f"/api/v1/licences/{licence.pk}/reveal"
+    before = _views()
+    no_reason = client.post(
+        url, {"field": "number"}, content_type="application/json", headers=bearer(licensing.clerk)
+    )
+    assert no_reason.status_code == 422
+    assert "purpose" in no_reason.json()["error"]["fields"]
+    assert id_number not in no_reason.content.decode() and _views() == before
+    shown = client.post(
+        url,
+        {"field": "number", "purpose": "核对经营者身份 电话13800000001"},
+        content_type="application/json",
+        headers=bearer(licensing.clerk),
+    )
+    assert shown.status_code == 200 and shown.json()["value"] == id_number
+    event = AuditEvent.objects.filter(action="personal_data.view").latest("id")
+    assert event.actor_id == licensing.clerk.pk and event.object_id == str(licence.pk)
+    assert event.data == {"field": "number", "purpose": "核对经营者身份 电话138****0001"}
+
     client.force_login(licensing.decider)
     desk = client.get(f"/licences/manage/{licence.pk}/")
-    assert id_number in desk.content.decode() and desk["Cache-Control"] == "no-store"
-    client.logout()
-    before = AuditEvent.objects.filter(action="personal_data.view").count()
-    staff = client.get(f"/api/v1/licences/{licence.pk}", headers=bearer(licensing.clerk))
-    assert staff.json()["number"] == id_number
+    html = desk.content.decode()
+    assert id_number not in html and "显示完整号码" in html and "查看原因" in html
+    assert "no-store" in desk["Cache-Control"]
+    refused = client.post(f"/licences/manage/{licence.pk}/reveal/", {"field": "number"})
+    assert refused.status_code == 422 and id_number not in refused.content.decode()
+    seen = client.post(
+        f"/licences/manage/{licence.pk}/reveal/", {"field": "number", "purpose": "吊销前核对"}
+    )
+    assert seen.status_code == 200 and id_number in seen.content.decode()
+    assert "no-store" in seen["Cache-Control"]
     event = AuditEvent.objects.filter(action="personal_data.view").latest("id")
-    assert AuditEvent.objects.filter(action="personal_data.view").count() > before
-    assert event.actor_id == licensing.clerk.pk and event.object_id == str(licence.pk)
-    assert event.data == {"field": "record", "purpose": "查看证照"}
+    assert event.actor_id == licensing.decider.pk
+    assert event.data == {"field": "number", "purpose": "吊销前核对"}
+
+
+def test_anyone_else_asking_to_reveal_gets_the_answer_of_a_missing_licence(
+    licensing: Any, client: Client
+) -> None:
+    licence, _id_number = sole_trader(licensing)
+    body = {"field": "number", "purpose": "核对"}
+    missing = client.post(
+        "/api/v1/licences/999999/reveal",
+        body,
+        content_type="application/json",
+        headers=bearer(licensing.other_decider),
+    )
+    assert missing.status_code == 404
+    for stranger in (licensing.other_decider, licensing.agent, licensing.company):
+        answer = client.post(
+            f"/api/v1/licences/{licence.pk}/reveal",
+            body,
+            content_type="application/json",
+            headers=bearer(stranger),
+        )
+        assert (answer.status_code, answer.content) == (404, missing.content)
+    anonymous = client.post(
+        f"/api/v1/licences/{licence.pk}/reveal", body, content_type="application/json"
+    )
+    assert anonymous.status_code == 401
+    client.force_login(licensing.other_decider)
+    assert client.post(f"/licences/manage/{licence.pk}/reveal/", body).status_code == 404
+    client.force_login(licensing.agent)
+    assert client.post(f"/licences/{licence.pk}/reveal/", body).status_code == 404
+
+
+def test_the_pdf_prints_an_id_number_licence_number_masked(licensing: Any) -> None:
+    import io
+
+    import pypdf
+
+    licence, id_number = sole_trader(licensing)
+    reader = pypdf.PdfReader(io.BytesIO(documents.pdf_bytes(licence)))
+    text = "".join(p.extract_text() for p in reader.pages).replace("\x00", "").replace(" ", "")
+    assert "营业执照" in text  # the text is readable at all
+    assert id_number not in text and id_number[:6] + "********" + id_number[14:] in text
 
 
 def test_the_type_decides_what_a_verification_shows_and_id_numbers_are_masked_anyway(
@@ -399,6 +505,30 @@ def test_concurrent_issues_that_draw_the_same_serial_all_get_their_own(
 REASON = "吊销 持证人身份证{id} 电话13800000001"
 
 
+def test_an_action_reason_keeps_id_and_mobile_numbers_masked(
+    licensing: Any, client: Client
+) -> None:
+    licence, id_number = sole_trader(licensing)
+    masked = id_number[:6] + "********" + id_number[14:]
+    reason = REASON.format(id=id_number)
+    answer = client.post(
+        f"/api/v1/licences/{licence.pk}/actions",
+        {"action": "revoke", "reason": reason},
+        content_type="application/json",
+        headers=bearer(licensing.decider),
+    )
+    assert answer.status_code == 200
+    text = answer.content.decode()
+    assert id_number not in text and "13800000001" not in text
+    assert answer.json()["status_reason"] == f"吊销 持证人身份证{masked} 电话138****0001"
+    licence.refresh_from_db()
+    assert licence.status_reason == answer.json()["status_reason"]
+    assert licence.events.get(action="revoke").reason == licence.status_reason
+    new = licensing.business_licence()
+    services.replace(new.pk, licensing.decider, {}, reason)
+    assert id_number not in new.events.get(action="replace").reason
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_masks_reasons_and_purposes_already_stored(licensing: Any) -> None:
     from django.db.migrations.executor import MigrationExecutor
@@ -450,7 +580,7 @@ def test_an_import_keeps_no_file_of_clear_id_numbers_once_read(
         job = imports.start(
             licensing.market, licensing.food, licensing.decider, f"{good}.csv", content
         )
-        stored_as = job.file.name
+        stored_as = str(job.file.name)
     job.refresh_from_db()
     assert job.imported == 1 and good not in job.file_name
     assert not job.file and not default_storage.exists(stored_as)
