@@ -19,6 +19,7 @@ the values were sealed still verifies.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,13 @@ class Clear:
     holder_name: str
     holder_code: str
     data: dict[str, Any] = field(default_factory=dict)
+    # 128 random bits in the signed metadata (licences issued before salts have none): without
+    # it, the signature over the clear bytes would test guesses of a masked ID number.
+    salt: str = ""
+
+
+def new_salt() -> str:
+    return secrets.token_hex(16)
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,8 @@ def seal(licence_type: LicenceType, identifier: str, clear: Clear, code_type: st
     data, values = personal.split_form(licence_type.schema or {}, clear.data)
     record = {_DATA + name: value for name, value in values.items()}
     record["holder_code"] = clear.holder_code
+    if clear.salt:
+        record["salt"] = clear.salt
     number = personal.mask_text(clear.number)
     if personal.is_resident_id(clear.number):
         number = personal.mask(personal.Kind.ID_NUMBER, clear.number.strip().upper())
@@ -96,6 +106,7 @@ def join_clear(licence: Licence, record: dict[str, str]) -> Clear:
         holder_name=record.get("holder_name", licence.holder_name),
         holder_code=record.get("holder_code", ""),
         data=data,
+        salt=record.get("salt", ""),
     )
 
 

@@ -88,6 +88,7 @@ def metadata(licence: Licence, clear: sealing.Clear) -> dict[str, Any]:
         "jurisdiction": licence.jurisdiction,
         "version": f"{licence.version:03d}",
         "key_id": licence.signing_key.key_id,
+        **({"salt": clear.salt} if clear.salt else {}),
     }
 
 
@@ -265,7 +266,11 @@ def _signed_licence(
     """The licence row, signed over its clear values, keeping only masks of personal data."""
     identifier = str(identifiers.build(licence_type.code, issuer.uscc, serial, version))
     clear = sealing.Clear(
-        number=number, holder_name=holder.name, holder_code=holder.code, data=data
+        number=number,
+        holder_name=holder.name,
+        holder_code=holder.code,
+        data=data,
+        salt=sealing.new_salt(),
     )
     stored = sealing.seal(licence_type, identifier, clear, holder.code_type)
     licence = Licence(

@@ -5,6 +5,7 @@ the messages, a revoked share link nor the actions endpoint gives it (or anythin
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from typing import Any
 
@@ -17,7 +18,15 @@ from django.test import Client, override_settings
 from onewindow.accounts.services import issue_token
 from onewindow.core import personal
 from onewindow.core.models import AuditEvent
-from onewindow.licences import documents, keys, services, sharing, signing, verification
+from onewindow.licences import (
+    documents,
+    keys,
+    sealing,
+    services,
+    sharing,
+    signing,
+    verification,
+)
 from onewindow.licences.models import Licence
 from onewindow.licences.services import CODE_TYPE_ID, Holder
 from onewindow.licences.tests.test_verification_lane import URL, without_lane
@@ -396,9 +405,12 @@ def test_actions_on_a_missing_licence_and_on_one_the_caller_may_not_touch_answer
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_seals_what_is_stored_and_old_signatures_still_verify(licensing: Any) -> None:
+def test_the_migration_seals_what_is_stored_and_old_signatures_still_verify(
+    licensing: Any, monkeypatch: Any
+) -> None:
     from django.db.migrations.executor import MigrationExecutor
 
+    monkeypatch.setattr(sealing, "new_salt", lambda: "")  # as licences before salts were
     licence, id_number = sole_trader(licensing)
     table = connection.ops.quote_name(Licence._meta.db_table)
     executor = MigrationExecutor(connection)
@@ -530,9 +542,12 @@ def test_an_action_reason_keeps_id_and_mobile_numbers_masked(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_masks_reasons_and_purposes_already_stored(licensing: Any) -> None:
+def test_the_migration_masks_reasons_and_purposes_already_stored(
+    licensing: Any, monkeypatch: Any
+) -> None:
     from django.db.migrations.executor import MigrationExecutor
 
+    monkeypatch.setattr(sealing, "new_salt", lambda: "")  # as licences before salts were
     from onewindow.licences.models import ImportJob, LicenceEvent, LicenceUse, ShareLink
 
     licence, id_number = sole_trader(licensing)
@@ -584,3 +599,47 @@ def test_an_import_keeps_no_file_of_clear_id_numbers_once_read(
     job.refresh_from_db()
     assert job.imported == 1 and good not in job.file_name
     assert not job.file and not default_storage.exists(stored_as)
+
+
+# -- the signature tests no guess either ------------------------------------------------------------
+def test_a_new_licence_signs_a_sealed_salt_so_its_signature_tests_no_guess(
+    licensing: Any, monkeypatch: Any
+) -> None:
+    """Whoever holds a licence's signature but not its sealed record (a copy of the database with
+    the personal values encrypted) cannot confirm a guess of the masked ID number with it: the
+    signed bytes hold 128 random bits kept only in the sealed record."""
+    licence, id_number = sole_trader(licensing)
+    clear = sealing.open_clear(licence, why="test")
+    assert len(clear.salt) == 32 and int(clear.salt, 16) >= 0
+    document = verification.export_document(licence)
+    assert document["metadata"]["salt"] == clear.salt
+    assert verification.verify_document(document).valid
+    key = licence.signing_key
+    signature = bytes(licence.signature)
+    right_guess = services.signed_bytes(licence, dataclasses.replace(clear, salt=""))
+    assert not signing.verify(bytes(key.public_key), right_guess, signature)
+    assert signing.verify(bytes(key.public_key), services.signed_bytes(licence), signature)
+    assert licence.identifier not in clear.salt and id_number not in document["metadata"]["salt"]
+    other = sole_trader(licensing)[0]
+    assert sealing.open_clear(other, why="test").salt != clear.salt
+    # A licence signed before salts were (no salt in its record or metadata) verifies as before.
+    monkeypatch.setattr(sealing, "new_salt", lambda: "")
+    old, _ = sole_trader(licensing)
+    old_document = verification.export_document(old)
+    assert "salt" not in old_document["metadata"]
+    assert verification.verify_licence(old).valid
+    assert verification.verify_document(old_document).valid
+
+
+@pytest.mark.django_db(transaction=True)
+def test_going_back_past_the_salts_is_refused_while_a_licence_has_one(licensing: Any) -> None:
+    from django.db.migrations.executor import MigrationExecutor
+
+    licence, _id_number = sole_trader(licensing)
+    with pytest.raises(RuntimeError, match=licence.identifier):
+        MigrationExecutor(connection).migrate(
+            [("licences", "0005_mask_personal_data_in_reasons_and_purposes")]
+        )
+    executor = MigrationExecutor(connection)
+    assert ("licences", "0006_licences_signed_with_a_salt") in executor.loader.applied_migrations
+    assert verification.verify_licence(Licence.objects.get(pk=licence.pk)).valid
