@@ -206,6 +206,8 @@ def test_the_issuers_staff_see_masks_and_give_a_reason_to_see_a_number_in_full(
     licence, id_number = sole_trader(licensing)
     staff = client.get(f"/api/v1/licences/{licence.pk}", headers=bearer(licensing.clerk))
     assert staff.status_code == 200 and id_number not in staff.content.decode()
+    opened = AuditEvent.objects.filter(action="personal_data.view").latest("id")
+    assert opened.actor_id == licensing.clerk.pk and opened.data == {"purpose": "licence"}
     url = f"/api/v1/licences/{licence.pk}/reveal"
     before = _views()
     no_reason = client.post(
