@@ -9,10 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
+from ninja.decorators import decorate_view
 
 from onewindow.accounts.auth import AUTH, current_user
 from onewindow.accounts.models import User
 from onewindow.applications import selectors as app_selectors
+from onewindow.core import personal
 from onewindow.core.errors import DomainError, errors
 from onewindow.core.params import ID, INDEX
 from onewindow.licences import (
@@ -70,16 +72,11 @@ class IssueIn(Schema):
     data: dict[str, Any] = {}
 
 
-def present(
-    licence: Licence,
-    *,
-    full: bool,
-    viewer: User | None = None,
-    request: HttpRequest | None = None,
-) -> dict[str, Any]:
+def present(licence: Licence, *, full: bool) -> dict[str, Any]:
     """A licence for its holder or issuer. ``full`` (one licence, the viewer already allowed to
-    open it): the number, holder name and face data in clear, revealed through core.personal
-    (audited for staff); the holder code stays masked. Lists show what a verification shows."""
+    open it): the number, holder and face data as the licence keeps them, every ID number
+    masked, with the values that may be shown in full (``revealable``, through
+    ``POST …/reveal``) and the timeline. Lists show what a verification shows."""
     body = verification.public_summary(licence)
     body.update(
         {
@@ -92,13 +89,13 @@ def present(
             "document": reverse("api-v1:licence_document", args=[licence.pk]),
         }
     )
-    if full and viewer is not None:
-        clear = sealing.reveal_clear(
-            licence, viewer, own=_holds(viewer, licence), purpose="查看证照", request=request
-        )
-        body["number"] = clear.number
-        body["holder"] = clear.holder_name
-        body["data"] = clear.data
+    if full:
+        holder, code = verification.face_holder(licence)
+        body["number"] = licence.number
+        body["holder"] = holder
+        body["holder_code"] = code
+        body["data"] = licence.data
+        body["revealable"] = sealing.revealable_fields(licence)
         body["events"] = [
             {
                 "at": e.at.isoformat(),
@@ -201,9 +198,41 @@ def my_licences(request: HttpRequest) -> list[dict[str, Any]]:
     response={200: dict[str, Any], **errors(401, 404, 422)},
     summary="One licence",
 )
+@decorate_view(personal.no_store)
 def licence_detail(request: HttpRequest, licence_id: ID) -> dict[str, Any]:
+    return present(_readable(request, licence_id), full=True)
+
+
+class LicenceRevealIn(Schema):
+    field: str = ""
+    purpose: str = ""
+
+
+@router.post(
+    "/licences/{licence_id}/reveal",
+    auth=AUTH,
+    response={200: dict[str, str], **errors(401, 404, 422)},
+    summary="Show one masked value of a licence in full (audited for staff)",
+)
+@decorate_view(personal.no_store)
+def reveal(request: HttpRequest, licence_id: ID, payload: LicenceRevealIn) -> dict[str, str]:
+    """``field`` is one of the licence's ``revealable`` values (``number``, ``holder_name``,
+    ``holder_code``, ``data.<item>``). The holder sees their own without a record; staff of the
+    issuer give a ``purpose`` (422 without), and the audit trail records who saw which value of
+    which licence and why. Anyone else gets the 404 of a licence that does not exist."""
     user = current_user(request)
-    return present(_readable(request, licence_id), full=True, viewer=user, request=request)
+    licence = selectors.readable_licence(user, licence_id)
+    if licence is None:
+        raise DomainError("not_found", _("证照不存在。"), status=404)
+    value = sealing.reveal_value(
+        licence,
+        payload.field,
+        viewer=user,
+        own=_holds(user, licence),
+        purpose=payload.purpose,
+        request=request,
+    )
+    return {"field": payload.field, "value": value}
 
 
 @router.get(
@@ -213,6 +242,7 @@ def licence_detail(request: HttpRequest, licence_id: ID) -> dict[str, Any]:
     url_name="licence_document",
     summary="The signed licence document (verify it offline, see docs/licences.md)",
 )
+@decorate_view(personal.no_store)
 def licence_document(request: HttpRequest, licence_id: ID) -> dict[str, Any]:
     licence = _readable(request, licence_id)
     user = current_user(request)
@@ -325,7 +355,7 @@ def licence_action(request: HttpRequest, licence_id: ID, payload: ActionIn) -> d
     licence = services.change_status(
         licence_id, payload.action, user, payload.reason, request=request
     )
-    return present(licence, full=True, viewer=user, request=request)
+    return present(licence, full=True)
 
 
 @router.post(
@@ -339,7 +369,7 @@ def licence_replace(
 ) -> Status[dict[str, Any]]:
     user = current_user(request)
     new = services.replace(licence_id, user, payload.data, payload.reason, request=request)
-    return Status(201, present(new, full=True, viewer=user, request=request))
+    return Status(201, present(new, full=True))
 
 
 @router.post(
@@ -354,4 +384,4 @@ def issue_for(request: HttpRequest, application_id: ID, payload: IssueIn) -> Sta
     if application is None:
         raise DomainError("not_found", _("办件不存在。"), status=404)
     licence = issuance.issue_by_decider(application, user, payload.data, request=request)
-    return Status(201, present(licence, full=True, viewer=user, request=request))
+    return Status(201, present(licence, full=True))

@@ -35,6 +35,13 @@ METADATA_FIELDS = (
 )
 
 
+# Signed when present: a licence issued since salts were introduced carries 128 random bits (32
+# hex characters), sealed with its personal values, so that its signature over bytes holding the
+# holder's ID number cannot test guesses of the masked digits. Older licences have none and their
+# bytes are as they were.
+OPTIONAL_METADATA_FIELDS = ("salt",)
+
+
 class NotCanonical(ValueError):
     """A value that has no canonical form (a float, a non-string key, an unknown type)."""
 
@@ -62,9 +69,10 @@ def canonical_bytes(metadata: Mapping[str, Any], data: Mapping[str, Any]) -> byt
     missing = [name for name in METADATA_FIELDS if name not in metadata]
     if missing:
         raise NotCanonical(f"metadata lacks {', '.join(missing)}")
+    names = METADATA_FIELDS + tuple(n for n in OPTIONAL_METADATA_FIELDS if n in metadata)
     document = {
         "data": _clean(dict(data), "data"),
-        "metadata": {name: _clean(metadata[name], name) for name in METADATA_FIELDS},
+        "metadata": {name: _clean(metadata[name], name) for name in names},
     }
     return json.dumps(
         document, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False

@@ -34,14 +34,15 @@ def verify_link(licence: Licence, base: str | None = None) -> str:
     return f"{base or public_url()}{reverse('licences:verify')}?{query}"
 
 
-def face_rows(licence: Licence, data: dict[str, Any] | None = None) -> list[tuple[str, str]]:
-    """The licence's face data in its type's order, labelled by the schema's titles: the stored
-    data (personal values masked) unless the caller revealed the clear ``data``."""
+def face_items(licence: Licence, data: dict[str, Any] | None = None) -> list[tuple[str, str, str]]:
+    """``(key, title, text)`` of the licence's face data in its type's order, labelled by the
+    schema's titles: the stored data (personal values masked) unless the caller revealed the clear
+    ``data``. Items the schema marks personal are not printed on the face."""
     schema = licence.licence_type.schema or {}
     properties: dict[str, dict[str, object]] = schema.get("properties", {})
     order = sorted(properties, key=lambda k: (int(str(properties[k].get("x-order", 99))), k))
     values = licence.data if data is None else data
-    rows = []
+    items = []
     for key in order:
         value = values.get(key)
         if value in (None, ""):
@@ -49,8 +50,13 @@ def face_rows(licence: Licence, data: dict[str, Any] | None = None) -> list[tupl
         if properties[key].get("x-personal"):  # e.g. an ID number printed on the face
             continue
         text = "、".join(map(str, value)) if isinstance(value, list) else str(value)
-        rows.append((str(properties[key].get("title", key)), text))
-    return rows
+        items.append((key, str(properties[key].get("title", key)), text))
+    return items
+
+
+def face_rows(licence: Licence, data: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+    """The face items as ``(title, text)``, as the PDF and a share link print them."""
+    return [(title, text) for _key, title, text in face_items(licence, data)]
 
 
 def _face_digest(licence: Licence) -> str:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from onewindow.accounts.models import User
 from onewindow.core import audit
 from onewindow.core.errors import DomainError
+from onewindow.core.personal import mask_text
 from onewindow.licences.models import ImportJob, LicenceType
 from onewindow.licences.services import (
     CODE_TYPE_ID,
@@ -44,7 +45,10 @@ def start(
     """Store the file and queue the import; the page follows its progress."""
     require_manager(user, department.pk)
     job = ImportJob(
-        department=department, licence_type=licence_type, created_by=user, file_name=name[:200]
+        department=department,
+        licence_type=licence_type,
+        created_by=user,
+        file_name=mask_text(name)[:200],
     )
     job.file.save(f"import-{timezone.now():%Y%m%d%H%M%S}.dat", ContentFile(content), save=False)
     job.save()
@@ -163,7 +167,11 @@ def run(job_id: int) -> ImportJob:
 
 def _finish(job: ImportJob, state: str, errors: list[dict[str, Any]], imported: int) -> ImportJob:
     job.state = state
-    job.errors = errors[:1000]
+    # A report line may quote what a row held (a parser's message): masked like any free text.
+    job.errors = [{**e, "message": mask_text(str(e["message"]))} for e in errors[:1000]]
+    # The file holds every row's holder code in clear: once read, it has done its work.
+    if job.file:
+        job.file.delete(save=False)
     job.imported = imported
     job.processed = job.total
     job.finished_at = timezone.now()

@@ -222,7 +222,6 @@ class Licence(models.Model):
     )
     signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="licences")
     signature = models.BinaryField(_("签名"), help_text=_("SM2 签名，DER 编码。"))
-    digest = models.CharField(_("SM3摘要"), max_length=64)
     application = models.ForeignKey(
         "applications.Application",
         verbose_name=_("来源办件"),

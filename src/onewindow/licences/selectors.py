@@ -50,3 +50,18 @@ def usable_for_material(holder_code: str, type_code: str) -> QuerySet[Licence]:
 
 def staff_licences(department_ids: list[int]) -> QuerySet[Licence]:
     return Licence.objects.filter(Q(issuer_id__in=department_ids)).select_related("licence_type")
+
+
+def readable_licence(user: User, licence_id: int) -> Licence | None:
+    """The licence, for its holder (or an agent of the holding enterprise) or staff of its issuer;
+    None for anyone else, as for a licence that does not exist."""
+    from onewindow.applications.selectors import staff_departments
+
+    if user.kind != User.Kind.STAFF:
+        return visible_licence(user, licence_id)
+    return (
+        staff_licences(staff_departments(user))
+        .select_related("signing_key")
+        .filter(pk=licence_id)
+        .first()
+    )

@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 
 from onewindow.accounts.models import Membership, User, id_number_index
 from onewindow.core import audit
-from onewindow.core.crypto import sm3_hex
 from onewindow.core.errors import DomainError, FieldErrorsCollector
 from onewindow.core.personal import mask_text
 from onewindow.core.validators import (
@@ -89,6 +88,7 @@ def metadata(licence: Licence, clear: sealing.Clear) -> dict[str, Any]:
         "jurisdiction": licence.jurisdiction,
         "version": f"{licence.version:03d}",
         "key_id": licence.signing_key.key_id,
+        **({"salt": clear.salt} if clear.salt else {}),
     }
 
 
@@ -103,7 +103,6 @@ def signed_bytes(licence: Licence, clear: sealing.Clear | None = None) -> bytes:
 def _sign(licence: Licence, clear: sealing.Clear) -> None:
     key = licence.signing_key
     message = signed_bytes(licence, clear)
-    licence.digest = sm3_hex(message)
     licence.signature = signing.sign(key.private_key(), bytes(key.public_key), message)
 
 
@@ -267,7 +266,11 @@ def _signed_licence(
     """The licence row, signed over its clear values, keeping only masks of personal data."""
     identifier = str(identifiers.build(licence_type.code, issuer.uscc, serial, version))
     clear = sealing.Clear(
-        number=number, holder_name=holder.name, holder_code=holder.code, data=data
+        number=number,
+        holder_name=holder.name,
+        holder_code=holder.code,
+        data=data,
+        salt=sealing.new_salt(),
     )
     stored = sealing.seal(licence_type, identifier, clear, holder.code_type)
     licence = Licence(
@@ -337,6 +340,9 @@ def _move(
     target = target_of(action, licence.status)
     if target is None:
         raise _not_allowed(licence, action)
+    # Staff type reasons freely ("吊销 持证人身份证…"); the row, the timeline, the holder's page
+    # and every answer keep them with ID and mobile numbers masked.
+    reason = mask_text(reason)
     current = licence.status
     licence.status = target
     licence.status_changed_at = timezone.now()
@@ -489,8 +495,8 @@ def record_use(
         licence=licence,
         channel=channel,
         user=user,
-        user_label=(label or (user.display_name if user else ""))[:128],
-        purpose=purpose[:200],
+        user_label=mask_text(label or (user.display_name if user else ""))[:128],
+        purpose=mask_text(purpose)[:200],
         application=application,
         material=material,
         share=share,
@@ -498,14 +504,18 @@ def record_use(
 
 
 def open_licence(user: User, licence_id: int, request: HttpRequest | None = None) -> Licence | None:
-    """The licence, for its holder (or an agent of the holding enterprise) or staff of the issuer;
-    a staff opening is in the audit trail, as it shows personal data. None for anyone else."""
-    from onewindow.applications.selectors import staff_departments
+    """The licence, for its holder (or an agent of the holding enterprise) or staff of the issuer,
+    with its personal values masked (显示完整号码 is ``sealing.reveal_value``). A staff opening is
+    in the audit trail all the same. None for anyone else."""
     from onewindow.licences import selectors
 
-    if user.kind != User.Kind.STAFF:
-        return selectors.visible_licence(user, licence_id)
-    licence = selectors.staff_licences(staff_departments(user)).filter(pk=licence_id).first()
-    if licence is not None:
-        audit.record("personal_data.view", request=request, actor=user, obj=licence)
+    licence = selectors.readable_licence(user, licence_id)
+    if licence is not None and user.kind == User.Kind.STAFF:
+        audit.record(
+            "personal_data.view",
+            request=request,
+            actor=user,
+            obj=licence,
+            data={"purpose": "licence"},
+        )
     return licence

@@ -14,6 +14,7 @@ from onewindow.accounts.models import User
 from onewindow.core import audit
 from onewindow.core.crypto import sm3_hex
 from onewindow.core.errors import DomainError, FieldErrorsCollector
+from onewindow.core.personal import mask_text
 from onewindow.licences.lifecycle import Status
 from onewindow.licences.models import Licence, LicenceUse, ShareLink
 from onewindow.licences.services import record_use
@@ -35,7 +36,7 @@ def create(licence: Licence, user: User, purpose: str, hours: int) -> tuple[Shar
         share = ShareLink.objects.create(
             licence=licence,
             created_by=user,
-            purpose=purpose.strip()[:200],
+            purpose=mask_text(purpose.strip())[:200],
             token_hash=sm3_hex(token.encode()),
             prefix=token[:6],
             expires_at=timezone.now() + dt.timedelta(hours=hours),

@@ -410,8 +410,14 @@ def _unb64(text: str) -> bytes:
 
 def compact_payload(licence: Licence) -> tuple[str, str]:
     """``(payload, signature)``, both base64url: a short JSON of what a reader needs offline
-    (identifier, number, masked holder, dates, key id, the SM3 digest of the full signed bytes),
-    signed with the same issuer key. Fits a QR code at medium error correction."""
+    (identifier, number and holder as a public verification shows them, dates, key id), signed
+    with the same issuer key over exactly these bytes. Fits a QR code at medium error correction.
+
+    It carries nothing computed from a clear personal value: a digest or signature over the
+    licence's signed bytes (which hold the holder's ID number in clear) would let anyone test
+    guesses of the eight masked birth-date digits offline (a few thousand candidates). What the
+    QR proves is that this identifier was issued by this key with this printed face, and the
+    online check (by identifier) proves the licence is genuine and in force now."""
     holder, code = masked_holder(licence)
     body = json.dumps(
         {
@@ -423,7 +429,6 @@ def compact_payload(licence: Licence) -> tuple[str, str]:
             "d": licence.issue_date.isoformat(),
             "u": licence.valid_until.isoformat() if licence.valid_until else "",
             "k": licence.signing_key.key_id,
-            "g": licence.digest,
         },
         ensure_ascii=False,
         separators=(",", ":"),

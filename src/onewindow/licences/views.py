@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from onewindow.accounts.models import User
 from onewindow.applications import selectors as app_selectors
+from onewindow.core import personal
 from onewindow.core.errors import DomainError
 from onewindow.licences import (
     documents,
@@ -33,7 +34,7 @@ from onewindow.licences import (
     verification,
 )
 from onewindow.licences.lifecycle import Status
-from onewindow.licences.models import ImportJob, LicenceType, LicenceUse
+from onewindow.licences.models import ImportJob, Licence, LicenceType, LicenceUse
 
 
 def _user(request: HttpRequest) -> User:
@@ -71,13 +72,44 @@ class ShareForm(forms.Form):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def detail(request: HttpRequest, licence_id: int) -> HttpResponse:
+def _facts(licence: Licence, revealed: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The number, holder and face rows as a page shows them: masked, but for the one value the
+    viewer asked to see in full (显示完整号码), which only this answer carries."""
+    revealed = revealed or {}
+    holder, code = verification.face_holder(licence)
+    rows = [
+        ("number", _("证照编号"), licence.number),
+        ("holder_name", _("持证主体"), holder),
+        ("holder_code", _("持证主体代码"), code),
+        *((f"data.{key}", title, text) for key, title, text in documents.face_items(licence)),
+    ]
+    revealable = set(sealing.revealable_fields(licence))
+    return [
+        {
+            "field": field,
+            "label": label,
+            "value": revealed.get(field, value),
+            "revealed": field in revealed,
+            "revealable": field in revealable and field not in revealed,
+        }
+        for field, label, value in rows
+    ]
+
+
+def _own_licence(request: HttpRequest, licence_id: int) -> Licence:
     user = _user(request)
     licence = selectors.visible_licence(user, licence_id) if user.kind != User.Kind.STAFF else None
     if licence is None:
         raise Http404
+    return licence
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@personal.no_store
+def detail(request: HttpRequest, licence_id: int) -> HttpResponse:
+    user = _user(request)
+    licence = _own_licence(request, licence_id)
     form = ShareForm(request.POST or None)
     new_link = ""
     if request.method == "POST" and form.is_valid():
@@ -89,25 +121,51 @@ def detail(request: HttpRequest, licence_id: int) -> HttpResponse:
             form = ShareForm()
         except DomainError as error:
             _copy_errors(form, error)
-    clear = sealing.reveal_clear(licence, user, own=True, purpose="查看本人证照", request=request)
-    response = render(
+    return _render_detail(request, licence, form=form, new_link=new_link)
+
+
+@login_required
+@require_POST
+@personal.no_store
+def reveal(request: HttpRequest, licence_id: int) -> HttpResponse:
+    """显示完整号码 on the holder's own page: the one value in full on this answer only (never
+    in the session or a redirect); the holder's own look is not recorded."""
+    licence = _own_licence(request, licence_id)
+    field = request.POST.get("field", "")
+    try:
+        value = sealing.reveal_value(licence, field, viewer=_user(request), own=True)
+    except DomainError as error:
+        return _render_detail(request, licence, reveal_errors=error.fields, status=error.status)
+    return _render_detail(request, licence, revealed={field: value})
+
+
+def _render_detail(
+    request: HttpRequest,
+    licence: Licence,
+    *,
+    form: forms.Form | None = None,
+    new_link: str = "",
+    revealed: dict[str, str] | None = None,
+    reveal_errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
         request,
         "licences/detail.html",
         {
             "licence": licence,
-            "number": clear.number,
-            "rows": documents.face_rows(licence, clear.data),
-            "holder": verification.face_holder(licence),
+            "facts": _facts(licence, revealed),
+            "reveal_url": reverse("licences:reveal", args=[licence.pk]),
+            "reveal_errors": reveal_errors or {},
             "check": verification.verify_licence(licence),
-            "form": form,
+            "form": form or ShareForm(),
             "new_link": new_link,
             "shares": licence.shares.all()[:50],
             "uses": licence.uses.select_related("application")[:100],
             "events": licence.events.all(),
         },
+        status=status,
     )
-    response["Cache-Control"] = "no-store"  # the holder's personal data in clear
-    return response
 
 
 @login_required
@@ -269,16 +327,21 @@ class ActionForm(forms.Form):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def manage_detail(request: HttpRequest, licence_id: int) -> HttpResponse:
+def _issued_licence(request: HttpRequest, licence_id: int) -> Licence:
     user = _staff(request)
     departments = app_selectors.staff_departments(user)
     licence = selectors.staff_licences(departments).filter(pk=licence_id).first()
     if licence is None:
         raise Http404
-    # Staff see the licence in clear; core.personal records who, what and why.
-    clear = sealing.reveal_clear(licence, user, own=False, purpose="办理证照", request=request)
+    return licence
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@personal.no_store
+def manage_detail(request: HttpRequest, licence_id: int) -> HttpResponse:
+    user = _staff(request)
+    licence = _issued_licence(request, licence_id)
     form = ActionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
@@ -292,24 +355,59 @@ def manage_detail(request: HttpRequest, licence_id: int) -> HttpResponse:
             return redirect("licences:manage_detail", licence.pk)
         except DomainError as error:
             _copy_errors(form, error)
-    response = render(
+    return _render_manage(request, licence, form=form, status=422 if form.errors else 200)
+
+
+@login_required
+@require_POST
+@personal.no_store
+def manage_reveal(request: HttpRequest, licence_id: int) -> HttpResponse:
+    """显示完整号码 for the issuer's staff, who give a reason: the audit trail records who saw
+    which value of which licence and why; the value is on this answer only."""
+    user = _staff(request)
+    licence = _issued_licence(request, licence_id)
+    field = request.POST.get("field", "")
+    try:
+        value = sealing.reveal_value(
+            licence,
+            field,
+            viewer=user,
+            own=False,
+            purpose=request.POST.get("purpose", ""),
+            request=request,
+        )
+    except DomainError as error:
+        return _render_manage(request, licence, reveal_errors=error.fields, status=error.status)
+    return _render_manage(request, licence, revealed={field: value})
+
+
+def _render_manage(
+    request: HttpRequest,
+    licence: Licence,
+    *,
+    form: forms.Form | None = None,
+    revealed: dict[str, str] | None = None,
+    reveal_errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = _staff(request)
+    return render(
         request,
         "licences/manage_detail.html",
         {
             "licence": licence,
-            "number": clear.number,
-            "holder_name": clear.holder_name,
-            "rows": documents.face_rows(licence, clear.data),
+            "facts": _facts(licence, revealed),
+            "reveal_url": reverse("licences:manage_reveal", args=[licence.pk]),
+            "ask_purpose": True,
+            "reveal_errors": reveal_errors or {},
             "check": verification.verify_licence(licence),
-            "form": form,
+            "form": form or ActionForm(),
             "events": licence.events.all(),
             "uses": licence.uses.select_related("application")[:100],
             "can_manage": services.can_manage(user, licence.issuer_id),
         },
-        status=422 if form.errors else 200,
+        status=status,
     )
-    response["Cache-Control"] = "no-store"  # personal data in clear
-    return response
 
 
 @login_required

@@ -5,18 +5,28 @@ the messages, a revoked share link nor the actions endpoint gives it (or anythin
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client, override_settings
 
 from onewindow.accounts.services import issue_token
 from onewindow.core import personal
 from onewindow.core.models import AuditEvent
-from onewindow.licences import documents, services, sharing, verification
+from onewindow.licences import (
+    documents,
+    keys,
+    sealing,
+    services,
+    sharing,
+    signing,
+    verification,
+)
 from onewindow.licences.models import Licence
 from onewindow.licences.services import CODE_TYPE_ID, Holder
 from onewindow.licences.tests.test_verification_lane import URL, without_lane
@@ -74,27 +84,206 @@ def test_anonymous_verification_masks_the_id_number_in_the_api_the_page_and_the_
     assert id_number not in documents.verify_link(licence)
 
 
-def test_the_holder_sees_the_number_in_full_and_staff_reading_it_is_audited(
+def _resident_id(birth: str, sequence: str = "665") -> str:
+    """A resident ID number of 东城区 born on ``birth`` (YYYYMMDD), with its right check character."""
+    body = f"110101{birth}{sequence}"
+    return next(body + c for c in "0123456789X" if personal.is_resident_id(body + c))
+
+
+def _public_view(licensing: Any, id_number: str, monkeypatch: Any) -> dict[str, Any]:
+    """Everything public of a sole trader's licence numbered by ``id_number``: the QR payload, the
+    public verification answer and what its face prints; issued with a fixed serial and then rolled
+    back, so a second call issues a licence identical in all but the ID number."""
+    monkeypatch.setattr(services, "_draw_serial", lambda year: f"{year}AAAAAAAAAA")
+    seen: dict[str, Any] = {}
+    with pytest.raises(_RolledBack), transaction.atomic():
+        licence = services.issue(
+            licensing.business,
+            licensing.market,
+            Holder("张三", id_number, CODE_TYPE_ID),
+            {"uscc": id_number, "name": "张三小吃店"},
+        )
+        payload, signature = verification.compact_payload(licence)
+        body = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        key = licence.signing_key
+        # The QR signature covers the payload's bytes and nothing else: it tests no guess.
+        assert signing.verify(
+            bytes(key.public_key),
+            body,
+            base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)),
+        )
+        cache.clear()
+        seen = {
+            "qr": json.loads(body),
+            "link": documents.verify_link(licence, "https://example.org").split("&s=")[0],
+            "answer": verification.public_answer(licence.identifier),
+            "face": [
+                licence.number,
+                verification.face_holder(licence),
+                documents.face_rows(licence),
+            ],
+        }
+        raise _RolledBack
+    return seen
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def test_nothing_public_lets_a_guess_of_the_masked_birth_date_be_tested(
+    licensing: Any, monkeypatch: Any
+) -> None:
+    """The QR once carried the SM3 digest of the signed bytes (which hold the ID number in clear):
+    the eight masked digits fell to a brute force of a few thousand candidates in a fraction of a
+    second. Two licences alike in all but the birth date of the holder's ID number must now look
+    exactly alike to anyone without the signed document."""
+    keys.active_key(licensing.market)  # one key for both licences
+    first = _resident_id("19900307")
+    second = next(
+        n
+        for n in (_resident_id(f"1985{m:02d}{d:02d}") for m in range(1, 13) for d in (1, 15))
+        if n[-4:] == first[-4:]
+    )
+    assert first != second and first[:6] == second[:6] and first[-4:] == second[-4:]
+    one = _public_view(licensing, first, monkeypatch)
+    other = _public_view(licensing, second, monkeypatch)
+    assert one["qr"]["n"] == first[:6] + "********" + first[-4:]
+    assert "g" not in one["qr"]
+    for part in one:
+        assert one[part] == other[part], part
+    assert first not in json.dumps(one, ensure_ascii=False)
+
+
+def _views(action: str = "personal_data.view") -> int:
+    return AuditEvent.objects.filter(action=action).count()
+
+
+def test_the_holders_page_and_answer_mask_the_id_number_until_they_ask_to_see_it(
     licensing: Any, client: Client
 ) -> None:
     licence, id_number = sole_trader(licensing)
+    masked = id_number[:6] + "********" + id_number[14:]
+    before = _views()
     own = client.get(f"/api/v1/licences/{licence.pk}", headers=bearer(licensing.citizen))
-    assert own.status_code == 200
-    assert own.json()["number"] == id_number and own.json()["data"]["uscc"] == id_number
+    assert own.status_code == 200 and id_number not in own.content.decode()
+    body = own.json()
+    assert body["number"] == masked and body["data"]["uscc"] == masked
+    assert body["holder_code"] == masked
+    assert {"number", "holder_code", "data.uscc", "data.scope"} <= set(body["revealable"])
+    shown = client.post(
+        f"/api/v1/licences/{licence.pk}/reveal",
+        {"field": "data.uscc"},
+        content_type="application/json",
+        headers=bearer(licensing.citizen),
+    )
+    assert shown.status_code == 200 and shown.json() == {"field": "data.uscc", "value": id_number}
+    assert "no-store" in shown["Cache-Control"]
+    assert _views() == before  # the holder's own look is not recorded
+    unknown = client.post(
+        f"/api/v1/licences/{licence.pk}/reveal",
+        {"field": "issuer"},
+        content_type="application/json",
+        headers=bearer(licensing.citizen),
+    )
+    assert unknown.status_code == 422 and "field" in unknown.json()["error"]["fields"]
+
     client.force_login(licensing.citizen)
     page = client.get(f"/licences/{licence.pk}/")
-    assert id_number in page.content.decode() and page["Cache-Control"] == "no-store"
+    html = page.content.decode()
+    assert id_number not in html and masked in html and "显示完整号码" in html
+    assert "no-store" in page["Cache-Control"]
+    revealed = client.post(f"/licences/{licence.pk}/reveal/", {"field": "number"})
+    assert revealed.status_code == 200 and id_number in revealed.content.decode()
+    assert "no-store" in revealed["Cache-Control"]
+    assert client.get(f"/licences/{licence.pk}/").content.decode().count(id_number) == 0
+    assert _views() == before
+
+
+def test_the_issuers_staff_see_masks_and_give_a_reason_to_see_a_number_in_full(
+    licensing: Any, client: Client
+) -> None:
+    licence, id_number = sole_trader(licensing)
+    staff = client.get(f"/api/v1/licences/{licence.pk}", headers=bearer(licensing.clerk))
+    assert staff.status_code == 200 and id_number not in staff.content.decode()
+    opened = AuditEvent.objects.filter(action="personal_data.view").latest("id")
+    assert opened.actor_id == licensing.clerk.pk and opened.data == {"purpose": "licence"}
+    url = f"/api/v1/licences/{licence.pk}/reveal"
+    before = _views()
+    no_reason = client.post(
+        url, {"field": "number"}, content_type="application/json", headers=bearer(licensing.clerk)
+    )
+    assert no_reason.status_code == 422
+    assert "purpose" in no_reason.json()["error"]["fields"]
+    assert id_number not in no_reason.content.decode() and _views() == before
+    shown = client.post(
+        url,
+        {"field": "number", "purpose": "核对经营者身份 电话13800000001"},
+        content_type="application/json",
+        headers=bearer(licensing.clerk),
+    )
+    assert shown.status_code == 200 and shown.json()["value"] == id_number
+    event = AuditEvent.objects.filter(action="personal_data.view").latest("id")
+    assert event.actor_id == licensing.clerk.pk and event.object_id == str(licence.pk)
+    assert event.data == {"field": "number", "purpose": "核对经营者身份 电话138****0001"}
+
     client.force_login(licensing.decider)
     desk = client.get(f"/licences/manage/{licence.pk}/")
-    assert id_number in desk.content.decode() and desk["Cache-Control"] == "no-store"
-    client.logout()
-    before = AuditEvent.objects.filter(action="personal_data.view").count()
-    staff = client.get(f"/api/v1/licences/{licence.pk}", headers=bearer(licensing.clerk))
-    assert staff.json()["number"] == id_number
+    html = desk.content.decode()
+    assert id_number not in html and "显示完整号码" in html and "查看原因" in html
+    assert "no-store" in desk["Cache-Control"]
+    refused = client.post(f"/licences/manage/{licence.pk}/reveal/", {"field": "number"})
+    assert refused.status_code == 422 and id_number not in refused.content.decode()
+    seen = client.post(
+        f"/licences/manage/{licence.pk}/reveal/", {"field": "number", "purpose": "吊销前核对"}
+    )
+    assert seen.status_code == 200 and id_number in seen.content.decode()
+    assert "no-store" in seen["Cache-Control"]
     event = AuditEvent.objects.filter(action="personal_data.view").latest("id")
-    assert AuditEvent.objects.filter(action="personal_data.view").count() > before
-    assert event.actor_id == licensing.clerk.pk and event.object_id == str(licence.pk)
-    assert event.data == {"field": "record", "purpose": "查看证照"}
+    assert event.actor_id == licensing.decider.pk
+    assert event.data == {"field": "number", "purpose": "吊销前核对"}
+
+
+def test_anyone_else_asking_to_reveal_gets_the_answer_of_a_missing_licence(
+    licensing: Any, client: Client
+) -> None:
+    licence, _id_number = sole_trader(licensing)
+    body = {"field": "number", "purpose": "核对"}
+    missing = client.post(
+        "/api/v1/licences/999999/reveal",
+        body,
+        content_type="application/json",
+        headers=bearer(licensing.other_decider),
+    )
+    assert missing.status_code == 404
+    for stranger in (licensing.other_decider, licensing.agent, licensing.company):
+        answer = client.post(
+            f"/api/v1/licences/{licence.pk}/reveal",
+            body,
+            content_type="application/json",
+            headers=bearer(stranger),
+        )
+        assert (answer.status_code, answer.content) == (404, missing.content)
+    anonymous = client.post(
+        f"/api/v1/licences/{licence.pk}/reveal", body, content_type="application/json"
+    )
+    assert anonymous.status_code == 401
+    client.force_login(licensing.other_decider)
+    assert client.post(f"/licences/manage/{licence.pk}/reveal/", body).status_code == 404
+    client.force_login(licensing.agent)
+    assert client.post(f"/licences/{licence.pk}/reveal/", body).status_code == 404
+
+
+def test_the_pdf_prints_an_id_number_licence_number_masked(licensing: Any) -> None:
+    import io
+
+    import pypdf
+
+    licence, id_number = sole_trader(licensing)
+    reader = pypdf.PdfReader(io.BytesIO(documents.pdf_bytes(licence)))
+    text = "".join(p.extract_text() for p in reader.pages).replace("\x00", "").replace(" ", "")
+    assert "营业执照" in text  # the text is readable at all
+    assert id_number not in text and id_number[:6] + "********" + id_number[14:] in text
 
 
 def test_the_type_decides_what_a_verification_shows_and_id_numbers_are_masked_anyway(
@@ -218,9 +407,12 @@ def test_actions_on_a_missing_licence_and_on_one_the_caller_may_not_touch_answer
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_seals_what_is_stored_and_old_signatures_still_verify(licensing: Any) -> None:
+def test_the_migration_seals_what_is_stored_and_old_signatures_still_verify(
+    licensing: Any, monkeypatch: Any
+) -> None:
     from django.db.migrations.executor import MigrationExecutor
 
+    monkeypatch.setattr(sealing, "new_salt", lambda: "")  # as licences before salts were
     licence, id_number = sole_trader(licensing)
     table = connection.ops.quote_name(Licence._meta.db_table)
     executor = MigrationExecutor(connection)
@@ -321,3 +513,135 @@ def test_concurrent_issues_that_draw_the_same_serial_all_get_their_own(
         serials = list(pool.map(one, range(8)))
     assert len(set(serials)) == 8
     assert sum(s.endswith("SAMESERIAL") for s in serials) == 1
+
+
+# -- free text staff and holders type: reasons, purposes -------------------------------------------
+REASON = "吊销 持证人身份证{id} 电话13800000001"
+
+
+def test_an_action_reason_keeps_id_and_mobile_numbers_masked(
+    licensing: Any, client: Client
+) -> None:
+    licence, id_number = sole_trader(licensing)
+    masked = id_number[:6] + "********" + id_number[14:]
+    reason = REASON.format(id=id_number)
+    answer = client.post(
+        f"/api/v1/licences/{licence.pk}/actions",
+        {"action": "revoke", "reason": reason},
+        content_type="application/json",
+        headers=bearer(licensing.decider),
+    )
+    assert answer.status_code == 200
+    text = answer.content.decode()
+    assert id_number not in text and "13800000001" not in text
+    assert answer.json()["status_reason"] == f"吊销 持证人身份证{masked} 电话138****0001"
+    licence.refresh_from_db()
+    assert licence.status_reason == answer.json()["status_reason"]
+    assert licence.events.get(action="revoke").reason == licence.status_reason
+    new = licensing.business_licence()
+    services.replace(new.pk, licensing.decider, {}, reason)
+    assert id_number not in new.events.get(action="replace").reason
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_masks_reasons_and_purposes_already_stored(
+    licensing: Any, monkeypatch: Any
+) -> None:
+    from django.db.migrations.executor import MigrationExecutor
+
+    monkeypatch.setattr(sealing, "new_salt", lambda: "")  # as licences before salts were
+    from onewindow.licences.models import ImportJob, LicenceEvent, LicenceUse, ShareLink
+
+    licence, id_number = sole_trader(licensing)
+    services.change_status(licence.pk, "suspend", licensing.decider, "暂扣")
+    share, _token = sharing.create(licence, licensing.citizen, "租房", 24)
+    use = services.record_use(licence, LicenceUse.Channel.DOWNLOAD, user=licensing.citizen)
+    reason = REASON.format(id=id_number)
+    # As the code before stored them: as typed.
+    Licence.objects.filter(pk=licence.pk).update(status_reason=reason)
+    LicenceEvent.objects.filter(licence=licence).update(reason=reason)
+    ShareLink.objects.filter(pk=share.pk).update(purpose=reason)
+    LicenceUse.objects.filter(pk=use.pk).update(purpose=reason, user_label=reason)
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate([("licences", "0004_drop_the_digest_of_the_signed_bytes")])
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes("licences"))
+    finally:
+        MigrationExecutor(connection).migrate(
+            MigrationExecutor(connection).loader.graph.leaf_nodes()
+        )
+    for model in (Licence, LicenceEvent, ShareLink, LicenceUse, ImportJob):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608 (model name)
+            stored = repr(cursor.fetchall())
+        assert id_number not in stored and "13800000001" not in stored, model.__name__
+    assert Licence.objects.get(pk=licence.pk).status_reason.endswith("电话138****0001")
+
+
+def test_an_import_keeps_no_file_of_clear_id_numbers_once_read(
+    licensing: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core.files.storage import default_storage
+
+    from onewindow.licences import imports
+    from onewindow.testing.factories import make_resident_id
+
+    good = make_resident_id(12)
+    content = (
+        "holder_name,holder_code,operator,social_credit_code,business_scope\n"
+        f"张三,{good},张三小吃店,-,热食类\n"
+    ).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        job = imports.start(
+            licensing.market, licensing.food, licensing.decider, f"{good}.csv", content
+        )
+        stored_as = str(job.file.name)
+    job.refresh_from_db()
+    assert job.imported == 1 and good not in job.file_name
+    assert not job.file and not default_storage.exists(stored_as)
+
+
+# -- the signature tests no guess either ------------------------------------------------------------
+def test_a_new_licence_signs_a_sealed_salt_so_its_signature_tests_no_guess(
+    licensing: Any, monkeypatch: Any
+) -> None:
+    """Whoever holds a licence's signature but not its sealed record (a copy of the database with
+    the personal values encrypted) cannot confirm a guess of the masked ID number with it: the
+    signed bytes hold 128 random bits kept only in the sealed record."""
+    licence, id_number = sole_trader(licensing)
+    clear = sealing.open_clear(licence, why="test")
+    assert len(clear.salt) == 32 and int(clear.salt, 16) >= 0
+    document = verification.export_document(licence)
+    assert document["metadata"]["salt"] == clear.salt
+    assert verification.verify_document(document).valid
+    key = licence.signing_key
+    signature = bytes(licence.signature)
+    right_guess = services.signed_bytes(licence, dataclasses.replace(clear, salt=""))
+    assert not signing.verify(bytes(key.public_key), right_guess, signature)
+    assert signing.verify(bytes(key.public_key), services.signed_bytes(licence), signature)
+    assert licence.identifier not in clear.salt and id_number not in document["metadata"]["salt"]
+    other = sole_trader(licensing)[0]
+    assert sealing.open_clear(other, why="test").salt != clear.salt
+    # A licence signed before salts were (no salt in its record or metadata) verifies as before.
+    monkeypatch.setattr(sealing, "new_salt", lambda: "")
+    old, _ = sole_trader(licensing)
+    old_document = verification.export_document(old)
+    assert "salt" not in old_document["metadata"]
+    assert verification.verify_licence(old).valid
+    assert verification.verify_document(old_document).valid
+
+
+@pytest.mark.django_db(transaction=True)
+def test_going_back_past_the_salts_is_refused_while_a_licence_has_one(licensing: Any) -> None:
+    from django.db.migrations.executor import MigrationExecutor
+
+    licence, _id_number = sole_trader(licensing)
+    with pytest.raises(RuntimeError, match=licence.identifier):
+        MigrationExecutor(connection).migrate(
+            [("licences", "0005_mask_personal_data_in_reasons_and_purposes")]
+        )
+    executor = MigrationExecutor(connection)
+    assert ("licences", "0006_licences_signed_with_a_salt") in executor.loader.applied_migrations
+    assert verification.verify_licence(Licence.objects.get(pk=licence.pk)).valid
