@@ -24,7 +24,7 @@ from typing import Any, cast
 from django.core.cache import cache
 from django.db import connection, models
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from onewindow.core import personal
@@ -142,10 +142,10 @@ def public_summary(licence: Licence) -> dict[str, Any]:
 
 
 _STATUS_MESSAGES = {
-    Status.SUSPENDED: ("suspended", _("签名有效，但该证照已被暂扣。")),
-    Status.REVOKED: ("revoked", _("签名有效，但该证照已被吊销/撤销。")),
-    Status.EXPIRED: ("expired", _("签名有效，但该证照已过期。")),
-    Status.REPLACED: ("replaced", _("签名有效，但该证照已换发新版本，本版本不再使用。")),
+    Status.SUSPENDED: ("suspended", gettext_lazy("签名有效，但该证照已被暂扣。")),
+    Status.REVOKED: ("revoked", gettext_lazy("签名有效，但该证照已被吊销/撤销。")),
+    Status.EXPIRED: ("expired", gettext_lazy("签名有效，但该证照已过期。")),
+    Status.REPLACED: ("replaced", gettext_lazy("签名有效，但该证照已换发新版本，本版本不再使用。")),
 }
 
 

@@ -117,3 +117,13 @@ def test_the_answer_speaks_english_when_asked(licensing: Any, client: Client) ->
     assert response.json()["message"] == "The licence is authentic and valid."
     chinese = client.get(URL, {"id": licence.identifier}).json()
     assert chinese["message"] == "证照真实有效。"
+
+
+def test_a_revoked_licence_is_named_so_in_english_too(licensing: Any, client: Client) -> None:
+    from onewindow.licences import services
+
+    licence = licensing.business_licence()
+    services.change_status(licence.pk, "revoke", licensing.decider, "吊销")
+    english = client.get(URL, {"id": licence.identifier}, headers={"accept-language": "en"}).json()
+    assert english["reason"] == "revoked"
+    assert english["message"] == "The signature is valid, but the licence has been revoked."
