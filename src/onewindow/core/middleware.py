@@ -138,7 +138,8 @@ def _good_boundary(request: HttpRequest) -> bool:
 
 def _refuse(request: HttpRequest, status: int, limit: int) -> HttpResponse:
     if status == 413:
-        message = _("提交的内容过大：一次提交不能超过%(mb)dMB。") % {"mb": limit // 2**20}
+        # The limit is a file's and 1 MB for the form around it; people know the file's.
+        message = _("提交的内容过大：单个文件不能超过%(mb)dMB。") % {"mb": (limit - 2**20) // 2**20}
         code = "payload_too_large"
     else:
         code, message = status_message(400)

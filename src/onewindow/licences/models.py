@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.core.crypto import blind_index, default_keyring
 from onewindow.licences.identifiers import valid_type_code
-from onewindow.licences.lifecycle import Status
+from onewindow.licences.lifecycle import ACTION_LABELS, Status
 
 HOLDER_CODE_PURPOSE = "licence-holder-code"
 
@@ -281,6 +281,16 @@ class LicenceEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.licence_id} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
+
+    @property
+    def to_status_label(self) -> str:
+        return (
+            str(Status(self.to_status).label) if self.to_status in Status.values else self.to_status
+        )
 
 
 class ShareLink(models.Model):

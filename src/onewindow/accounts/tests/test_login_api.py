@@ -188,3 +188,13 @@ def test_agent_sees_the_enterprise_it_acts_for(client: Client, person: Any) -> N
     token = login(client, phone_of(person)).json()["token"]
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
     assert me["agencies"][0]["uscc"] == "91350100M000100Y43"
+
+
+def test_the_lock_out_page_offers_sms_login_and_password_reset(client: Client, person: Any) -> None:
+    from onewindow.testing.factories import phone_of
+
+    for _ in range(6):
+        page = client.post("/accounts/login/", {"username": phone_of(person), "password": "wrong"})
+    assert page.status_code == 429
+    html = page.content.decode()
+    assert "/accounts/login/?mode=sms" in html and "/accounts/password-reset/" in html

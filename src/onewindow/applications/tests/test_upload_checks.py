@@ -314,7 +314,7 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(world: Any, api: Any
     )
     assert answer.status_code == 413
     error = answer.json()["error"]
-    assert error["code"] == "payload_too_large" and "11MB" in error["message"]
+    assert error["code"] == "payload_too_large" and "10MB" in error["message"]
 
     citizen = Client()
     citizen.force_login(world.citizen, backend=BACKEND)

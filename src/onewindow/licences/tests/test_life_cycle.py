@@ -191,3 +191,12 @@ def test_a_kept_pdf_is_in_the_official_language_whoever_asked_first(
     documents.pdf_bytes(licence, "https://other.example.cn")
     documents.pdf_bytes(licence, "https://gov.example.cn")
     assert len(languages) == 2
+
+
+def test_the_change_history_reads_in_words(licensing: Any, client: Client) -> None:
+    licence = licensing.business_licence()
+    services.change_status(licence.pk, "suspend", licensing.decider, "责令停业整顿")
+    client.force_login(licensing.decider)
+    html = client.get(f"/licences/manage/{licence.pk}/").content.decode()
+    assert "签发 → 有效" in html and "暂扣 → 暂扣：责令停业整顿" in html
+    assert "suspend → suspended" not in html
