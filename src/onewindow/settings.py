@@ -238,7 +238,7 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "phone", "sms_code"]
 AXES_ENABLE_ADMIN = False
 # The same client address as the SMS-code limits (PROXY_COUNT trusted X-Forwarded-For hops); without
 # it axes reads REMOTE_ADDR, the proxy's address, since django-ipware is not installed.
-AXES_CLIENT_IP_CALLABLE = "onewindow.core.net.client_ip"
+AXES_CLIENT_IP_CALLABLE = "onewindow.core.net.client_network"
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
 
 ONEWINDOW: dict[str, Any] = {

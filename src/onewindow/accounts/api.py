@@ -11,7 +11,7 @@ from onewindow.accounts import codes, selectors, services
 from onewindow.accounts.auth import AUTH, bearer, current_user
 from onewindow.accounts.models import ApiToken, User
 from onewindow.core.errors import DomainError, errors
-from onewindow.core.net import client_ip
+from onewindow.core.net import client_network
 from onewindow.core.params import ID
 
 router = Router(tags=["identity"])
@@ -223,7 +223,7 @@ def delete_token(request: HttpRequest, token_id: ID) -> Status[None]:
     summary="Send an SMS one-time code",
 )
 def send_sms_code(request: HttpRequest, payload: SmsCodeIn) -> Status[dict[str, int]]:
-    codes.request_code(payload.phone, payload.purpose, client_ip(request))
+    codes.request_code(payload.phone, payload.purpose, client_network(request))
     config = settings.ONEWINDOW
     return Status(
         202,

@@ -30,7 +30,7 @@ from onewindow.accounts.models import (
 from onewindow.core import audit, personal
 from onewindow.core.crypto import blind_index, sm3_hex
 from onewindow.core.errors import DomainError, FieldErrorsCollector
-from onewindow.core.net import client_ip
+from onewindow.core.net import client_network
 from onewindow.core.validators import (
     MOBILE_RE,
     normalise_uscc,
@@ -211,7 +211,7 @@ def login_with_password(
     if user.needs_second_factor:
         _check_second_factor(request, user, sms_code)
         method = "password+sms"
-    ip = client_ip(request)
+    ip = client_network(request)
     if ip:  # as AXES_RESET_ON_SUCCESS does for page logins, which API logins do not go through
         axes_reset(ip=ip, username=lockout.username_key(name))
     audit.record("auth.login", request=request, actor=user, obj=user, data={"method": method})
@@ -229,7 +229,11 @@ def _check_second_factor(request: HttpRequest, user: User, sms_code: str) -> Non
     if not (sms_code or "").strip():
         try:
             codes.issue_code(
-                phone, codes.SECOND_FACTOR, client_ip(request), codes.SECOND_FACTOR_TEXT, send=True
+                phone,
+                codes.SECOND_FACTOR,
+                client_network(request),
+                codes.SECOND_FACTOR_TEXT,
+                send=True,
             )
         except DomainError as error:  # e.g. the code sent a moment ago is still the one to enter
             raise DomainError(

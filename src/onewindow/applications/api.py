@@ -20,7 +20,7 @@ from onewindow.applications.models import Application, IdempotencyRecord
 from onewindow.catalog.models import ServiceItem
 from onewindow.core import personal
 from onewindow.core.errors import DomainError, errors
-from onewindow.core.net import client_ip
+from onewindow.core.net import client_network
 from onewindow.core.params import ID, INDEX, MAX_ID, PAGE
 
 router = Router(tags=["applications"])
@@ -398,7 +398,7 @@ class ProgressIn(Schema):
     summary="Send a progress lookup code to the applicant's phone",
 )
 def progress_code(request: HttpRequest, payload: ProgressCodeIn) -> Status[dict[str, int]]:
-    progress.request_code(payload.number, payload.phone, client_ip(request))
+    progress.request_code(payload.number, payload.phone, client_network(request))
     return Status(202, {"expires_in": 300})
 
 

@@ -33,7 +33,7 @@ from onewindow.applications.models import Application, ApplicationMaterial, Idem
 from onewindow.catalog import selectors as catalog
 from onewindow.core import personal
 from onewindow.core.errors import DomainError
-from onewindow.core.net import client_ip
+from onewindow.core.net import client_network
 from onewindow.notifications.models import Message
 
 
@@ -416,7 +416,7 @@ def progress_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("action") == "send_code":
-                progress.request_code(values["number"], values["phone"], client_ip(request))
+                progress.request_code(values["number"], values["phone"], client_network(request))
                 context["code_sent"] = True
             else:
                 application = progress.lookup(values["number"], values["phone"], values["code"])

@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from onewindow.core.errors import DomainError
-from onewindow.core.net import client_ip
+from onewindow.core.net import client_network
 
 WINDOW = 60  # seconds
 
@@ -35,7 +35,7 @@ def wait_seconds(request: HttpRequest) -> int:
         return 0
     now = time.time()
     slot = int(now // WINDOW)
-    key = f"licence-verify-rate:{client_ip(request) or '-'}:{slot}"
+    key = f"licence-verify-rate:{client_network(request) or '-'}:{slot}"
     try:
         count = cache.incr(key)
     except ValueError:  # the first request of this address in this minute

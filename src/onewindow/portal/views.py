@@ -21,7 +21,7 @@ from onewindow.accounts.models import ApiToken, SmsCode, User
 from onewindow.catalog import selectors as catalog_selectors
 from onewindow.catalog import views as catalog_views
 from onewindow.core.errors import DomainError
-from onewindow.core.net import client_ip
+from onewindow.core.net import client_network
 from onewindow.organizations.models import Department, ServiceHall
 from onewindow.organizations.selectors import active_departments, directory_version
 from onewindow.portal.forms import (
@@ -124,7 +124,7 @@ def _next_url(request: HttpRequest) -> str:
 
 def _send_code(request: HttpRequest, form: PortalForm, purpose: str) -> bool:
     try:
-        codes.request_code(form.value("phone"), purpose, client_ip(request))
+        codes.request_code(form.value("phone"), purpose, client_network(request))
     except DomainError as error:
         form.apply_errors(error)
         return False
@@ -252,7 +252,7 @@ def sms_code_fragment(request: HttpRequest) -> HttpResponse:
     """htmx: send a code without reloading the page; answers a small status fragment."""
     purpose = request.POST.get("purpose", "")
     try:
-        codes.request_code(request.POST.get("phone", ""), purpose, client_ip(request))
+        codes.request_code(request.POST.get("phone", ""), purpose, client_network(request))
     except DomainError as error:
         return render(request, "portal/_sms_status.html", {"error": error.details()[0]})
     return render(request, "portal/_sms_status.html", {"sent": True})
