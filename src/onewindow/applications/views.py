@@ -381,10 +381,13 @@ def withdraw(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def discard(request: HttpRequest, number: str) -> HttpResponse:
-    """Delete one of my drafts (and its files)."""
+    """Delete one of my drafts (and its files), after a page that asks once more: nothing can bring
+    a deleted draft back."""
     application = _mine(request, number)
+    if request.method == "GET":
+        return render(request, "applications/discard.html", {"application": application})
     try:
         services.discard_draft(application, _user(request), request)
     except DomainError as error:

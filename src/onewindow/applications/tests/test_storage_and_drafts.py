@@ -146,6 +146,9 @@ def test_the_draft_page_deletes_a_draft(world: Any) -> None:
     citizen.force_login(world.citizen, backend=BACKEND)
     page = citizen.get(f"/my/applications/{application.number}/").content.decode()
     assert f"/my/applications/{application.number}/discard/" in page
+    ask = citizen.get(f"/my/applications/{application.number}/discard/")
+    assert ask.status_code == 200 and "不能恢复" in ask.content.decode()
+    assert Application.objects.filter(pk=application.pk).exists()  # asking deletes nothing
     response = citizen.post(f"/my/applications/{application.number}/discard/")
     assert response.status_code == 302 and response["Location"] == "/my/applications/"
     assert not Application.objects.filter(pk=application.pk).exists()
