@@ -142,6 +142,22 @@ def open_for(blob: bytes | memoryview | None, kind: Kind, *, why: str) -> str:
     return default_keyring().decrypt(bytes(blob), _PURPOSE[kind])
 
 
+def _record_view(
+    viewer: Any, owner_id: int | None, subject: Any, field: str, purpose: str, request: Any
+) -> None:
+    """Anyone but the owner reading a clear value goes into the audit trail: who, what, why."""
+    if getattr(viewer, "pk", None) is None or viewer.pk != owner_id:
+        from onewindow.core import audit
+
+        audit.record(
+            "personal_data.view",
+            request=request,
+            actor=viewer,
+            obj=subject,
+            data={"field": field, "purpose": purpose},
+        )
+
+
 def reveal(
     blob: bytes | memoryview | None,
     kind: Kind,
@@ -156,16 +172,7 @@ def reveal(
     trail: who (``viewer``), what (``subject`` and the kind) and why (``purpose``)."""
     if not blob:
         return ""
-    if getattr(viewer, "pk", None) is None or viewer.pk != owner_id:
-        from onewindow.core import audit
-
-        audit.record(
-            "personal_data.view",
-            request=request,
-            actor=viewer,
-            obj=subject,
-            data={"field": str(kind), "purpose": purpose},
-        )
+    _record_view(viewer, owner_id, subject, str(kind), purpose, request)
     return default_keyring().decrypt(bytes(blob), _PURPOSE[kind])
 
 
@@ -204,16 +211,7 @@ def reveal_record(
     audit trail, the one value of the record the caller shows (the whole record by default)."""
     if not blob:
         return {}
-    if getattr(viewer, "pk", None) is None or viewer.pk != owner_id:
-        from onewindow.core import audit
-
-        audit.record(
-            "personal_data.view",
-            request=request,
-            actor=viewer,
-            obj=subject,
-            data={"field": field, "purpose": purpose},
-        )
+    _record_view(viewer, owner_id, subject, field, purpose, request)
     return dict(json.loads(default_keyring().decrypt(bytes(blob), _RECORD_CONTEXT + context)))
 
 
