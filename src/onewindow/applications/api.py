@@ -117,7 +117,6 @@ def _idempotent(request: HttpRequest, payload: dict[str, Any], run: Any) -> Stat
     response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)},
     summary="Create a draft, or submit at once",
 )
-@decorate_view(personal.no_store)
 def create(request: HttpRequest, payload: ApplicationIn) -> Status[Any]:
     def run() -> tuple[int, dict[str, Any]]:
         item = (
@@ -220,7 +219,6 @@ def commit_material(
     response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
     summary="Submit a draft",
 )
-@decorate_view(personal.no_store)
 def submit(request: HttpRequest, application_id: ID) -> Status[Any]:
     application = _mine(request, application_id)
 
@@ -237,7 +235,6 @@ def submit(request: HttpRequest, application_id: ID) -> Status[Any]:
     response={200: dict[str, Any], **errors(401, 422)},
     summary="My applications",
 )
-@decorate_view(personal.no_store)
 def mine(request: HttpRequest, status: str = "", page: PAGE = 1) -> dict[str, Any]:
     applications = selectors.visible_to_applicant(current_user(request))
     if status:
@@ -257,7 +254,6 @@ def mine(request: HttpRequest, status: str = "", page: PAGE = 1) -> dict[str, An
     response={200: dict[str, Any], **errors(401, 404, 422)},
     summary="One application",
 )
-@decorate_view(personal.no_store)
 def get(request: HttpRequest, application_id: ID) -> dict[str, Any]:
     user = current_user(request)
     application, staff = _visible(request, application_id)
@@ -285,7 +281,6 @@ class ApplicationRevealIn(Schema):
     response={200: dict[str, str], **errors(401, 403, 404, 422)},
     summary="Show one masked personal value of the form in full (audited for staff)",
 )
-@decorate_view(personal.no_store)
 def reveal(
     request: HttpRequest, application_id: ID, payload: ApplicationRevealIn
 ) -> dict[str, str]:
@@ -320,7 +315,6 @@ def discard(request: HttpRequest, application_id: ID) -> Status[None]:
     response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
     summary="Withdraw",
 )
-@decorate_view(personal.no_store)
 def withdraw(request: HttpRequest, application_id: ID, payload: WithdrawIn) -> dict[str, Any]:
     application = _mine(request, application_id)
     done = services.withdraw(application, current_user(request), payload.reason, request)
@@ -333,7 +327,6 @@ def withdraw(request: HttpRequest, application_id: ID, payload: WithdrawIn) -> d
     response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
     summary="Resubmit after a correction request",
 )
-@decorate_view(personal.no_store)
 def resubmit(request: HttpRequest, application_id: ID, payload: ResubmitIn) -> dict[str, Any]:
     application = _mine(request, application_id)
     done = services.resubmit(application, current_user(request), payload.data, request)
@@ -352,7 +345,6 @@ class BundleApplicationIn(Schema):
     response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)},
     summary="Apply for a one-thing bundle: one form, linked applications",
 )
-@decorate_view(personal.no_store)
 def apply_bundle(request: HttpRequest, bundle_id: ID, payload: BundleApplicationIn) -> Status[Any]:
     from onewindow.catalog.selectors import active_bundles
 

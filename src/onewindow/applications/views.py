@@ -129,7 +129,6 @@ def _once(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@personal.no_store
 def apply(request: HttpRequest, item_id: int) -> HttpResponse:
     """Step 1: the form. A token in the page makes a double click create one draft, not two."""
     item = catalog.published_item(item_id)
@@ -186,7 +185,6 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@personal.no_store
 def edit(request: HttpRequest, number: str) -> HttpResponse:
     """Change the form of a draft or of an application waiting for a correction."""
     application = _mine(request, number)
@@ -300,7 +298,6 @@ def materials(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@personal.no_store
 def review(request: HttpRequest, number: str) -> HttpResponse:
     """Step 3: check everything and submit (or resubmit after a correction)."""
     application = _mine(request, number)
@@ -345,7 +342,6 @@ def my_applications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-@personal.no_store
 def detail(request: HttpRequest, number: str) -> HttpResponse:
     application = _mine(request, number)
     return render(
@@ -399,7 +395,6 @@ def discard(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_GET
-@personal.no_store
 def my_messages(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     items = list(Message.objects.filter(user=user)[:100])
@@ -433,7 +428,6 @@ def progress_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@personal.no_store
 def apply_bundle(request: HttpRequest, slug: str) -> HttpResponse:
     """One form for a bundle (一件事): shared answers are asked once, then one draft per item. As on
     the single apply page, a token in the page makes a double click create one group, and an agent
@@ -498,7 +492,6 @@ def apply_bundle(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@personal.no_store
 def bundle_group(request: HttpRequest, group: str) -> HttpResponse:
     """The applications of one bundle, shown and submitted as one."""
     applications = list(

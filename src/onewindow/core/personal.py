@@ -258,8 +258,8 @@ def split_form(
 
 # -- pages and API answers that show personal data --------------------------------------------------
 def no_store(view: Any) -> Any:
-    """Mark a view that shows personal data (masked or revealed): its answers carry
-    ``Cache-Control: no-store`` (with ``private`` and ``max-age=0``), so neither the browser's
-    history nor a shared proxy keeps a copy. API operations use it through Ninja's
-    ``decorate_view``."""
+    """Mark a view that shows personal data to someone not signed in (a progress lookup by number,
+    phone and code): its answers carry ``Cache-Control: no-store``, so neither the browser's history
+    nor a shared proxy keeps a copy. Every answer to someone signed in gets the same from
+    ``core.middleware.PrivateAnswers``. API operations use it through Ninja's ``decorate_view``."""
     return never_cache(view)

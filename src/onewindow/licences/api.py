@@ -9,12 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.decorators import decorate_view
 
 from onewindow.accounts.auth import AUTH, current_user
 from onewindow.accounts.models import User
 from onewindow.applications import selectors as app_selectors
-from onewindow.core import personal
 from onewindow.core.errors import DomainError, errors
 from onewindow.core.params import ID, INDEX
 from onewindow.licences import (
@@ -198,7 +196,6 @@ def my_licences(request: HttpRequest) -> list[dict[str, Any]]:
     response={200: dict[str, Any], **errors(401, 404, 422)},
     summary="One licence",
 )
-@decorate_view(personal.no_store)
 def licence_detail(request: HttpRequest, licence_id: ID) -> dict[str, Any]:
     return present(_readable(request, licence_id), full=True)
 
@@ -214,7 +211,6 @@ class LicenceRevealIn(Schema):
     response={200: dict[str, str], **errors(401, 404, 422)},
     summary="Show one masked value of a licence in full (audited for staff)",
 )
-@decorate_view(personal.no_store)
 def reveal(request: HttpRequest, licence_id: ID, payload: LicenceRevealIn) -> dict[str, str]:
     """``field`` is one of the licence's ``revealable`` values (``number``, ``holder_name``,
     ``holder_code``, ``data.<item>``). The holder sees their own without a record; staff of the
@@ -242,7 +238,6 @@ def reveal(request: HttpRequest, licence_id: ID, payload: LicenceRevealIn) -> di
     url_name="licence_document",
     summary="The signed licence document (verify it offline, see docs/licences.md)",
 )
-@decorate_view(personal.no_store)
 def licence_document(request: HttpRequest, licence_id: ID) -> dict[str, Any]:
     licence = _readable(request, licence_id)
     user = current_user(request)

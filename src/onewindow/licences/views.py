@@ -19,7 +19,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from onewindow.accounts.models import User
 from onewindow.applications import selectors as app_selectors
-from onewindow.core import personal
 from onewindow.core.errors import DomainError
 from onewindow.licences import (
     documents,
@@ -106,7 +105,6 @@ def _own_licence(request: HttpRequest, licence_id: int) -> Licence:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@personal.no_store
 def detail(request: HttpRequest, licence_id: int) -> HttpResponse:
     user = _user(request)
     licence = _own_licence(request, licence_id)
@@ -126,7 +124,6 @@ def detail(request: HttpRequest, licence_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@personal.no_store
 def reveal(request: HttpRequest, licence_id: int) -> HttpResponse:
     """显示完整号码 on the holder's own page: the one value in full on this answer only (never
     in the session or a redirect); the holder's own look is not recorded."""
@@ -338,7 +335,6 @@ def _issued_licence(request: HttpRequest, licence_id: int) -> Licence:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@personal.no_store
 def manage_detail(request: HttpRequest, licence_id: int) -> HttpResponse:
     user = _staff(request)
     licence = _issued_licence(request, licence_id)
@@ -360,7 +356,6 @@ def manage_detail(request: HttpRequest, licence_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@personal.no_store
 def manage_reveal(request: HttpRequest, licence_id: int) -> HttpResponse:
     """显示完整号码 for the issuer's staff, who give a reason: the audit trail records who saw
     which value of which licence and why; the value is on this answer only."""

@@ -22,7 +22,7 @@ from onewindow.applications.lifecycle import ACTION_LABELS
 from onewindow.applications.models import ApplicationMaterial
 from onewindow.applications.selectors import staff_departments
 from onewindow.applications.views import material_response
-from onewindow.core import audit, personal
+from onewindow.core import audit
 from onewindow.core.errors import DomainError
 from onewindow.core.params import bounded_int, page_number
 from onewindow.licences.reuse import licences_of
@@ -112,7 +112,6 @@ def _workable_task(user: User, task_id: int) -> Task:
 
 @staff_only
 @require_GET
-@personal.no_store
 def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
     """The task, its application's form (personal values masked) and materials."""
     return _render_task(request, _workable_task(_staff_user(request), task_id))
@@ -120,7 +119,6 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-@personal.no_store
 def reveal(request: HttpRequest, task_id: int) -> HttpResponse:
     """显示完整号码: one masked value of the form in full, for the staff member who gives a reason;
     the audit trail records who saw which field and why. The value is shown on this answer only
