@@ -53,10 +53,15 @@ def _validate_person_name(value: str) -> str:
     return name
 
 
-def _validate_new_password(password: str, user: User) -> None:
+def _validate_new_password(password: str, *, name: str, phone: str | None) -> None:
+    """Django's password validators, told the person's name and clear phone: the account row keeps
+    neither a clear phone nor (for a natural person) a username that is one, so the similarity
+    check would otherwise never see the number."""
     if not password:
         raise ValidationError(_("请设置密码。"))
-    validate_password(password, user)
+    person = User(name=name)
+    person.phone = phone or ""  # type: ignore[attr-defined]  # read by the similarity check only
+    validate_password(password, person)
 
 
 @dataclass(frozen=True)
@@ -104,9 +109,11 @@ def register_person(data: PersonRegistration, request: HttpRequest | None = None
     phone = errors.check("phone", validate_mobile, data.phone)
     if not re.fullmatch(r"\d{6}", (data.sms_code or "").strip()):
         errors.add("sms_code", _("验证码为6位数字。"))
-    candidate = User(kind=User.Kind.NATURAL, username=new_person_handle(), name=name or "")
-    candidate.set_phone(phone)
-    errors.check("password", lambda p: _validate_new_password(p, candidate), data.password)
+    errors.check(
+        "password",
+        lambda p: _validate_new_password(p, name=name or "", phone=phone),
+        data.password,
+    )
     errors.raise_if_any()
     assert phone is not None and id_number is not None
 
@@ -124,6 +131,8 @@ def register_person(data: PersonRegistration, request: HttpRequest | None = None
             data={"reason": "id_number_taken"},
         )
         raise _registration_refused()
+    candidate = User(kind=User.Kind.NATURAL, username=new_person_handle(), name=name or "")
+    candidate.set_phone(phone)
     candidate.set_id_number(id_number)
     candidate.set_password(data.password)
     try:
@@ -288,9 +297,9 @@ def reset_password(
     checked_phone = errors.check("phone", validate_mobile, phone)
     if not re.fullmatch(r"\d{6}", (sms_code or "").strip()):
         errors.add("sms_code", _("验证码为6位数字。"))
-    probe = User(kind=User.Kind.NATURAL, username=new_person_handle())
-    probe.set_phone(checked_phone)
-    errors.check("password", lambda p: _validate_new_password(p, probe), password)
+    errors.check(
+        "password", lambda p: _validate_new_password(p, name="", phone=checked_phone), password
+    )
     errors.raise_if_any()
     assert checked_phone is not None
     codes.verify_code(checked_phone, SmsCode.Purpose.RESET_PASSWORD, sms_code)
@@ -304,7 +313,11 @@ def reset_password(
             _("该账号使用密码和短信验证码双重验证，不能仅凭短信验证码重置密码，请联系管理员。"),
             status=403,
         )
-    errors.check("password", lambda p: _validate_new_password(p, user), password)
+    errors.check(
+        "password",
+        lambda p: _validate_new_password(p, name=user.name, phone=checked_phone),
+        password,
+    )
     errors.raise_if_any()
     with transaction.atomic():
         user.set_password(password)

@@ -254,3 +254,13 @@ def test_english_messages(client: Client) -> None:
     error = response.json()["error"]
     assert error["fields"]["phone"] == ["Enter an 11-digit mainland China mobile number."]
     assert error["message"].isascii()
+
+
+def test_a_password_like_the_phone_number_is_refused(
+    client: Client, send_code: Any, outbox: Any
+) -> None:
+    """The account row keeps the phone sealed and the username is a random handle, yet the
+    similarity check still sees the number the person typed."""
+    answer = register(client, send_code, outbox, password=f"{PHONE}a")
+    assert answer.status_code == 422
+    assert "password" in answer.json()["error"]["fields"]
