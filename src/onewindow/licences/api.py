@@ -107,17 +107,23 @@ def present(licence: Licence, *, full: bool) -> dict[str, Any]:
     return body
 
 
-def _holds(user: User, licence: Licence) -> bool:
-    """Is ``user`` the holder (or an agent of the holding enterprise)? Their own read is not
-    audited; anyone else's (the issuer's staff) is."""
-    return user.kind != User.Kind.STAFF and licence.holder_code_index in selectors.holder_codes(
-        user
-    )
+def _holds(user: User) -> bool:
+    """Of those who may read a licence (``selectors.readable_licence``), everyone but staff is its
+    holder or an agent of the holding enterprise: their own read is not audited; staff's is."""
+    return user.kind != User.Kind.STAFF
 
 
 def _readable(request: HttpRequest, licence_id: int) -> Licence:
     """The holder (or an agent of the holding enterprise) or staff of the issuer."""
     licence = services.open_licence(current_user(request), licence_id, request)
+    if licence is None:
+        raise DomainError("not_found", _("证照不存在。"), status=404)
+    return licence
+
+
+def _readable_to_reveal(request: HttpRequest, licence_id: int) -> Licence:
+    """As ``_readable``, for a read that ``sealing`` records itself (no second audit event)."""
+    licence = selectors.readable_licence(current_user(request), licence_id)
     if licence is None:
         raise DomainError("not_found", _("证照不存在。"), status=404)
     return licence
@@ -217,14 +223,12 @@ def reveal(request: HttpRequest, licence_id: ID, payload: LicenceRevealIn) -> di
     issuer give a ``purpose`` (422 without), and the audit trail records who saw which value of
     which licence and why. Anyone else gets the 404 of a licence that does not exist."""
     user = current_user(request)
-    licence = selectors.readable_licence(user, licence_id)
-    if licence is None:
-        raise DomainError("not_found", _("证照不存在。"), status=404)
+    licence = _readable_to_reveal(request, licence_id)
     value = sealing.reveal_value(
         licence,
         payload.field,
         viewer=user,
-        own=_holds(user, licence),
+        own=_holds(user),
         purpose=payload.purpose,
         request=request,
     )
@@ -239,10 +243,10 @@ def reveal(request: HttpRequest, licence_id: ID, payload: LicenceRevealIn) -> di
     summary="The signed licence document (verify it offline, see docs/licences.md)",
 )
 def licence_document(request: HttpRequest, licence_id: ID) -> dict[str, Any]:
-    licence = _readable(request, licence_id)
+    licence = _readable_to_reveal(request, licence_id)
     user = current_user(request)
     clear = sealing.reveal_clear(
-        licence, user, own=_holds(user, licence), purpose="导出证照文件", request=request
+        licence, user, own=_holds(user), purpose="导出证照文件", request=request
     )
     return verification.export_document(licence, clear)
 

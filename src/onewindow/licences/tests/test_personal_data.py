@@ -645,3 +645,14 @@ def test_going_back_past_the_salts_is_refused_while_a_licence_has_one(licensing:
     executor = MigrationExecutor(connection)
     assert ("licences", "0006_licences_signed_with_a_salt") in executor.loader.applied_migrations
     assert verification.verify_licence(Licence.objects.get(pk=licence.pk)).valid
+
+
+def test_a_staff_export_of_the_signed_document_is_recorded_once(licensing: Any) -> None:
+    licence = licensing.person_licence()
+    before = AuditEvent.objects.filter(action="personal_data.view").count()
+    answer = Client().get(
+        f"/api/v1/licences/{licence.pk}/document", headers=bearer(licensing.decider)
+    )
+    assert answer.status_code == 200
+    events = AuditEvent.objects.filter(action="personal_data.view").order_by("id")[before:]
+    assert [e.data["purpose"] for e in events] == ["导出证照文件"]
