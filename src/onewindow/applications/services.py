@@ -211,11 +211,6 @@ def create_application(
         raise DomainError(
             "validation_error", _("申请表填写有误，请按提示修改。"), fields=errors, status=422
         )
-    phone = (
-        personal.seal(personal.Kind.PHONE, user.open_phone(why="application contact"))
-        if user.has_phone
-        else None
-    )
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -229,9 +224,10 @@ def create_application(
                     item_version=item.current_version,
                     item_name=str(item.current_version.data.get("name", item.name))[:200],
                     department=item.department,
-                    contact_phone_encrypted=phone.ciphertext if phone else None,
-                    contact_phone_index=phone.index if phone else "",
-                    contact_phone_masked=phone.masked if phone else "",
+                    # The account's sealed phone as it is: same kind, same key, same index.
+                    contact_phone_encrypted=user.phone_encrypted,
+                    contact_phone_index=user.phone_index or "",
+                    contact_phone_masked=user.phone_masked,
                     bundle_group=bundle_group,
                 )
                 # The sealed values are bound to the row's id, known only after the insert.

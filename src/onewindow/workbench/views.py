@@ -149,18 +149,17 @@ def _render_task(
 ) -> HttpResponse:
     user = _staff_user(request)
     application = task.application
-    audit.record(
-        "personal_data.view",
-        request=request,
-        actor=user,
-        obj=application,
-        data={"purpose": "task", "task": task.pk},
-    )
-    schema = application.item_version.data["form_schema"]
-    labels = {k: v.get("title", k) for k, v in schema.get("properties", {}).items()}
-    revealable = set(application_selectors.revealable_fields(application))
+    if revealed is None:  # a reveal is recorded by the reveal itself, with its reason
+        audit.record(
+            "personal_data.view",
+            request=request,
+            actor=user,
+            obj=application,
+            data={"purpose": "task", "task": task.pk},
+        )
     actions = sorted(services.ACTIONS.get(task.kind, set()))
     detail = presenters.detail(application, staff=True)
+    revealable = set(detail["revealable"])
     # An electronic licence (level A) is checked now, not trusted.
     licences = licences_of([m["id"] for m in detail["materials"] if m["trust_level"] == "A"])
     for material in detail["materials"]:
@@ -175,13 +174,12 @@ def _render_task(
             "detail": detail,
             "form_rows": [
                 {
-                    "name": k,
-                    "label": labels.get(k, k),
-                    "value": (revealed or {}).get(k, v),
-                    "revealed": k in (revealed or {}),
-                    "revealable": k in revealable and k not in (revealed or {}),
+                    **row,
+                    "value": (revealed or {}).get(row["name"], row["value"]),
+                    "revealed": row["name"] in (revealed or {}),
+                    "revealable": row["name"] in revealable and row["name"] not in (revealed or {}),
                 }
-                for k, v in application.data.items()
+                for row in presenters.form_rows(application)
             ],
             "reveal_errors": reveal_errors or {},
             "actions": [(a, ACTION_LABELS.get(a, a)) for a in actions],
@@ -193,7 +191,7 @@ def _render_task(
             ],
             "materials_spec": list(enumerate(application.item_version.data["materials"])),
             "can_check": trust.can_check(user, task),
-            "fields_spec": list(labels.items()),
+            "fields_spec": list(presenters.form_labels(application).items()),
             "colleagues": selectors.colleagues(task, user) if task.is_active else [],
             "departments": selectors.transfer_targets(application.department_id)
             if "transfer" in actions

@@ -155,6 +155,7 @@ def test_the_workbench_shows_masks_and_the_full_number_after_a_reason(world: Any
     assert "请说明查看完整号码的原因" in refused.content.decode()
     before = AuditEvent.objects.filter(action="personal_data.view", data__field="id_number")
     count = before.count()
+    all_views = AuditEvent.objects.filter(action="personal_data.view").count()
     shown = clerk.post(
         f"/workbench/tasks/{task.pk}/reveal/", {"field": "id_number", "purpose": "核验身份"}
     )
@@ -163,6 +164,8 @@ def test_the_workbench_shows_masks_and_the_full_number_after_a_reason(world: Any
     events = AuditEvent.objects.filter(action="personal_data.view", data__field="id_number")
     assert events.count() == count + 1
     assert events.latest("id").data["purpose"] == "核验身份"
+    # One reveal, one record: the page around it is not recorded again.
+    assert AuditEvent.objects.filter(action="personal_data.view").count() == all_views + 1
 
 
 def test_applicant_pages_show_masks_and_are_not_stored(world: Any, api: Any) -> None:
