@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -69,16 +71,24 @@ def phone_on_file(user: User) -> str:
     return user.open_phone(why="sms code to the phone on file") if user.has_phone else ""
 
 
+def is_platform_admin(user: Any) -> bool:
+    """A platform administrator (办公厅 / 政务服务管理局): a superuser or the platform role."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return (
+        bool(user.is_superuser)
+        or Membership.objects.filter(user=user, role=Membership.Role.PLATFORM_ADMIN).exists()
+    )
+
+
 def may_unlock(admin: User, user: User) -> bool:
     """Whether ``admin`` may lift ``user``'s lock-out: a platform administrator anyone's, a
-    department administrator that of staff in one of their departments."""
-    if not admin.is_active:
-        return False
-    if (
-        admin.is_superuser
-        or Membership.objects.filter(user=admin, role=Membership.Role.PLATFORM_ADMIN).exists()
-    ):
+    department administrator that of staff in one of their departments (never a platform
+    administrator's)."""
+    if is_platform_admin(admin):
         return True
+    if not admin.is_active or is_platform_admin(user):
+        return False
     departments = Membership.objects.filter(
         user=admin, role=Membership.Role.DEPARTMENT_ADMIN
     ).values("department")

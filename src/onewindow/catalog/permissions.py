@@ -1,5 +1,6 @@
 """Who may edit which part of the catalogue: platform administrators everything, department
-administrators their own department's items."""
+administrators their own department's items. Who is a platform administrator is
+``accounts.selectors.is_platform_admin``."""
 
 from __future__ import annotations
 
@@ -8,16 +9,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from onewindow.accounts.models import Membership
+from onewindow.accounts.selectors import is_platform_admin
 from onewindow.organizations.models import Department
-
-
-def is_platform_admin(user: Any) -> bool:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return (
-        bool(user.is_superuser)
-        or Membership.objects.filter(user=user, role=Membership.Role.PLATFORM_ADMIN).exists()
-    )
 
 
 def editable_departments(user: Any) -> QuerySet[Department]:

@@ -213,3 +213,17 @@ def test_lock_outs_are_not_lifted_unrecorded_through_the_admin_site(client: Clie
     client.force_login(admin)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/axes/accessattempt/").status_code == 404
+
+
+def test_a_department_administrator_cannot_unlock_a_platform_administrator(client: Client) -> None:
+    market = department("market")
+    platform = staff(market, Membership.Role.PLATFORM_ADMIN, "platform.admin")
+    own_admin = staff(market, Membership.Role.DEPARTMENT_ADMIN, "market.admin")
+    headers = {"Authorization": f"Bearer {issue_token(own_admin)[0]}"}
+    response = api_post(
+        client,
+        f"/api/v1/accounts/users/{platform.pk}/unlock",
+        {"reason": "本人到窗口核实"},
+        headers=headers,
+    )
+    assert response.status_code == 404
