@@ -69,15 +69,19 @@ def _check_rate_limits(phone_index: str, purpose: str, ip: str | None) -> None:
     # not — so the answers are the same for a number with an account and one without, and nothing
     # tells which numbers are registered.
     per_kind = config["SMS_CODE_PER_PHONE_PER_HOUR"]
-    for recent in (
-        SmsCode.objects.filter(
-            phone_index=phone_index,
-            purpose__startswith=purpose.split(":")[0],
-            sent=True,
-            created_at__gt=hour_ago,
-        ),
-        for_purpose.filter(created_at__gt=hour_ago),
-    ):
+    counted = [for_purpose.filter(created_at__gt=hour_ago)]
+    kind, bound, _rest = purpose.partition(":")
+    if bound:  # one kind, many purposes (progress:<number>): codes sent for any of them count
+        counted.insert(
+            0,
+            SmsCode.objects.filter(
+                phone_index=phone_index,
+                purpose__startswith=f"{kind}:",
+                sent=True,
+                created_at__gt=hour_ago,
+            ),
+        )
+    for recent in counted:
         if recent.count() >= per_kind:
             oldest = recent.order_by("created_at").first()
             assert oldest is not None
