@@ -14,7 +14,6 @@ from onewindow.accounts.selectors import effective_agencies
 from onewindow.applications.lifecycle import Status
 from onewindow.applications.models import Application
 from onewindow.core import personal
-from onewindow.core.errors import FieldErrorsCollector
 
 
 def visible_to_applicant(user: User) -> QuerySet[Application]:
@@ -99,21 +98,20 @@ def reveal_form_value(
     """One personal value of the form in full, for a person who asked for it. The applicant sees
     their own without a record; anyone else (staff) must say why, and the audit trail keeps who,
     which application and field, and why."""
-    errors = FieldErrorsCollector()
-    if field not in revealable_fields(application):
-        errors.add("field", _("申请表中没有可显示完整内容的这一项。"))
-    # The reason goes into the audit trail: a number typed into it is kept masked there.
-    purpose = personal.mask_text(" ".join((purpose or "").split()))[:200]
-    if viewer.pk != application.applicant_id and not purpose:
-        errors.add("purpose", _("请说明查看完整号码的原因。"))
-    errors.raise_if_any()
+    purpose = personal.reveal_reason(
+        field,
+        revealable_fields(application),
+        purpose,
+        own=viewer.pk == application.applicant_id,
+        unknown=_("申请表中没有可显示完整内容的这一项。"),
+    )
     values = personal.reveal_record(
         application.personal_data,
         application.personal_context,
         viewer=viewer,
         owner_id=application.applicant_id,
         subject=application,
-        purpose=purpose or "self",
+        purpose=purpose,
         request=request,
         field=field,
     )

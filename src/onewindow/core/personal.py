@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from onewindow.core.crypto import blind_index, default_keyring
@@ -174,6 +175,25 @@ def reveal(
         return ""
     _record_view(viewer, owner_id, subject, str(kind), purpose, request)
     return default_keyring().decrypt(bytes(blob), _PURPOSE[kind])
+
+
+def reveal_reason(
+    field: str, allowed: Collection[str], purpose: str, *, own: bool, unknown: str
+) -> str:
+    """Check a person's request to see one value in full: ``field`` must be one of ``allowed``
+    (else ``unknown`` on ``field``), and anyone but the owner gives a reason (422 on ``purpose``).
+    Returns the reason as the audit trail keeps it: one line, at most 200 characters, with any
+    number typed into it masked."""
+    from onewindow.core.errors import FieldErrorsCollector
+
+    errors = FieldErrorsCollector()
+    if field not in allowed:
+        errors.add("field", unknown)
+    reason = mask_text(" ".join((purpose or "").split()))[:200]
+    if not own and not reason:
+        errors.add("purpose", _("请说明查看完整号码的原因。"))
+    errors.raise_if_any()
+    return reason or "self"
 
 
 # -- several values sealed together (an application's form, a licence's fields) -----------------------

@@ -26,7 +26,6 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from onewindow.core import personal
-from onewindow.core.errors import FieldErrorsCollector
 from onewindow.licences.models import CODE_TYPE_ID, Licence, LicenceType
 
 _DATA = "data."
@@ -184,21 +183,20 @@ def reveal_value(
     checked that the viewer may open the licence). Its holder (``own``) sees it without a record;
     the issuer's staff must say why (422 otherwise), and the audit trail keeps who, which licence
     and value, and why. Nothing is kept: the value is on this answer only."""
-    errors = FieldErrorsCollector()
-    if field not in revealable_fields(licence):
-        errors.add("field", _("证照中没有可显示完整内容的这一项。"))
-    # The reason goes into the audit trail: a number typed into it is kept masked there.
-    purpose = personal.mask_text(" ".join((purpose or "").split()))[:200]
-    if not own and not purpose:
-        errors.add("purpose", _("请说明查看完整号码的原因。"))
-    errors.raise_if_any()
+    purpose = personal.reveal_reason(
+        field,
+        revealable_fields(licence),
+        purpose,
+        own=own,
+        unknown=_("证照中没有可显示完整内容的这一项。"),
+    )
     record = personal.reveal_record(
         licence.personal_sealed,
         context(licence.identifier),
         viewer=viewer,
         owner_id=getattr(viewer, "pk", None) if own else None,
         subject=licence,
-        purpose=purpose or "self",
+        purpose=purpose,
         request=request,
         field=field,
     )
