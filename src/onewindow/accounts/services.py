@@ -33,7 +33,6 @@ from onewindow.core.errors import DomainError, FieldErrorsCollector
 from onewindow.core.net import client_network
 from onewindow.core.validators import (
     MOBILE_RE,
-    normalise_uscc,
     validate_mobile,
     validate_resident_id,
     validate_uscc,
@@ -150,12 +149,19 @@ def register_person(data: PersonRegistration, request: HttpRequest | None = None
 
 
 def normalise_login(username: str) -> str:
-    """People type their phone with spaces or +86, and the USCC in lower case."""
+    """People type their phone with spaces or +86, and the USCC in lower case.
+
+    Only a value that *is* a unified social credit code once upper-cased (GB 32100-2015: alphabet
+    and check character, ``validators.validate_uscc``) is upper-cased: staff account names such as
+    ``transport.reviewer`` are 18 characters long too and must reach ``authenticate()`` as typed."""
     value = re.sub(r"[\s-]", "", username or "")
     if value.startswith("+86") and MOBILE_RE.match(value[3:]):
         return value[3:]
-    if len(value) == 18 and value[:2].isalnum() and not value.isdigit():
-        return normalise_uscc(value)
+    if len(value) == 18:
+        try:
+            return validate_uscc(value)
+        except ValidationError:
+            return value
     return value
 
 
