@@ -27,6 +27,27 @@ def _isolated(settings: Any, tmp_path: Path) -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _timeline_actions_are_labelled() -> Iterator[None]:
+    """Whatever a test makes the platform write to an application's timeline reads in words for the
+    applicant: an action without a label (``applications.lifecycle.ACTION_LABELS``) fails the test."""
+    from django.db.models.signals import pre_save
+
+    from onewindow.applications.lifecycle import ACTION_LABELS
+    from onewindow.applications.models import TimelineEntry
+
+    unlabelled: list[str] = []
+
+    def check(sender: Any, instance: TimelineEntry, **kwargs: Any) -> None:
+        if instance.action not in ACTION_LABELS:
+            unlabelled.append(instance.action)
+
+    pre_save.connect(check, sender=TimelineEntry, weak=False, dispatch_uid="timeline-labels")
+    yield
+    pre_save.disconnect(sender=TimelineEntry, dispatch_uid="timeline-labels")
+    assert not unlabelled, f"timeline actions without a label: {sorted(set(unlabelled))}"
+
+
 class Outbox:
     def __init__(self, path: Path) -> None:
         self.path = path

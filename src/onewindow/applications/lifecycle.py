@@ -91,6 +91,8 @@ ACTION_LABELS = {
     "material_checked": _("窗口核验原件（B级）"),
     "material_reused": _("复用已核验材料（B级）"),
     "material_committed": _("告知承诺代替材料（D级）"),
+    # Approved, but the application's data does not fill the licence face (licences/issuance.py).
+    "licence_pending": _("电子证照待补全签发"),
 }
 
 

@@ -30,7 +30,7 @@ from onewindow.core.validators import (
     validate_resident_id,
     validate_uscc,
 )
-from onewindow.licences import identifiers, keys, sealing, signing
+from onewindow.licences import face, identifiers, keys, sealing, signing
 from onewindow.licences.canonical import canonical_bytes, normalise_data
 from onewindow.licences.lifecycle import ACTION_LABELS, NEEDS_REASON, Status, target_of
 from onewindow.licences.models import (
@@ -123,7 +123,9 @@ def require_manager(user: User | None, department_id: int) -> None:
 # -- issuing ------------------------------------------------------------------------------------
 def check_data(licence_type: LicenceType, data: dict[str, Any]) -> dict[str, Any]:
     """The licence's face data checked against its type's schema; every error at once (422)."""
-    data = normalise_data(data or {})
+    # Values from a form are converted to what each face item declares (a number typed as 120 onto
+    # a text item is "120"): any value the form accepted fills the face.
+    data = normalise_data(face.conform(licence_type.schema, data or {}))
     errors = FieldErrorsCollector()
     validator = jsonschema.Draft202012Validator(licence_type.schema or {"type": "object"})
     properties = (licence_type.schema or {}).get("properties", {})

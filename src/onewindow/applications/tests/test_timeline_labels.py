@@ -1,0 +1,65 @@
+"""Every step on an application's timeline reads in words: no applicant sees a raw action name such
+as ``licence_pending``. The code is read for every action it writes to the timeline; the suite's
+root conftest also checks every timeline row any test writes (``_timeline_actions_are_labelled``)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from django.utils import translation
+
+from onewindow.applications.lifecycle import ACTION_LABELS, TABLE
+
+SRC = Path(__file__).resolve().parents[2]
+# Calls that write a timeline row, and the position of their action among the arguments.
+WRITERS = {"transition": 1, "note": 2, "_review": 0}
+
+
+def _written_actions() -> dict[str, str]:
+    """{action: where} for every string the code writes to the timeline as an action."""
+    found: dict[str, str] = {}
+    for path in SRC.rglob("*.py"):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        source = path.read_text(encoding="utf-8")
+        if "TimelineEntry" not in source and "transition(" not in source:
+            continue
+        for node in ast.walk(ast.parse(source)):
+            if not isinstance(node, ast.Call):
+                continue
+            callee = ast.unparse(node.func)
+            where = f"{path.relative_to(SRC)}:{node.lineno}"
+            if "TimelineEntry" in callee:
+                for keyword in node.keywords:
+                    if keyword.arg == "action" and isinstance(keyword.value, ast.Constant):
+                        found[str(keyword.value.value)] = where
+            name = callee.rsplit(".", 1)[-1]
+            position = WRITERS.get(name)
+            if position is not None and len(node.args) > position:
+                argument = node.args[position]
+                if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                    found[argument.value] = where
+    return found
+
+
+def test_the_code_writes_the_actions_we_know_of() -> None:
+    written = _written_actions()
+    assert {"licence_pending", "escalate", "create", "submit", "review_approve"} <= set(written)
+
+
+def test_every_action_written_to_the_timeline_has_a_label() -> None:
+    written = _written_actions()
+    missing = {action: where for action, where in written.items() if action not in ACTION_LABELS}
+    assert not missing, f"timeline actions without a label: {missing}"
+    assert not set(TABLE) - set(ACTION_LABELS), "every life-cycle action is labelled"
+
+
+def test_every_label_reads_in_chinese_and_in_english() -> None:
+    for action, label in ACTION_LABELS.items():
+        with translation.override("zh-hans"):
+            chinese = str(label)
+        with translation.override("en"):
+            english = str(label)
+        assert chinese != action and english != action
+        assert english != chinese, f"{action}: no English for {chinese}"
