@@ -16,6 +16,24 @@ SRC = Path(__file__).resolve().parents[2]
 WRITERS = {"transition": 1, "note": 2, "_review": 0}
 
 
+def _actions_in_call(node: ast.Call) -> list[str]:
+    """The literal actions one call writes: ``TimelineEntry...(action="...")`` or a writer's argument."""
+    callee = ast.unparse(node.func)
+    found = []
+    if "TimelineEntry" in callee:
+        found += [
+            str(k.value.value)
+            for k in node.keywords
+            if k.arg == "action" and isinstance(k.value, ast.Constant)
+        ]
+    position = WRITERS.get(callee.rsplit(".", 1)[-1])
+    if position is not None and len(node.args) > position:
+        argument = node.args[position]
+        if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+            found.append(argument.value)
+    return found
+
+
 def _written_actions() -> dict[str, str]:
     """{action: where} for every string the code writes to the timeline as an action."""
     found: dict[str, str] = {}
@@ -26,20 +44,9 @@ def _written_actions() -> dict[str, str]:
         if "TimelineEntry" not in source and "transition(" not in source:
             continue
         for node in ast.walk(ast.parse(source)):
-            if not isinstance(node, ast.Call):
-                continue
-            callee = ast.unparse(node.func)
-            where = f"{path.relative_to(SRC)}:{node.lineno}"
-            if "TimelineEntry" in callee:
-                for keyword in node.keywords:
-                    if keyword.arg == "action" and isinstance(keyword.value, ast.Constant):
-                        found[str(keyword.value.value)] = where
-            name = callee.rsplit(".", 1)[-1]
-            position = WRITERS.get(name)
-            if position is not None and len(node.args) > position:
-                argument = node.args[position]
-                if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
-                    found[argument.value] = where
+            if isinstance(node, ast.Call):
+                for action in _actions_in_call(node):
+                    found[action] = f"{path.relative_to(SRC)}:{node.lineno}"
     return found
 
 
