@@ -1,36 +1,93 @@
-"""Check application data against the item's form definition (JSON Schema) and prefill it."""
+"""Check application data against the item's form definition (JSON Schema and each field's widget)
+and prefill it."""
 
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from jsonschema import Draft202012Validator
 
 from onewindow.accounts.models import User
 from onewindow.core import personal
+from onewindow.core.errors import DomainError
+from onewindow.core.validators import (
+    validate_iso_date,
+    validate_phone,
+    validate_resident_id,
+    validate_uscc,
+)
 
 
-def _message(error: Any) -> str:
-    kind = error.validator
-    if kind == "required":
-        return _("此项为必填项。")
+# What each ``x-widget`` of ``catalog.definitions.WIDGETS`` means on the server: a check of the text
+# typed (core.validators, python-stdnum), or nothing beyond the schema for free text and for choices,
+# which the schema's ``enum`` and ``type`` already bound. A field marked ``x-prefill`` with a personal
+# fact and no widget is checked as that fact.
+def _number_text(value: str) -> str:
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise ValidationError(_("请填写数字。"), code="number_format")
+    return value
+
+
+WIDGET_CHECKS: dict[str, Callable[[str], object]] = {
+    "uscc": validate_uscc,
+    "id_number": validate_resident_id,
+    "phone": validate_phone,
+    "date": validate_iso_date,
+    "email": EmailValidator(message=_lazy("请填写有效的电子邮箱地址。")),
+    "number": _number_text,
+}
+FREE_WIDGETS = frozenset({"text", "textarea", "address", "select", "radio", "checkbox"})
+_PREFILL_WIDGETS = {"uscc": "uscc", "id_number": "id_number", "phone": "phone"}
+
+
+def _widget_of(prop: dict[str, Any]) -> str:
+    return str(prop.get("x-widget") or _PREFILL_WIDGETS.get(prop.get("x-prefill", ""), ""))
+
+
+def _number(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _title(schema: dict[str, Any], name: str) -> str:
+    prop = schema.get("properties", {}).get(name)
+    return str(prop.get("title") or name) if isinstance(prop, dict) else name
+
+
+def _message(error: Any, title: str) -> str:
+    """One sentence that names the field by its title (the schema's ``title``, not its key)."""
+    kind, limit, named = error.validator, error.validator_value, {"title": title}
     if kind == "type":
         return {
-            "number": _("应为数字。"),
-            "integer": _("应为整数。"),
-            "string": _("应为文本。"),
-            "boolean": _("应为是或否。"),
-        }.get(str(error.validator_value), _("格式不正确。"))
+            "number": _("“%(title)s”应为数字。"),
+            "integer": _("“%(title)s”应为整数。"),
+            "string": _("“%(title)s”应为文本。"),
+            "boolean": _("“%(title)s”应为是或否。"),
+        }.get(str(limit), _("“%(title)s”的格式不正确。")) % named
+    bounded = {
+        "minimum": _("“%(title)s”不能小于%(n)s。"),
+        "maximum": _("“%(title)s”不能大于%(n)s。"),
+        "exclusiveMinimum": _("“%(title)s”应大于%(n)s。"),
+        "exclusiveMaximum": _("“%(title)s”应小于%(n)s。"),
+        "maxLength": _("“%(title)s”最多%(n)s个字符。"),
+        "minLength": _("“%(title)s”至少%(n)s个字符。"),
+    }
+    if kind in bounded:
+        return bounded[kind] % {**named, "n": _number(limit)}
     if kind == "enum":
-        return _("请从选项中选择。")
-    if kind == "maxLength":
-        return _("内容过长，最多%(n)s个字符。") % {"n": error.validator_value}
-    if kind in ("minimum", "maximum"):
-        return _("数值超出允许范围。")
-    return _("格式不正确。")
+        return _("“%(title)s”请从选项中选择。") % named
+    return _("“%(title)s”的格式不正确。") % named
 
 
 @lru_cache(maxsize=512)
@@ -39,27 +96,66 @@ def _validator(schema_json: str) -> Draft202012Validator:
     return Draft202012Validator(json.loads(schema_json))
 
 
+def _widget_error(prop: dict[str, Any], value: Any, title: str) -> str | None:
+    """The widget's own check of a value the schema accepted (a number that is not finite, too)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return _("“%(title)s”应为数字。") % {"title": title}
+    check = WIDGET_CHECKS.get(_widget_of(prop))
+    if check is None or not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        check(value)
+    except ValidationError as exc:
+        return _("“%(title)s”：%(reason)s") % {"title": title, "reason": exc.messages[0]}
+    return None
+
+
 def form_errors(schema: dict[str, Any], data: Any, complete: bool) -> dict[str, list[str]]:
-    """Field errors keyed ``data.<field>``. A draft (``complete`` false) may leave fields empty."""
+    """Field errors keyed ``data.<field>``, each naming its field by its title: the JSON Schema
+    (types, ``enum``, ``minimum``/``maximum``, lengths), then each field's widget (a USCC's check
+    character, a phone number, an ID number, a real date, ...). A draft (``complete`` false) may
+    leave fields empty; a complete form fills every required one (an empty text is not filled)."""
     if not isinstance(data, dict):
         return {"data": [_("申请表应为JSON对象。")]}
-    checked = schema if complete else {k: v for k, v in schema.items() if k != "required"}
+    properties: dict[str, Any] = schema.get("properties", {})
+    checked = {k: v for k, v in schema.items() if k != "required"}
     errors: dict[str, list[str]] = {}
     for error in _validator(json.dumps(checked, sort_keys=True)).iter_errors(data):
-        if error.validator == "required":
-            missing = str(error.message).split("'")[1]
-            key = f"data.{missing}"
-        else:
-            key = (
-                "data." + ".".join(str(p) for p in error.absolute_path)
-                if error.absolute_path
-                else "data"
-            )
-        errors.setdefault(key, []).append(_message(error))
-    unknown = set(data) - set(schema.get("properties", {}))
+        path = [str(p) for p in error.absolute_path]
+        key = "data." + ".".join(path) if path else "data"
+        errors.setdefault(key, []).append(_message(error, _title(schema, path[0] if path else "")))
+    for name, value in data.items():
+        prop = properties.get(name)
+        if isinstance(prop, dict) and f"data.{name}" not in errors:
+            problem = _widget_error(prop, value, _title(schema, name))
+            if problem:
+                errors[f"data.{name}"] = [problem]
+    if complete:
+        for name in schema.get("required", []):
+            if data.get(name) in (None, "") and f"data.{name}" not in errors:
+                errors[f"data.{name}"] = [
+                    _("请填写“%(title)s”。") % {"title": _title(schema, name)}
+                ]
+    unknown = set(data) - set(properties)
     for name in sorted(unknown):
-        errors.setdefault(f"data.{name}", []).append(_("表单中没有这一项。"))
+        errors.setdefault(f"data.{name}", []).append(
+            _("表单中没有“%(name)s”这一项。") % {"name": name}
+        )
     return errors
+
+
+def require_complete(
+    schema: dict[str, Any], data: dict[str, Any], user: User, enterprise: User | None
+) -> None:
+    """The apply page's first step: the whole form, its required fields marked, then "save and
+    next" to the materials. Nothing is saved until every required field is filled and every value is
+    right, so no empty draft is left behind (the API may still keep a partial draft)."""
+    values = unmask(schema, {**prefill(schema, user, enterprise), **(data or {})}, user)
+    errors = form_errors(schema, values, complete=True)
+    if errors:
+        raise DomainError(
+            "validation_error", _("申请表填写有误，请按提示修改。"), fields=errors, status=422
+        )
 
 
 def prefill(schema: dict[str, Any], user: User, enterprise: User | None) -> dict[str, Any]:

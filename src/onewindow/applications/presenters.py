@@ -174,17 +174,10 @@ def form_rows(application: Application) -> list[dict[str, Any]]:
 
 
 def problem_rows(application: Application, problems: dict[str, list[str]]) -> list[dict[str, str]]:
-    """A refusal's field errors as lines that name their field and where to fix it."""
-    labels = form_labels(application)
-    rows = []
+    """A refusal's field errors as lines that say where to fix them. Each names its field: the
+    form's by its title (``forms.form_errors``), a material by its name."""
+    rows: list[dict[str, str]] = []
     for key, messages in problems.items():
         part, _dot, field = key.partition(".")
-        name = labels.get(field, field) if part == "data" else ""
-        for message in messages:
-            text = (
-                _("%(field)s：%(message)s") % {"field": name, "message": message}
-                if name
-                else message
-            )
-            rows.append({"text": text, "part": part, "field": field})
+        rows.extend({"text": message, "part": part, "field": field} for message in messages)
     return rows

@@ -3,6 +3,7 @@ typed data. Accessible by construction: each field has a label, its help and err
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,14 +89,22 @@ def parse(schema: dict[str, Any], post: QueryDict, names: list[str]) -> dict[str
         raw = raw.strip()
         if raw == "":
             continue
-        if prop.get("type") in ("number", "integer"):
-            try:
-                number = float(raw)
-                data[name] = (
-                    int(number) if prop["type"] == "integer" or number.is_integer() else number
-                )
-            except ValueError:
-                data[name] = raw
-        else:
-            data[name] = raw
+        data[name] = _number(raw, prop["type"]) if prop.get("type") in _NUMBERS else raw
     return data
+
+
+_NUMBERS = ("number", "integer")
+
+
+def _number(raw: str, kind: str) -> Any:
+    """A typed number as JSON: a whole number as an int; a decimal where a whole number is asked,
+    or anything that is not a finite number (``1e400``, ``nan``), stays the text typed."""
+    try:
+        number = float(raw)
+    except ValueError:
+        return raw
+    if not math.isfinite(number):
+        return raw
+    if number.is_integer():
+        return int(number)
+    return number if kind == "number" else raw

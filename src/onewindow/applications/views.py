@@ -151,6 +151,7 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
     if request.method == "POST":
         data = rendering.parse(schema, request.POST, list(schema.get("properties", {})))
         try:
+            forms.require_complete(schema, data, user, enterprise)
             done = _once(
                 request,
                 user,
@@ -453,6 +454,7 @@ def apply_bundle(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         data = rendering.parse(schema, request.POST, list(schema.get("properties", {})))
         try:
+            forms.require_complete(schema, data, user, enterprise)
             done = _once(
                 request,
                 user,

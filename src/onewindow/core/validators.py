@@ -15,6 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric, uscc
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+# A fixed line as dialled from another city: trunk prefix 0 and a two- or three-digit area code
+# (YD/T 2141: 010, 02x, 0xxx), a local number of seven or eight digits not starting with 0, and
+# an optional extension. A bare seven-digit local number names no city and is refused.
+ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FIXED_LINE_RE = re.compile(r"^0\d{2,3}[1-9]\d{6,7}(?:[#*]\d{1,6})?$")
 # Registration authority (1-9, A, N, Y), organisation category, six-digit region, nine characters of
 # organisation code and the check character, all from the alphabet without I, O, S, V, Z.
 USCC_RE = re.compile(r"^[1-9ANY][0-9A-HJ-NP-RTUWXY]\d{6}[0-9A-HJ-NP-RTUWXY]{10}$")
@@ -100,6 +105,35 @@ def validate_mobile(value: str) -> str:
     if not MOBILE_RE.match(number):
         raise ValidationError(_("请输入11位中国大陆手机号码。"), code="phone_format")
     return number
+
+
+def validate_phone(value: str) -> str:
+    """A contact phone: an 11-digit mainland mobile number (spaces, dashes and +86 allowed) or a
+    fixed line with its area code (``0999-12345001``, an extension after ``-``, ``#`` or ``*``).
+    Returns the digits as typed without spaces (a fixed line keeps the dash after its area code)."""
+    try:
+        return validate_mobile(value)
+    except ValidationError:
+        pass
+    parts = re.sub(r"\s", "", value or "").split("-")
+    if len(parts) == 3 and parts[2].isdigit():  # area code, number, extension
+        parts = [parts[0], parts[1] + "#" + parts[2]]
+    if FIXED_LINE_RE.match("".join(parts)):
+        return "-".join(parts)
+    raise ValidationError(
+        _("请输入11位手机号码，或带区号的固定电话（如0999-12345678）。"), code="phone_format"
+    )
+
+
+def validate_iso_date(value: str) -> str:
+    """A calendar date written ``YYYY-MM-DD`` (ISO 8601, what a date field sends), that exists."""
+    text = (value or "").strip()
+    if ISO_DATE_RE.match(text):
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:  # 2026-02-30
+            pass
+    raise ValidationError(_("请按“年-月-日”填写一个真实的日期，如2026-01-31。"), code="date_format")
 
 
 def mask_resident_id(number: str) -> str:

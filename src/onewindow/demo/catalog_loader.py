@@ -94,6 +94,12 @@ def _form(row: dict[str, Any]) -> dict[str, Any]:
         prop: dict[str, Any] = {"type": spec.get("type", "string"), "title": spec["title"]}
         if prop["type"] == "string":
             prop["maxLength"] = spec.get("max_length", 200)
+        if prop["type"] in ("number", "integer"):
+            # Every number the demo catalogue asks is a quantity (an area, a count, an amount):
+            # none is below zero unless the item says otherwise with ``min``; ``max`` is optional.
+            prop["minimum"] = spec.get("min", 0)
+            if "max" in spec:
+                prop["maximum"] = spec["max"]
         for key in ("prefill", "widget", "help"):
             if key in spec:
                 prop[f"x-{key}"] = spec[key]

@@ -33,7 +33,9 @@ def test_the_demo_city_has_staff_names_as_long_as_a_uscc() -> None:
 
 @pytest.mark.parametrize(("slug", "role"), DEMO_NAMES)
 def test_staff_of_18_characters_log_in_over_the_api(client: Client, slug: str, role: str) -> None:
-    user = staff(DepartmentFactory(slug=slug), STAFF_ROLES[role][0], username=f"{slug}.{role}")
+    user = staff(
+        DepartmentFactory.create(slug=slug), STAFF_ROLES[role][0], username=f"{slug}.{role}"
+    )
     response = api_post(
         client, "/api/v1/auth/login", {"username": f"{slug}.{role}", "password": TEST_PASSWORD}
     )
@@ -46,7 +48,7 @@ def test_staff_of_18_characters_log_in_over_the_api(client: Client, slug: str, r
 )
 def test_staff_of_18_characters_log_in_on_the_page(client: Client, username: str) -> None:
     slug, role = username.split(".")
-    user = staff(DepartmentFactory(slug=slug), STAFF_ROLES[role][0], username=username)
+    user = staff(DepartmentFactory.create(slug=slug), STAFF_ROLES[role][0], username=username)
     response = client.post(
         "/accounts/login/", {"mode": "password", "username": username, "password": TEST_PASSWORD}
     )

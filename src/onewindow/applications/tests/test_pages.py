@@ -40,7 +40,7 @@ def test_apply_step_by_step(world: Any) -> None:
     assert bad.status_code == 422
     html = bad.content.decode()
     assert 'href="#field-area"' in html and 'value="很大"' in html  # nothing typed is lost
-    assert '<a href="#field-area">面积：' in html  # the summary names the field, not its key
+    assert '<a href="#field-area">“面积”应为数字。' in html  # named by its title, not its key
     data = {
         "token": token,
         "area": "60",
@@ -267,4 +267,4 @@ def test_the_confirmation_step_names_fields_by_their_titles(world: Any) -> None:
     refused = citizen.post(f"/my/applications/{number}/submit/")
     assert refused.status_code == 422
     html = refused.content.decode()
-    assert f'/my/applications/{number}/edit/#field-area">面积：' in html
+    assert f'/my/applications/{number}/edit/#field-area">请填写“面积”。' in html
