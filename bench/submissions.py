@@ -67,12 +67,17 @@ for item in ServiceItem.objects.filter(status="published").order_by("-popularity
     if "natural" in data["service_objects"] and len(required) == 2 and len(
             data["form_schema"]["properties"]) >= 5:
         break
+from onewindow.testing.factories import make_resident_id, make_uscc
+# A right value for each widget the server checks (applications/forms.py WIDGET_CHECKS).
+by_widget = {"date": "2026-12-01", "id_number": make_resident_id(1), "uscc": make_uscc(1),
+             "phone": "13800000009", "email": "bench@example.cn", "number": "1"}
 form = {}
 for name, prop in data["form_schema"]["properties"].items():
     if prop.get("x-prefill"):
         continue
     form[name] = (prop["enum"][0] if prop.get("enum") else 1 if prop.get("type") in
-                  ("number", "integer") else True if prop.get("type") == "boolean" else "测试")
+                  ("number", "integer") else True if prop.get("type") == "boolean"
+                  else by_widget.get(prop.get("x-widget", ""), "测试"))
 print(json.dumps({"token": issue_token(user, ttl=timedelta(hours=2))[0], "item": item.pk,
                   "name": data["name"], "materials": required, "form": form,
                   "applications": Application.objects.count(), "tasks": Task.objects.count()}))
