@@ -57,6 +57,8 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src bench
 	$(BIN)/ruff format --check src bench
 	$(BIN)/mypy
+	@# The layers and the pages no other app may import ([tool.importlinter] in pyproject.toml).
+	PYTHONPATH=src $(BIN)/lint-imports
 
 bench: $(VENV)/.installed-test
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } || true
