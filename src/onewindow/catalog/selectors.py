@@ -8,7 +8,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
-from onewindow.catalog.choices import POWER_TYPES, ItemType
+from onewindow.catalog.choices import ENTERPRISE_TOPICS, PERSON_TOPICS, POWER_TYPES, ItemType
 from onewindow.catalog.definitions import merge_forms, process_departments
 from onewindow.catalog.models import Bundle, BundleItem, SearchEntry, ServiceItem
 from onewindow.organizations.models import Department
@@ -134,3 +134,13 @@ def bundle_form(bundle: Bundle) -> dict[str, Any]:
         if e.item.current_version is not None
     ]
     return merge_forms(schemas, bundle.name)
+
+
+# The two audiences of the portal's topic pages: who an item serves and the topics they browse by.
+AUDIENCES = {"personal": ("natural", PERSON_TOPICS), "enterprise": ("legal", ENTERPRISE_TOPICS)}
+
+
+def bundles_for(audience: str) -> list[Bundle]:
+    """The bundles (一件事) shown to an audience of the topic pages, ``personal`` or ``enterprise``."""
+    wanted = Bundle.Audience.PERSON if audience == "personal" else Bundle.Audience.ENTERPRISE
+    return list(bundle_links(wanted))

@@ -28,13 +28,12 @@ from onewindow.catalog.choices import (
     TimeUnit,
 )
 from onewindow.catalog.definitions import ordered_fields
-from onewindow.catalog.models import Bundle, ServiceItem
+from onewindow.catalog.models import ServiceItem
 from onewindow.catalog.search import Filters, search, suggest
+from onewindow.catalog.selectors import AUDIENCES
 from onewindow.core.params import MAX_VISITS, bounded_int, page_number
 from onewindow.organizations.models import Department
 from onewindow.organizations.selectors import active_departments, directory_version
-
-AUDIENCES = {"personal": ("natural", PERSON_TOPICS), "enterprise": ("legal", ENTERPRISE_TOPICS)}
 
 
 @require_GET
@@ -197,8 +196,3 @@ def bundle_page(request: HttpRequest, slug: str) -> HttpResponse:
             ],
         },
     )
-
-
-def bundles_for(audience: str) -> list[Bundle]:
-    wanted = Bundle.Audience.PERSON if audience == "personal" else Bundle.Audience.ENTERPRISE
-    return list(selectors.bundle_links(wanted))

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from onewindow.accounts import codes, selectors, services
 from onewindow.accounts.models import ApiToken, SmsCode, User
 from onewindow.catalog import selectors as catalog_selectors
-from onewindow.catalog import views as catalog_views
 from onewindow.core.errors import DomainError
 from onewindow.core.net import client_network
 from onewindow.organizations.models import Department, ServiceHall
@@ -58,7 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def audience(request: HttpRequest, kind: str) -> HttpResponse:
     """个人办事 / 法人办事: where a person or an enterprise starts."""
     title = _("个人办事") if kind == "personal" else _("法人办事")
-    target, topics = catalog_views.AUDIENCES[kind]
+    target, topics = catalog_selectors.AUDIENCES[kind]
     return render(
         request,
         "portal/audience.html",
@@ -70,7 +69,7 @@ def audience(request: HttpRequest, kind: str) -> HttpResponse:
             "directory_version": directory_version(),
             "topics": topics,
             "hot": catalog_selectors.hot_entries(10, target),
-            "bundles": catalog_views.bundles_for(kind),
+            "bundles": catalog_selectors.bundles_for(kind),
         },
     )
 
