@@ -437,14 +437,22 @@ def grant_agency(
 def ensure_staff(
     username: str, name: str, department: Department | None, role: str, password: str | None
 ) -> User:
-    """Create a staff account with one role, or add the role to an existing one."""
+    """Create a staff account with one role, or add the role to an existing one. An
+    administrator's role opens the admin site (``is_staff``; the platform role as superuser)
+    whenever it is added, not only with the account: a clerk made department administrator edits
+    their department's catalogue there."""
     user, created = User.objects.get_or_create(
         username=username, defaults={"kind": User.Kind.STAFF, "name": name}
     )
+    flags = (user.is_staff, user.is_superuser)
     if created:
         user.set_password(password)
-        user.is_staff = role in (Membership.Role.DEPARTMENT_ADMIN, Membership.Role.PLATFORM_ADMIN)
-        user.is_superuser = role == Membership.Role.PLATFORM_ADMIN
+    user.is_staff = user.is_staff or role in (
+        Membership.Role.DEPARTMENT_ADMIN,
+        Membership.Role.PLATFORM_ADMIN,
+    )
+    user.is_superuser = user.is_superuser or role == Membership.Role.PLATFORM_ADMIN
+    if created or (user.is_staff, user.is_superuser) != flags:
         user.save()
     authority.grant(user, department, role)
     return user

@@ -350,3 +350,18 @@ def test_staff_pages_send_visitors_to_sign_in_and_refuse_citizens(market: Depart
     assert seen == []
     request.user = staff(market, Role.CLERK)
     assert page(request).status_code == 200 and seen == [request.user]
+
+
+def test_a_clerk_made_department_administrator_opens_the_admin_site(
+    client: Any, market: Department
+) -> None:
+    """The catalogue is edited in the admin site: the role added later opens it, as it does for
+    an account created with it."""
+    staff(market, Role.CLERK, "market.person")
+    person = staff(market, Role.DEPARTMENT_ADMIN, "market.person")
+    assert person.is_staff and not person.is_superuser
+    assert authority.may_manage_staff(person, market.pk)
+    client.force_login(person, backend="onewindow.accounts.backends.AccountBackend")
+    assert client.get("/admin/catalog/serviceitem/").status_code == 200
+    platform = staff(market, Role.PLATFORM_ADMIN, "market.person")
+    assert platform.is_superuser
