@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from onewindow.accounts import codes, selectors, services
+from onewindow.accounts import authority, codes, selectors, services
 from onewindow.accounts.auth import AUTH, bearer, current_user
 from onewindow.accounts.models import ApiToken, User
 from onewindow.core.errors import DomainError, errors
@@ -134,7 +134,7 @@ def me_payload(user: User) -> dict[str, object]:
                 "department_name": m.department.name if m.department else None,
                 "role": m.role,
             }
-            for m in selectors.memberships(user)
+            for m in authority.memberships_of(user)
         ],
     }
 

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from onewindow.accounts import authority
 from onewindow.accounts.models import Agency, Membership, User, phone_index
 from onewindow.core import personal
 from onewindow.core.models import AuditEvent
@@ -19,8 +18,9 @@ def effective_agencies(agent: User) -> QuerySet[Agency]:
     ).select_related("enterprise")
 
 
-def memberships(user: User) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).select_related("department")
+def memberships(user: User) -> list[Membership]:
+    """The roles a staff member holds, to show them (``accounts.authority`` reads them)."""
+    return authority.memberships_of(user)
 
 
 def reveal_id_number(viewer: User, person: User, request: HttpRequest | None, purpose: str) -> str:
@@ -69,27 +69,3 @@ def phone_on_file(user: User) -> str:
     """The account's mobile number in clear, to send it a code (the staff second factor); "" when
     none is on file."""
     return user.open_phone(why="sms code to the phone on file") if user.has_phone else ""
-
-
-def is_platform_admin(user: Any) -> bool:
-    """A platform administrator (办公厅 / 政务服务管理局): a superuser or the platform role."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return (
-        bool(user.is_superuser)
-        or Membership.objects.filter(user=user, role=Membership.Role.PLATFORM_ADMIN).exists()
-    )
-
-
-def may_unlock(admin: User, user: User) -> bool:
-    """Whether ``admin`` may lift ``user``'s lock-out: a platform administrator anyone's, a
-    department administrator that of staff in one of their departments (never a platform
-    administrator's)."""
-    if is_platform_admin(admin):
-        return True
-    if not admin.is_active or is_platform_admin(user):
-        return False
-    departments = Membership.objects.filter(
-        user=admin, role=Membership.Role.DEPARTMENT_ADMIN
-    ).values("department")
-    return Membership.objects.filter(user=user, department__in=departments).exists()

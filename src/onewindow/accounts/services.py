@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onewindow.accounts import codes, lockout, selectors
+from onewindow.accounts import authority, codes, lockout, selectors
 from onewindow.accounts.models import (
     Agency,
     ApiToken,
@@ -338,11 +338,11 @@ def reset_password(
 
 def unlock_account(admin: User, user: User, reason: str, request: HttpRequest | None = None) -> int:
     """An administrator lifts an account's password lock-out (the staff's way back in when SMS
-    login is not an option). Guarantees: only someone ``selectors.may_unlock`` allows, otherwise a
+    login is not an option). Guarantees: only someone ``authority.may_manage_member`` allows, otherwise a
     404 as for an account that does not exist; a reason is required; the unlock is recorded in the
     audit trail with who, whom, why (personal numbers in the reason masked) and how many failure
     records were cleared. Returns that number."""
-    if not selectors.may_unlock(admin, user):
+    if not authority.may_manage_member(admin, user):
         raise DomainError("not_found", _("账号不存在。"), status=404)
     reason = (reason or "").strip()
     if not reason:
@@ -443,14 +443,22 @@ def grant_agency(
 def ensure_staff(
     username: str, name: str, department: Department | None, role: str, password: str | None
 ) -> User:
-    """Create a staff account with one role, or add the role to an existing one."""
+    """Create a staff account with one role, or add the role to an existing one. An
+    administrator's role opens the admin site (``is_staff``; the platform role as superuser)
+    whenever it is added, not only with the account: a clerk made department administrator edits
+    their department's catalogue there."""
     user, created = User.objects.get_or_create(
         username=username, defaults={"kind": User.Kind.STAFF, "name": name}
     )
+    flags = (user.is_staff, user.is_superuser)
     if created:
         user.set_password(password)
-        user.is_staff = role in (Membership.Role.DEPARTMENT_ADMIN, Membership.Role.PLATFORM_ADMIN)
-        user.is_superuser = role == Membership.Role.PLATFORM_ADMIN
+    user.is_staff = user.is_staff or role in (
+        Membership.Role.DEPARTMENT_ADMIN,
+        Membership.Role.PLATFORM_ADMIN,
+    )
+    user.is_superuser = user.is_superuser or role == Membership.Role.PLATFORM_ADMIN
+    if created or (user.is_staff, user.is_superuser) != flags:
         user.save()
-    Membership.objects.get_or_create(user=user, department=department, role=role)
+    authority.grant(user, department, role)
     return user

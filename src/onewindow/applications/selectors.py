@@ -9,7 +9,8 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from onewindow.accounts.models import Membership, User
+from onewindow.accounts import authority
+from onewindow.accounts.models import User
 from onewindow.accounts.selectors import effective_agencies
 from onewindow.applications.lifecycle import Status
 from onewindow.applications.models import Application
@@ -31,11 +32,8 @@ def visible_to_applicant(user: User) -> QuerySet[Application]:
 
 
 def staff_departments(user: User) -> list[int]:
-    return list(
-        Membership.objects.filter(user=user, department__isnull=False)
-        .values_list("department_id", flat=True)
-        .distinct()
-    )
+    """The departments the staff member holds a seat in (``accounts.authority``)."""
+    return authority.departments_of(user)
 
 
 def visible_to_staff(user: User) -> QuerySet[Application]:
@@ -53,7 +51,7 @@ def visible_to_staff(user: User) -> QuerySet[Application]:
 
 def find_for(user: User, number: str) -> tuple[Application | None, bool]:
     """The application and whether the user sees it as staff."""
-    if user.kind == User.Kind.STAFF:
+    if authority.is_staff(user):
         return visible_to_staff(user).filter(number=number).first(), True
     return visible_to_applicant(user).filter(number=number).first(), False
 

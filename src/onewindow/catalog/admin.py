@@ -13,10 +13,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from onewindow.accounts.authority import is_platform_admin
 from onewindow.catalog import services
 from onewindow.catalog.definitions import validate_form, validate_process
 from onewindow.catalog.models import Bundle, BundleItem, FeeItem, ItemVersion, Material, ServiceItem
-from onewindow.catalog.permissions import can_edit_catalog, editable_departments, is_platform_admin
+from onewindow.catalog.permissions import can_edit_catalog, editable_departments
 from onewindow.core.errors import DomainError
 from onewindow.organizations.models import Department
 

@@ -1,9 +1,10 @@
-"""Bulk import and export pages beside the Django admin."""
+"""Bulk import and export pages beside the Django admin. Who may use them is the catalogue's rule
+(``catalog.permissions``: platform and department administrators), read from
+``accounts.authority``: a visitor is sent to sign in, anyone else signed in is refused (403)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from onewindow.accounts.decorators import staff_required
 from onewindow.accounts.models import User
 from onewindow.catalog import io
 from onewindow.catalog.models import ImportJob, ServiceItem
@@ -31,7 +33,7 @@ def _guard(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-@staff_member_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def import_page(request: HttpRequest) -> HttpResponse:
     _guard(request)
@@ -68,7 +70,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_member_required
+@staff_required
 @require_GET
 def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
     _guard(request)
@@ -81,7 +83,7 @@ def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
     )
 
 
-@staff_member_required
+@staff_required
 @require_GET
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
     _guard(request)

@@ -1,6 +1,5 @@
 """Who may edit which part of the catalogue: platform administrators everything, department
-administrators their own department's items. Who is a platform administrator is
-``accounts.selectors.is_platform_admin``."""
+administrators their own department's items. Both are read from ``accounts.authority``."""
 
 from __future__ import annotations
 
@@ -8,20 +7,19 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from onewindow.accounts.models import Membership
-from onewindow.accounts.selectors import is_platform_admin
+from onewindow.accounts import authority
 from onewindow.organizations.models import Department
 
 
 def editable_departments(user: Any) -> QuerySet[Department]:
-    if is_platform_admin(user):
+    """Every department for a platform administrator; the ones a person administers otherwise."""
+    managed = authority.managed_departments(user)
+    if managed is None:
         return Department.objects.all()
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Department.objects.none()
-    return Department.objects.filter(
-        memberships__user=user, memberships__role=Membership.Role.DEPARTMENT_ADMIN
-    ).distinct()
+    return Department.objects.filter(pk__in=managed)
 
 
 def can_edit_catalog(user: Any) -> bool:
-    return editable_departments(user).exists()
+    """Whether the catalogue admin is open to the person at all (some department to edit)."""
+    managed = authority.managed_departments(user)
+    return managed is None or bool(managed)

@@ -9,7 +9,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from onewindow.accounts.models import Membership, User
+from onewindow.accounts import authority
+from onewindow.accounts.models import User
 from onewindow.applications.models import Application, TimelineEntry
 from onewindow.applications.selectors import form_values_for_issuance
 from onewindow.core.errors import DomainError
@@ -109,15 +110,14 @@ def _pending(application: Application, error: DomainError) -> None:
         internal_comment=error.message,
         details={"fields": error.fields},
     )
-    for member in Membership.objects.filter(
-        department=application.department, role=Membership.Role.DECIDER
-    ).select_related("user"):
+    # Completing the licence is the deciders' work of the department: they are told it waits.
+    for decider in authority.told_of_new_work(application.department_id, authority.Role.DECIDER):
         notify(
-            member.user,
+            decider,
             _("待制发电子证照"),
             _("办件%(number)s已准予，电子证照信息不全，请补全后签发。")
             % {"number": application.number},
-            key=f"licence-pending:{application.pk}:{member.user_id}",
+            key=f"licence-pending:{application.pk}:{decider.pk}",
         )
 
 

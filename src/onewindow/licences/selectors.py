@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from onewindow.accounts import authority
 from onewindow.accounts.models import User
 from onewindow.accounts.selectors import effective_agencies
 from onewindow.licences.lifecycle import Status
@@ -55,12 +56,10 @@ def staff_licences(department_ids: list[int]) -> QuerySet[Licence]:
 def readable_licence(user: User, licence_id: int) -> Licence | None:
     """The licence, for its holder (or an agent of the holding enterprise) or staff of its issuer;
     None for anyone else, as for a licence that does not exist."""
-    from onewindow.applications.selectors import staff_departments
-
-    if user.kind != User.Kind.STAFF:
+    if not authority.is_staff(user):
         return visible_licence(user, licence_id)
     return (
-        staff_licences(staff_departments(user))
+        staff_licences(authority.departments_of(user))
         .select_related("signing_key")
         .filter(pk=licence_id)
         .first()

@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onewindow.accounts.models import Membership, User, id_number_index
+from onewindow.accounts import authority
+from onewindow.accounts.models import User, id_number_index
 from onewindow.core import audit
 from onewindow.core.errors import DomainError, FieldErrorsCollector
 from onewindow.core.personal import mask_text
@@ -45,7 +46,8 @@ from onewindow.licences.models import (
 from onewindow.notifications.services import notify
 from onewindow.organizations.models import Department
 
-ISSUER_ROLES = {Membership.Role.DECIDER, Membership.Role.DEPARTMENT_ADMIN}
+# Who issues, changes and imports a department's licences: its deciders and administrators.
+ISSUER_ROLES: tuple[str, ...] = (authority.Role.DECIDER, authority.Role.DEPARTMENT_ADMIN)
 
 
 @dataclass(frozen=True)
@@ -108,11 +110,8 @@ def _sign(licence: Licence, clear: sealing.Clear) -> None:
 
 # -- permissions --------------------------------------------------------------------------------
 def can_manage(user: User | None, department_id: int) -> bool:
-    if user is None or user.kind != User.Kind.STAFF:
-        return False
-    return Membership.objects.filter(
-        user=user, department_id=department_id, role__in=ISSUER_ROLES
-    ).exists()
+    """Whether the person issues and manages the department's licences (``ISSUER_ROLES``)."""
+    return authority.holds(user, department_id, *ISSUER_ROLES)
 
 
 def require_manager(user: User | None, department_id: int) -> None:
@@ -512,7 +511,7 @@ def open_licence(user: User, licence_id: int, request: HttpRequest | None = None
     from onewindow.licences import selectors
 
     licence = selectors.readable_licence(user, licence_id)
-    if licence is not None and user.kind == User.Kind.STAFF:
+    if licence is not None and authority.is_staff(user):
         audit.record(
             "personal_data.view",
             request=request,

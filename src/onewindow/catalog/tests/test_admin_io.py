@@ -49,8 +49,9 @@ def test_department_admins_see_only_their_items(admin_client: Client, market: An
 
 def test_citizens_cannot_enter(client: Client, person: Any) -> None:
     client.force_login(person, backend="onewindow.accounts.backends.AccountBackend")
-    assert client.get("/admin/catalog/serviceitem/").status_code == 302
-    assert client.get("/admin/catalog/io/").status_code == 302
+    assert client.get("/admin/catalog/serviceitem/").status_code == 302  # the admin's sign-in
+    assert client.get("/admin/catalog/io/").status_code == 403
+    assert client.get("/admin/catalog/io/export.csv").status_code == 403
 
 
 def test_publish_action_reports_rule_failures(admin_client: Client, market: Any) -> None:

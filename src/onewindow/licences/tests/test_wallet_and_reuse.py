@@ -197,3 +197,31 @@ def test_approval_issues_the_licence_from_the_application(licensing: Any) -> Non
     assert licence.application == application and licence.issuer == licensing.market
     assert issuance.issue_for_application(application.pk) == licence  # idempotent
     assert Licence.objects.filter(application=application).count() == 1
+
+
+def test_a_licence_the_data_cannot_fill_is_announced_to_the_departments_active_deciders(
+    licensing: Any,
+) -> None:
+    """Completing it is the deciders' work (``accounts.authority.told_of_new_work``): each active
+    decider of the issuing department is told, nobody else."""
+    from onewindow.notifications.models import Message
+    from onewindow.testing.factories import staff
+
+    schema = licensing.food.schema
+    schema["properties"]["licence_room"] = {"type": "string", "title": "许可证号房间"}
+    schema["required"] = [*schema["required"], "licence_room"]
+    licensing.food.save()
+    away = staff(licensing.market, "decider", "market.decider.away")
+    away.is_active = False
+    away.save()
+    admin = staff(licensing.market, "dept_admin")
+    item = food_item(licensing)
+    application = applying.create_application(
+        licensing.agent, item, {"business_scope": "热食类"}, enterprise_uscc=licensing.company.uscc
+    )
+    application.decision = "approved"
+    application.save()
+    assert issuance.issue_for_application(application.pk) is None
+    told = set(Message.objects.filter(title="待制发电子证照").values_list("user_id", flat=True))
+    assert told == {licensing.decider.pk}
+    assert not {away.pk, admin.pk, licensing.clerk.pk, licensing.other_decider.pk} & told

@@ -1,0 +1,364 @@
+"""Who may open which page: seven people against every page of the site, each cell written down.
+
+The pages are found by walking the URL resolver, so a new page that is not in ``PAGES`` fails
+``test_every_page_is_in_the_matrix`` until someone decides who may open it. The API has its own
+matrix (``applications/tests/test_access.py``, ``workflow/tests/test_api_access.py``); the Django
+admin's model pages answer through the admin's own permissions (``catalog/tests/test_admin_io.py``).
+
+The people, around one case (the owner's application to the market department, waiting for its
+clerk, and a licence the department issued to the owner):
+
+- ``anonymous``: nobody signed in;
+- ``owner``: the citizen whose application and licence they are;
+- ``citizen``: another citizen;
+- ``clerk``: a clerk of the handling department (the seat the open task is for);
+- ``outsider``: a clerk of another department;
+- ``dept_admin``: an administrator of the handling department;
+- ``platform``: a platform administrator with no department seat.
+
+Each cell is what the person gets: ``200``, ``login`` (sent to sign in), ``302`` (sent elsewhere,
+e.g. after a form), ``403`` (not theirs: the page itself is refused), ``404`` (hidden: the page
+does not say the object exists), or another status a page gives on purpose (``405``, ``422``).
+Each request runs in a savepoint that is rolled back, so one person's click changes nothing for
+the next page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.shortcuts import resolve_url
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from onewindow.accounts.models import User
+from onewindow.accounts.services import issue_token
+from onewindow.applications import services as applications
+from onewindow.applications.models import Application
+from onewindow.applications.tests.conftest import Api
+from onewindow.catalog.models import Bundle, BundleItem
+from onewindow.catalog.models import ImportJob as CatalogImportJob
+from onewindow.licences import imports, sharing
+from onewindow.licences.models import LicenceType
+from onewindow.licences.services import CODE_TYPE_ID, Holder, issue
+from onewindow.testing.factories import DepartmentFactory, PersonFactory, make_item, staff
+
+pytestmark = pytest.mark.django_db
+
+ACTORS = ("anonymous", "owner", "citizen", "clerk", "outsider", "dept_admin", "platform")
+BACKEND = "onewindow.accounts.backends.AccountBackend"
+FOOD = "11100000000013338W031"
+
+
+@dataclass
+class Scene:
+    people: dict[str, User | None]
+    item: Any
+    bundle: Bundle
+    submitted: Application
+    draft: Application
+    task: Any
+    material: Any
+    licence: Any
+    share: Any
+    share_token: str
+    licence_job: Any
+    catalog_job: Any
+    token_id: int
+
+
+def build_scene(client: Client) -> Scene:
+    market = DepartmentFactory.create(slug="market", name="市场监管局")
+    fire = DepartmentFactory.create(slug="fire", name="消防救援支队")
+    food = LicenceType.objects.create(
+        code=FOOD,
+        name="食品经营许可证",
+        holder_kind="natural",
+        schema={
+            "type": "object",
+            "properties": {"operator": {"type": "string", "title": "经营者名称"}},
+            "required": ["operator"],
+        },
+    )
+    item = make_item(
+        market,
+        name="食品经营许可",
+        service_objects=["natural", "legal"],
+        topics_person=["work"],
+        materials=["申请书"],
+        licence_type=food.code,
+        licence_mapping={"operator": "holder.name"},
+        form_schema={
+            "type": "object",
+            "properties": {"area": {"type": "number", "title": "面积"}},
+            "required": ["area"],
+        },
+    )
+    bundle = Bundle.objects.create(
+        slug="open-a-shop", name="开店一件事", audience="person", lead_department=market
+    )
+    BundleItem.objects.create(bundle=bundle, item=item, order=0)
+    owner = PersonFactory.create()
+    platform = staff(market, "platform_admin", "platform.admin")
+    people: dict[str, User | None] = {
+        "anonymous": None,
+        "owner": owner,
+        "citizen": PersonFactory.create(),
+        "clerk": staff(market, "clerk"),
+        "outsider": staff(fire, "clerk"),
+        "dept_admin": staff(market, "dept_admin"),
+        "platform": platform,
+    }
+    submitted = applications.create_application(owner, item, {"area": 60})
+    assert Api(client, owner).upload(submitted.pk, 0).status_code == 201
+    submitted = applications.submit_application(submitted, owner)
+    draft = applications.create_application(owner, item, {"area": 30})
+    Application.objects.filter(pk=draft.pk).update(bundle_group=uuid.uuid4())
+    draft.refresh_from_db()
+    licence = issue(
+        food,
+        market,
+        Holder(owner.name, owner.reveal_id_number(), CODE_TYPE_ID, owner),
+        {"operator": owner.name},
+    )
+    share, token = sharing.create(licence, owner, "租房", 24)
+    decider = staff(market, "decider")
+    licence_job = imports.start(market, food, decider, "x.csv", b"")
+    catalog_job = CatalogImportJob.objects.create(created_by=platform, file_name="items.csv")
+    return Scene(
+        people=people,
+        item=item,
+        bundle=bundle,
+        submitted=submitted,
+        draft=draft,
+        task=submitted.tasks.get(),
+        material=submitted.materials.get(),
+        licence=licence,
+        share=share,
+        share_token=token,
+        licence_job=licence_job,
+        catalog_job=catalog_job,
+        token_id=issue_token(owner)[1].pk,
+    )
+
+
+@dataclass(frozen=True)
+class Page:
+    """How to open a page (method and URL arguments) and what each person gets, in ``ACTORS``
+    order."""
+
+    method: str
+    kwargs: Callable[[Scene], dict[str, Any]]
+    expected: str
+
+    def outcomes(self) -> dict[str, str]:
+        cells = self.expected.split()
+        assert len(cells) == len(ACTORS), self.expected
+        return dict(zip(ACTORS, cells, strict=True))
+
+
+def none(scene: Scene) -> dict[str, Any]:
+    return {}
+
+
+def task(scene: Scene) -> dict[str, Any]:
+    return {"task_id": scene.task.pk}
+
+
+def submitted(scene: Scene) -> dict[str, Any]:
+    return {"number": scene.submitted.number}
+
+
+def draft(scene: Scene) -> dict[str, Any]:
+    return {"number": scene.draft.number}
+
+
+def licence(scene: Scene) -> dict[str, Any]:
+    return {"licence_id": scene.licence.pk}
+
+
+GET, POST = "GET", "POST"
+PUBLIC = "200 200 200 200 200 200 200"
+
+# fmt: off
+PAGES: dict[str, Page] = {
+    # -- anyone ---------------------------------------------------------------------------------
+    #                                                                 anon owner citizen clerk outsider dept_admin platform
+    "healthz":                 Page(GET, none, PUBLIC),
+    "set_language":            Page(POST, none, "302 302 302 302 302 302 302"),
+    "portal:home":             Page(GET, none, PUBLIC),
+    "portal:personal":         Page(GET, none, PUBLIC),
+    "portal:enterprise":       Page(GET, none, PUBLIC),
+    "portal:departments":      Page(GET, none, PUBLIC),
+    "portal:department":       Page(GET, lambda s: {"slug": "market"}, PUBLIC),
+    "portal:powers":           Page(GET, lambda s: {"slug": "market"}, PUBLIC),
+    "portal:interaction":      Page(GET, none, PUBLIC),
+    "portal:language":         Page(GET, lambda s: {"code": "en"}, "302 302 302 302 302 302 302"),
+    "portal:search":           Page(GET, none, PUBLIC),
+    "portal:suggest":          Page(GET, none, PUBLIC),
+    "portal:guide":            Page(GET, lambda s: {"item_id": s.item.pk}, PUBLIC),
+    "portal:bundle":           Page(GET, lambda s: {"slug": s.bundle.slug}, PUBLIC),
+    "portal:topic":            Page(GET, lambda s: {"audience": "personal", "topic": "work"}, PUBLIC),
+    "portal:login":            Page(GET, none, PUBLIC),
+    "portal:register":         Page(GET, none, PUBLIC),
+    "portal:password_reset":   Page(GET, none, PUBLIC),
+    "portal:sms_code":         Page(POST, none, PUBLIC),  # a fragment: the error is in it
+    "portal:logout":           Page(POST, none, "302 302 302 302 302 302 302"),
+    "portal:progress":         Page(GET, none, PUBLIC),
+    "licences:verify":         Page(GET, none, PUBLIC),
+    "licences:shared":         Page(GET, lambda s: {"token": s.share_token}, PUBLIC),
+    # -- the citizen's own ----------------------------------------------------------------------
+    "portal:my_space":         Page(GET, none, "login 200 200 200 200 200 200"),
+    "portal:revoke_token":     Page(POST, lambda s: {"token_id": s.token_id}, "login 302 404 404 404 404 404"),
+    "portal:apply":            Page(GET, lambda s: {"item_id": s.item.pk}, "login 200 200 403 403 403 403"),
+    "portal:apply_bundle":     Page(GET, lambda s: {"slug": s.bundle.slug}, "login 200 200 403 403 403 403"),
+    "portal:my_applications":  Page(GET, none, "login 200 200 200 200 200 200"),
+    "portal:my_messages":      Page(GET, none, "login 200 200 200 200 200 200"),
+    "portal:application":      Page(GET, submitted, "login 200 404 404 404 404 404"),
+    "portal:application_edit": Page(GET, draft, "login 200 404 404 404 404 404"),
+    "portal:application_materials": Page(GET, draft, "login 200 404 404 404 404 404"),
+    "portal:application_review":    Page(GET, draft, "login 200 404 404 404 404 404"),
+    "portal:application_material_file": Page(
+        GET, lambda s: {"number": s.submitted.number, "material_id": s.material.pk},
+        "login 200 404 404 404 404 404"),
+    "portal:application_withdraw":  Page(POST, submitted, "login 302 404 404 404 404 404"),
+    "portal:application_discard":   Page(GET, draft, "login 200 404 404 404 404 404"),
+    "portal:bundle_group":     Page(GET, lambda s: {"group": s.draft.bundle_group}, "login 200 404 404 404 404 404"),
+    "licences:wallet":         Page(GET, none, "login 200 200 302 302 302 302"),
+    "licences:detail":         Page(GET, licence, "login 200 404 404 404 404 404"),
+    "licences:reveal":         Page(POST, licence, "login 422 404 404 404 404 404"),
+    "licences:download":       Page(GET, licence, "login 200 404 200 404 200 404"),
+    "licences:unshare":        Page(POST, lambda s: {"licence_id": s.licence.pk, "share_id": s.share.pk}, "login 302 404 404 404 404 404"),
+    "licences:use":            Page(GET, draft, "login 200 404 404 404 404 404"),
+    # -- staff ----------------------------------------------------------------------------------
+    "workbench:inbox":         Page(GET, none, "login 403 403 200 200 200 200"),
+    "workbench:load":          Page(GET, none, "login 403 403 403 403 200 403"),
+    "workbench:task":          Page(GET, task, "login 403 403 200 404 200 404"),
+    "workbench:reveal":        Page(POST, task, "login 403 403 422 404 422 404"),
+    "workbench:claim":         Page(POST, task, "login 403 403 302 404 302 404"),
+    "workbench:release":       Page(POST, task, "login 403 403 302 404 302 404"),
+    "workbench:act":           Page(POST, task, "login 403 403 302 404 302 404"),
+    "workbench:reassign":      Page(POST, task, "login 403 403 302 404 302 404"),
+    "workbench:material":      Page(GET, lambda s: {"material_id": s.material.pk}, "login 403 403 200 404 200 404"),
+    "workbench:check_material": Page(POST, lambda s: {"task_id": s.task.pk, "material_id": s.material.pk}, "login 403 403 302 404 302 404"),
+    "licences:manage":         Page(GET, none, "login 403 403 200 200 200 200"),
+    "licences:manage_detail":  Page(GET, licence, "login 403 403 200 404 200 404"),
+    "licences:manage_reveal":  Page(POST, licence, "login 403 403 422 404 422 404"),
+    "licences:issue":          Page(GET, submitted, "login 403 403 200 404 200 404"),
+    "licences:import":         Page(GET, none, "login 403 403 403 403 200 403"),
+    "licences:import_job":     Page(GET, lambda s: {"job_id": s.licence_job.pk}, "login 403 403 200 404 200 404"),
+    # -- the catalogue's administration (beside the Django admin) -------------------------------
+    "catalog-admin:import":    Page(GET, none, "login 403 403 403 403 200 200"),
+    "catalog-admin:job":       Page(GET, lambda s: {"job_id": s.catalog_job.pk}, "login 403 403 403 403 404 200"),
+    "catalog-admin:export":    Page(GET, lambda s: {"fmt": "csv"}, "login 403 403 403 403 200 200"),
+}
+# fmt: on
+
+# Cells where the product disagrees with the table: each is a bug to fix, not an expectation.
+# (page, actor) -> (what the page answers today, why that is wrong). A cell that starts to answer
+# as the table says, or answers something else again, fails until this list is brought up to date.
+_STAFF_APPLY = (
+    "200",
+    "staff cannot apply (applications.services refuses with 403 staff_cannot_apply), yet the form "
+    "opens and is refused only when sent",
+)
+_NO_SEAT_ACTION = (
+    "302",
+    "a staff member with no seat for the task is sent back to the task page with a message; the "
+    "task page and the API answer 404 for the same task",
+)
+KNOWN_BUGS: dict[tuple[str, str], tuple[str, str]] = {
+    **{("portal:apply", actor): _STAFF_APPLY for actor in ACTORS[3:]},
+    **{("portal:apply_bundle", actor): _STAFF_APPLY for actor in ACTORS[3:]},
+    **{
+        (page, actor): _NO_SEAT_ACTION
+        for page in ("workbench:claim", "workbench:release", "workbench:check_material")
+        for actor in ("outsider", "platform")
+    },
+    ("licences:issue", "clerk"): (
+        "200",
+        "only the department's deciders and administrators issue (licences.services.can_manage); "
+        "the issuing form, filled from the application, opens for its clerk",
+    ),
+}
+
+# URL namespaces that are not pages of this matrix, and why.
+NOT_PAGES = {
+    "admin": "the Django admin: its model pages answer through ModelAdmin permissions",
+}
+
+
+def _walk(patterns: list[Any], namespace: str = "") -> list[str]:
+    names: list[str] = []
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = entry.namespace or ""
+            if inner.startswith("api-") or inner in NOT_PAGES:
+                continue
+            prefix = f"{namespace}{inner}:" if inner else namespace
+            names += _walk(entry.url_patterns, prefix)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.append(f"{namespace}{entry.name}")
+    return names
+
+
+def site_pages() -> set[str]:
+    return set(_walk(get_resolver().url_patterns))
+
+
+def test_every_page_is_in_the_matrix() -> None:
+    pages = site_pages()
+    assert "workbench:inbox" in pages and "portal:application" in pages  # the walk sees pages
+    assert pages - set(PAGES) == set(), "decide who may open these pages and add them to PAGES"
+    assert set(PAGES) - pages == set(), "these pages are gone: remove them from PAGES"
+
+
+def outcome(response: Any) -> str:
+    if response.status_code in (301, 302):
+        target = response["Location"]
+        logins = (resolve_url(settings.LOGIN_URL), reverse("admin:login"))
+        return "login" if target.startswith(logins) else "302"
+    return str(response.status_code)
+
+
+def open_page(client: Client, page: Page, url: str) -> str:
+    """What the page answers, with whatever it wrote rolled back (signing out included)."""
+    cookies = SimpleCookie(client.cookies)
+    with transaction.atomic():
+        try:
+            response = client.generic(page.method, url)
+        except Exception as error:
+            result = f"500:{type(error).__name__}"
+        else:
+            result = outcome(response)
+        transaction.set_rollback(True)
+    client.cookies = cookies
+    return result
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_who_may_open_which_page(client: Client, actor: str) -> None:
+    scene = build_scene(client)
+    client.logout()
+    person = scene.people[actor]
+    if person is not None:
+        client.force_login(person, backend=BACKEND)
+    wrong: dict[str, str] = {}
+    for name, page in PAGES.items():
+        got = open_page(client, page, reverse(name, kwargs=page.kwargs(scene)))
+        expected = page.outcomes()[actor]
+        today, _why = KNOWN_BUGS.get((name, actor), (expected, ""))
+        if got == expected and today != expected:
+            wrong[name] = f"answers {got} as it should: remove it from KNOWN_BUGS"
+        elif got != today:
+            wrong[name] = f"got {got}, expected {expected}" + (
+                f" (known to answer {today})" if today != expected else ""
+            )
+    assert wrong == {}, "\n".join(f"{name}: {cell}" for name, cell in wrong.items())
