@@ -195,6 +195,9 @@ def deliver(event_id: int) -> bool:
             row = OutboxEvent.objects.select_for_update().filter(pk=event_id).first()
             if row is None or row.delivered_at is not None:
                 return row is not None
+            if not row.pending:
+                _delivered(row)
+                return True
             todo = [path for path in row.pending if path not in failed]
             if not todo:
                 _failed(row, failed)
@@ -209,11 +212,15 @@ def deliver(event_id: int) -> bool:
                 continue
             row.done = [*row.done, path]
             if not row.pending:
-                row.delivered_at = timezone.now()
-                row.last_error = ""
-                row.save(update_fields=["done", "delivered_at", "last_error"])
+                _delivered(row)
                 return True
             row.save(update_fields=["done"])
+
+
+def _delivered(row: OutboxEvent) -> None:
+    row.delivered_at = timezone.now()
+    row.last_error = ""
+    row.save(update_fields=["done", "delivered_at", "last_error"])
 
 
 def _failed(row: OutboxEvent, failed: dict[str, str]) -> None:
@@ -271,6 +278,11 @@ def document() -> str:
         "never personal data in clear.",
         "",
     ]
+    lines += ["| Event | Subscribers |", "| --- | --- |"]
+    for name in sorted(EVENTS):
+        who = ", ".join(f"`{_app_of(s)}.{s.func.__name__}`" for s in subscribers_of(name))
+        lines.append(f"| [`{name}`](#{name.replace('.', '')}) | {who or '-'} |")
+    lines.append("")
     for name in sorted(EVENTS):
         lines += _document_event(EVENTS[name])
     orphans = sorted(subscribed_names() - set(EVENTS))
@@ -297,6 +309,10 @@ def _document_event(event_type: type[Event]) -> list[str]:
         only = f" (only when {condition})" if condition else ""
         lines.append(f"- `{subscriber.path}`{only}: {_paragraph(subscriber.func.__doc__)}")
     return [*lines, ""]
+
+
+def _app_of(subscriber: Subscriber) -> str:
+    return subscriber.func.__module__.removeprefix("onewindow.").split(".")[0]
 
 
 def _paragraph(doc: str | None) -> str:
