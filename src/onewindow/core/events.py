@@ -53,6 +53,9 @@ MAX_BACKOFF_MINUTES = 60
 STUCK_AFTER_ATTEMPTS = 5
 STUCK_AFTER = timedelta(hours=1)
 SWEEP_BATCH = 500
+# Delivered events are kept this long, to look into what happened; the record that lasts is the
+# timelines and the audit trail.
+KEEP_DELIVERED = timedelta(days=90)
 
 EVENTS: dict[str, type[Event]] = {}
 
@@ -253,6 +256,16 @@ def sweep(limit: int = SWEEP_BATCH) -> Sweep:
         else:
             failed += 1
     return Sweep(delivered, failed)
+
+
+def prune(keep: timedelta = KEEP_DELIVERED, batch: int = 10_000) -> int:
+    """Delete up to ``batch`` delivered events older than ``keep`` (the oldest first, along the
+    primary key); an undelivered event stays however old. Returns how many went."""
+    old = OutboxEvent.objects.filter(
+        created_at__lt=timezone.now() - keep, delivered_at__isnull=False
+    ).order_by("id")
+    ids = list(old.values_list("pk", flat=True)[:batch])
+    return OutboxEvent.objects.filter(pk__in=ids).delete()[0] if ids else 0
 
 
 def stuck_events() -> QuerySet[OutboxEvent]:

@@ -26,7 +26,7 @@ def deliver_events(event_ids: list[int]) -> None:
 @task()
 def sweep_events() -> dict[str, int]:
     """Deliver the due events, as ``manage.py deliver_events`` does (for a scheduler of tasks)."""
-    from onewindow.core.events import sweep
+    from onewindow.core.events import prune, sweep
 
     done = sweep()
-    return {"delivered": done.delivered, "failed": done.failed}
+    return {"delivered": done.delivered, "failed": done.failed, "pruned": prune()}

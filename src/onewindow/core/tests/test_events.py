@@ -263,3 +263,21 @@ def test_docs_events_md_is_what_the_registry_generates() -> None:
 def test_the_doc_check_fails_when_the_registry_changed(registry: Calls) -> None:
     with pytest.raises(CommandError, match="out of date"):
         call_command("events_doc", "--check", stdout=StringIO())
+
+
+def test_delivered_events_are_pruned_after_the_keeping_time_undelivered_ones_never(
+    registry: Calls, django_capture_on_commit_callbacks: Any
+) -> None:
+    registry.failures_left["tell_someone"] = 99
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        publish(added(registry))  # stays undelivered
+    registry.failures_left["tell_someone"] = 0
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        publish(added(registry, "2026-10-02"), added(registry, "2026-10-03"))
+    old = timezone.now() - events.KEEP_DELIVERED - timedelta(days=1)
+    failing, delivered_old, delivered_new = OutboxEvent.objects.order_by("id")
+    OutboxEvent.objects.filter(pk__in=[failing.pk, delivered_old.pk]).update(created_at=old)
+    out = StringIO()
+    call_command("deliver_events", stdout=out)
+    assert "1 old delivered events deleted" in out.getvalue()
+    assert set(OutboxEvent.objects.values_list("pk", flat=True)) == {failing.pk, delivered_new.pk}
