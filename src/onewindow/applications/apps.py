@@ -12,6 +12,7 @@ class ApplicationsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete
 
+        from onewindow.applications import subscribers  # noqa: F401 - registers the subscribers
         from onewindow.applications.files import release_deleted
         from onewindow.applications.models import ApplicationMaterial
 

@@ -10,13 +10,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onewindow.accounts.models import User
 from onewindow.accounts.selectors import effective_agencies
-from onewindow.applications import files, forms, numbers, selectors, uploads
+from onewindow.applications import events, files, forms, numbers, selectors, uploads
 from onewindow.applications.lifecycle import ACTION_LABELS, PAUSED, Status, target_of
 from onewindow.applications.models import (
     Application,
@@ -28,18 +27,8 @@ from onewindow.catalog.models import ServiceItem
 from onewindow.core import audit, personal
 from onewindow.core.calendar import add_workdays, workdays_between
 from onewindow.core.errors import DomainError, FieldErrorsCollector
-from onewindow.notifications.services import notify
+from onewindow.core.events import publish
 from onewindow.workflow import engine
-
-NOTIFY_APPLICANT = {
-    "accept",
-    "request_correction",
-    "reject",
-    "approve",
-    "deny",
-    "handle_immediately",
-    "deliver",
-}
 
 
 # -- the life cycle -------------------------------------------------------------------------------
@@ -63,7 +52,8 @@ def transition(
     request: HttpRequest | None = None,
 ) -> None:
     """Apply ``action`` from the table to a locked application: status, pauses and the deadline,
-    the timeline, the audit trail and the applicant's notification."""
+    the timeline, the audit trail, and the step's event (``applications.events``), which tells the
+    applicant and every other app once the transaction commits."""
     current = application.status
     target = target_of(action, current, application.resume_to)
     # Free text on the timeline (a clerk's comment, an applicant's reason) never keeps an ID or
@@ -81,7 +71,7 @@ def transition(
     application.status = target
     application.version += 1
     application.save()
-    TimelineEntry.objects.create(
+    entry = TimelineEntry.objects.create(
         application=application,
         actor=actor,
         actor_label=_actor_label(actor),
@@ -99,8 +89,7 @@ def transition(
         obj=application,
         data={"from": current, "to": target},
     )
-    if action in NOTIFY_APPLICANT:
-        _notify_applicant(application, action, public_comment)
+    publish(events.for_step(application, entry, details or {}))
 
 
 def _end_pause(application: Application, now: Any) -> None:
@@ -128,34 +117,6 @@ def _actor_label(actor: User | None) -> str:
     if actor.kind == User.Kind.STAFF:
         return _("工作人员")
     return actor.display_name
-
-
-def _notify_applicant(application: Application, action: str, comment: str) -> None:
-    titles = {
-        "accept": _("您的申请已受理"),
-        "request_correction": _("请补正材料"),
-        "reject": _("您的申请不予受理"),
-        "approve": _("您的申请已办结（准予）"),
-        "deny": _("您的申请已办结（不予准予）"),
-        "handle_immediately": _("您的申请已办结"),
-        "deliver": _("办理结果已送达"),
-    }
-    body = _("办件%(number)s（%(item)s）：%(title)s。") % {
-        "number": application.number,
-        "item": application.item_name,
-        "title": titles[action],
-    }
-    if comment:
-        body += comment
-    notify(
-        application.applicant,
-        titles[action],
-        body,
-        link=reverse("portal:application", args=[application.number]),
-        key=f"app:{application.pk}:{action}:{application.version}",
-        sms=True,
-        email=True,
-    )
 
 
 # -- applying -------------------------------------------------------------------------------------
@@ -242,6 +203,7 @@ def create_application(
                 )
                 if submit:
                     return submit_application(application, user, request=request)
+                publish(events.draft_created(application))
                 return application
         except IntegrityError as exc:  # a number drawn twice: draw again
             if "number" not in str(exc).lower():

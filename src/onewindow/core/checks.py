@@ -45,3 +45,34 @@ def check_audit_anchoring(app_configs: Any = None, **kwargs: Any) -> list[CheckM
             )
         )
     return messages
+
+
+STUCK_EVENTS = "onewindow.W040"
+
+
+@register(Tags.database)
+def check_stuck_events(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Domain events a subscriber keeps failing on (``manage.py check --database default``)."""
+    if not databases or "default" not in databases:
+        return []
+    from django.db import DatabaseError
+
+    from onewindow.core.events import stuck_events
+
+    try:
+        stuck = stuck_events().count()
+    except DatabaseError:  # not migrated yet (``migrate`` runs the database checks first)
+        return []
+    if not stuck:
+        return []
+    return [
+        Warning(
+            f"{stuck} domain events are stuck: a subscriber keeps failing on them, or they have "
+            "not been delivered for a long time.",
+            hint="`manage.py events_status` names them and the failing subscribers; fix the cause "
+            "and `manage.py deliver_events` delivers them (or use 立即重试 in the admin).",
+            id=STUCK_EVENTS,
+        )
+    ]

@@ -102,3 +102,48 @@ class CalendarDay(models.Model):
         from onewindow.core.calendar import forget_overrides
 
         forget_overrides()
+
+
+class OutboxEvent(models.Model):
+    """A domain event, written in the transaction that made the change (``core.events.publish``)
+    and delivered after it commits to each subscriber registered for it at that moment.
+
+    A subscriber's work and its name in ``done`` commit together, so an event delivered twice acts
+    once per subscriber. One that fails is tried again by ``manage.py deliver_events`` (cron) from
+    ``next_attempt_at`` on, backing off; it stays here, in the admin list, until it succeeds."""
+
+    name = models.CharField(_("事件"), max_length=64, db_index=True)
+    payload = models.JSONField(
+        _("内容"), default=dict, help_text=_("标识与少量取值，不含明文个人信息")
+    )
+    created_at = models.DateTimeField(_("发生时间"))
+    subscribers = models.JSONField(
+        _("订阅方"), default=list, help_text=_("发布时登记的订阅方（函数路径）")
+    )
+    done = models.JSONField(_("已送达"), default=list, help_text=_("已完成处理的订阅方"))
+    delivered_at = models.DateTimeField(_("全部送达时间"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("失败次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"))
+    last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("领域事件")
+        verbose_name_plural = _("领域事件")
+        ordering = ["-id"]
+        indexes = [
+            # The sweep's query: undelivered events that are due. Delivered ones (nearly all) stay
+            # out of the index.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(delivered_at__isnull=True),
+                name="outbox_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.name}"
+
+    @property
+    def pending(self) -> list[str]:
+        """Subscribers that have not yet handled the event."""
+        return [name for name in self.subscribers if name not in self.done]

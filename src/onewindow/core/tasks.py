@@ -1,4 +1,5 @@
-"""Background work of the core: anchor the audit trail (the ``audit_checkpoint`` command's task)."""
+"""Background work of the core: anchor the audit trail (the ``audit_checkpoint`` command's task),
+deliver domain events (``core.events``)."""
 
 from __future__ import annotations
 
@@ -11,3 +12,21 @@ def audit_checkpoint() -> dict[str, int | str]:
 
     checkpoint = write_checkpoint()
     return {"event_id": checkpoint.event_id, "at": checkpoint.at}
+
+
+@task()
+def deliver_events(event_ids: list[int]) -> None:
+    """Deliver events just committed (``core.events.publish`` hands them over)."""
+    from onewindow.core.events import deliver
+
+    for event_id in event_ids:
+        deliver(event_id)
+
+
+@task()
+def sweep_events() -> dict[str, int]:
+    """Deliver the due events, as ``manage.py deliver_events`` does (for a scheduler of tasks)."""
+    from onewindow.core.events import prune, sweep
+
+    done = sweep()
+    return {"delivered": done.delivered, "failed": done.failed, "pruned": prune()}

@@ -11,24 +11,6 @@ class LicencesConfig(AppConfig):
     verbose_name = _("电子证照")
 
     def ready(self) -> None:
-        from django.db import transaction
-        from django.db.models.signals import post_save
-
-        from onewindow.applications.models import TimelineEntry
-
-        def approved(sender: object, instance: TimelineEntry, created: bool, **kw: object) -> None:
-            if created and instance.action == "create" and instance.actor is not None:
-                # A new draft: materials the platform fetches by the holder's code come now.
-                from onewindow.licences.reuse import fetch_for
-
-                fetch_for(instance.application, instance.actor)
-            # An approval is on the application's timeline; the licence follows once it commits.
-            if created and instance.action in {"approve", "handle_immediately"}:
-                from onewindow.licences.tasks import issue_after_approval
-
-                application_id = instance.application_id
-                transaction.on_commit(
-                    lambda: issue_after_approval.enqueue(application_id), robust=True
-                )
-
-        post_save.connect(approved, sender=TimelineEntry, weak=False, dispatch_uid="licence-issue")
+        # What licences do on events of applications and of their own (issue on approval, fetch
+        # for a new draft, tell the holder): docs/events.md lists them.
+        from onewindow.licences import subscribers  # noqa: F401 - registers the subscribers

@@ -2,7 +2,8 @@
 life cycle (suspend, resume, revoke, replace, expire) and the record of every use.
 
 Each service validates everything first, then writes in one transaction with its event on the
-licence's timeline and in the audit trail; notifications leave after commit.
+licence's timeline, in the audit trail and in the outbox (``licences.events``); the holder's
+notice is a subscriber of that event (``licences.subscribers``), after commit.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import jsonschema
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,7 @@ from onewindow.accounts import authority
 from onewindow.accounts.models import User, id_number_index
 from onewindow.core import audit
 from onewindow.core.errors import DomainError, FieldErrorsCollector
+from onewindow.core.events import publish
 from onewindow.core.personal import mask_text
 from onewindow.core.validators import (
     normalise_resident_id,
@@ -31,7 +32,7 @@ from onewindow.core.validators import (
     validate_resident_id,
     validate_uscc,
 )
-from onewindow.licences import face, identifiers, keys, sealing, signing
+from onewindow.licences import events, face, identifiers, keys, sealing, signing
 from onewindow.licences.canonical import canonical_bytes, normalise_data
 from onewindow.licences.lifecycle import ACTION_LABELS, NEEDS_REASON, Status, target_of
 from onewindow.licences.models import (
@@ -43,7 +44,6 @@ from onewindow.licences.models import (
     LicenceUse,
     holder_index,
 )
-from onewindow.notifications.services import notify
 from onewindow.organizations.models import Department
 
 # Who issues, changes and imports a department's licences: its deciders and administrators.
@@ -244,8 +244,8 @@ def issue(
             licence=licence, action="issue", to_status=Status.VALID, actor=actor
         )
         audit.record("licence.issue", request=request, actor=actor, obj=licence)
-        if holder.user is not None:
-            _tell_holder(holder.user, licence, _("您获得了新的电子证照"))
+        holder_id = holder.user.pk if holder.user is not None else None
+        publish(events.issued(licence, holder_id, actor.pk if actor else None))
     return licence
 
 
@@ -308,19 +308,6 @@ def reference(licence: Licence) -> str:
     return mask_text(licence.number)
 
 
-def _tell_holder(user: User, licence: Licence, title: str) -> None:
-    # Messages (SMS, in-site) never carry an ID number: the type, a masked reference and a link.
-    notify(
-        user,
-        title,
-        _("%(name)s（编号%(number)s）：%(title)s。")
-        % {"name": licence.name, "number": reference(licence), "title": title},
-        link=reverse("licences:detail", args=[licence.pk]),
-        key=f"licence:{licence.pk}:{licence.status}:{licence.row_version}",
-        sms=True,
-    )
-
-
 # -- the life cycle -----------------------------------------------------------------------------
 def _not_allowed(licence: Licence, action: str) -> DomainError:
     return DomainError(
@@ -365,6 +352,7 @@ def _move(
         obj=licence,
         data={"from": current, "to": target},
     )
+    publish(events.changed(licence, action, current, actor.pk if actor else None))
 
 
 def change_status(
@@ -376,7 +364,7 @@ def change_status(
     request: HttpRequest | None = None,
 ) -> Licence:
     """Suspend, resume or revoke, by the issuer's deciders or administrators. Verification sees
-    the new status at once (it reads the row)."""
+    the new status at once (it reads the row); the holder hears of it after commit."""
     if action not in {"suspend", "resume", "revoke"}:
         message = _("不支持的操作。")
         raise DomainError("validation_error", message, fields={"action": [message]}, status=422)
@@ -386,9 +374,6 @@ def change_status(
     with transaction.atomic():
         licence = _locked_for_manager(licence_id, actor)
         _move(licence, action, actor, reason.strip(), request)
-        holder = holder_user(licence)
-        if holder is not None:
-            _tell_holder(holder, licence, str(ACTION_LABELS[action]))
     return licence
 
 

@@ -1,15 +1,9 @@
-"""Background work of licences: issue after an approval commits, expire daily, run imports."""
+"""Background work of licences: expire daily, run imports. (Issuing on approval is a subscriber of
+``application.decided``: ``licences.subscribers``.)"""
 
 from __future__ import annotations
 
 from django_tasks import task
-
-
-@task()
-def issue_after_approval(application_id: int) -> None:
-    from onewindow.licences.issuance import issue_for_application
-
-    issue_for_application(application_id)
 
 
 @task()

@@ -49,18 +49,19 @@ def test_the_whole_journey(world: Any, api: Any, django_capture_on_commit_callba
     assert again.json() == submitted.json()  # a retry is answered the same, nothing doubles
     assert Task.objects.filter(application_id=app_id).count() == 1
 
-    # The clerk asks for a correction, listing every fault at once.
+    # The clerk asks for a correction, listing every fault at once; the notice follows the commit.
     people = world.people
-    response = claim_and_act(
-        api,
-        people["clerk"],
-        app_id,
-        "request_correction",
-        faults=[
-            {"key": "1", "message": "平面图缺少比例尺"},
-            {"key": "0", "message": "申请书未签字"},
-        ],
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = claim_and_act(
+            api,
+            people["clerk"],
+            app_id,
+            "request_correction",
+            faults=[
+                {"key": "1", "message": "平面图缺少比例尺"},
+                {"key": "0", "message": "申请书未签字"},
+            ],
+        )
     assert response.status_code == 200, response.json()
     view = citizen.get(f"/applications/{app_id}").json()
     assert view["status"] == "correction"

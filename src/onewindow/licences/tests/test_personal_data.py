@@ -344,10 +344,11 @@ def test_anonymous_verification_is_limited_per_client_address(
 
 # -- item 2: nothing in clear at rest, nor in messages ----------------------------------------------
 def test_licence_rows_and_messages_hold_no_id_number_and_the_signature_still_verifies(
-    licensing: Any, tmp_path: Any
+    licensing: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    licence, id_number = sole_trader(licensing)
-    services.change_status(licence.pk, "revoke", licensing.decider, "吊销")
+    with django_capture_on_commit_callbacks(execute=True):  # the holder's notices, SMS too
+        licence, id_number = sole_trader(licensing)
+        services.change_status(licence.pk, "revoke", licensing.decider, "吊销")
     table = Licence._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 (model name)

@@ -163,13 +163,20 @@ def test_reuse_a_business_licence_instead_of_uploading(licensing: Any, client: C
     )
 
 
-def test_fetch_by_holder_code_attaches_without_the_applicant(licensing: Any) -> None:
+def test_fetch_by_holder_code_attaches_without_the_applicant(
+    licensing: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     business = licensing.business_licence()
     item = food_item(licensing, fetch=True)
-    application = applying.create_application(
-        licensing.agent, item, {"business_scope": "热食类"}, enterprise_uscc=licensing.company.uscc
-    )
-    # The draft already has it: the platform fetched it by the enterprise's code.
+    with django_capture_on_commit_callbacks(execute=True):
+        application = applying.create_application(
+            licensing.agent,
+            item,
+            {"business_scope": "热食类"},
+            enterprise_uscc=licensing.company.uscc,
+        )
+    # By the time the creation has answered, the draft has it: the platform fetched it by the
+    # enterprise's code once the draft committed.
     material = application.materials.get(material_index=1, replaced=False)
     assert material.trust_level == "A"
     assert LicenceUse.objects.get(licence=business).channel == "fetch"

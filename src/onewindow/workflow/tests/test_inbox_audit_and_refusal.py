@@ -123,7 +123,9 @@ def test_claims_releases_reassignments_reviews_and_escalations_are_audited(world
             assert personal not in text
 
 
-def test_refusing_acceptance_needs_and_shows_the_legal_basis(world: Any) -> None:
+def test_refusing_acceptance_needs_and_shows_the_legal_basis(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     clerk = world.people["clerk"]
     application = submitted(world)
     task = open_task(application)
@@ -134,7 +136,10 @@ def test_refusing_acceptance_needs_and_shows_the_legal_basis(world: Any) -> None
     assert Application.objects.get(pk=application.pk).status == "submitted"
 
     basis = "《中华人民共和国行政许可法》第三十二条第一款第（二）项"
-    services.act(task.pk, clerk, "reject", public_comment="不属于本部门职权范围", legal_basis=basis)
+    with django_capture_on_commit_callbacks(execute=True):  # the notice follows the commit
+        services.act(
+            task.pk, clerk, "reject", public_comment="不属于本部门职权范围", legal_basis=basis
+        )
     application.refresh_from_db()
     assert application.status == "not_accepted"
     assert application.decision_reason == "不属于本部门职权范围"
