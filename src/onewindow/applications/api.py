@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
@@ -16,9 +12,9 @@ from ninja.files import UploadedFile
 
 from onewindow.accounts.auth import AUTH, current_user
 from onewindow.applications import presenters, progress, selectors, services, trust
-from onewindow.applications.models import Application, IdempotencyRecord
+from onewindow.applications.models import Application
 from onewindow.catalog.models import ServiceItem
-from onewindow.core import personal
+from onewindow.core import idempotency, personal
 from onewindow.core.errors import DomainError, errors
 from onewindow.core.net import client_network
 from onewindow.core.params import ID, INDEX, MAX_ID, PAGE
@@ -81,34 +77,12 @@ def _visible(request: HttpRequest, application_id: int) -> tuple[Application, bo
     return application, True
 
 
-def _idempotent(request: HttpRequest, payload: dict[str, Any], run: Any) -> Status[Any]:
+def _idempotent(request: HttpRequest, asked: dict[str, Any], run: Any) -> Status[Any]:
     """Replay the first answer to a request carrying the same ``Idempotency-Key``."""
-    key = request.headers.get("Idempotency-Key", "").strip()[:64]
-    if not key:
-        status, body = run()
-        return Status(status, body)
-    user = current_user(request)
-    fingerprint = hashlib.sha256(
-        json.dumps(payload, sort_keys=True, default=str).encode()
-    ).hexdigest()
-    earlier = IdempotencyRecord.objects.filter(user=user, key=key).first()
-    if earlier is not None:
-        if earlier.fingerprint != fingerprint:
-            raise DomainError(
-                "idempotency_mismatch", _("同一个Idempotency-Key不能用于不同的请求。"), status=422
-            )
-        return Status(earlier.status, earlier.replay())
-    try:
-        with transaction.atomic():
-            status, body = run()
-            body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
-            IdempotencyRecord.objects.create(
-                user=user, key=key, fingerprint=fingerprint, status=status, body=body
-            )
-    except IntegrityError:  # the same key raced in at the same moment: answer as the winner did
-        earlier = IdempotencyRecord.objects.get(user=user, key=key)
-        return Status(earlier.status, earlier.replay())
-    return Status(status, body)
+    answer = idempotency.once(
+        current_user(request), idempotency.header_key(request), idempotency.fingerprint(asked), run
+    )
+    return Status(answer.status, answer.body)
 
 
 @router.post(

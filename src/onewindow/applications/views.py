@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,9 +28,9 @@ from onewindow.applications import (
     trust,
 )
 from onewindow.applications.lifecycle import Status
-from onewindow.applications.models import Application, ApplicationMaterial, IdempotencyRecord
+from onewindow.applications.models import Application, ApplicationMaterial
 from onewindow.catalog import selectors as catalog
-from onewindow.core import personal
+from onewindow.core import idempotency, personal
 from onewindow.core.errors import DomainError
 from onewindow.core.net import client_network
 from onewindow.notifications.models import Message
@@ -103,28 +102,15 @@ def _once(
     request: HttpRequest, user: User, scope: str, create: Callable[[], dict[str, str]]
 ) -> dict[str, str]:
     """Run ``create`` once per page: the form carries a token, and a second post of it (a double
-    click) answers what the first one made. The result and the token's record commit together,
-    so the losing one of two simultaneous clicks fails on the token's unique key and takes what
-    it made back with it. A post without a token (made by hand) is not a repeat of anything."""
-    token = request.POST.get("token", "").strip()[:32]  # the page's is 32 hex digits
-    if not token:
-        return create()
-    key = f"{scope}:{token}"
-    earlier = IdempotencyRecord.objects.filter(user=user, key=key).first()
-    if earlier is not None:
-        return dict(earlier.body)
-    try:
-        with transaction.atomic():
-            body = create()
-            IdempotencyRecord.objects.create(
-                user=user, key=key, fingerprint="", status=201, body=body
-            )
-    except IntegrityError:
-        earlier = IdempotencyRecord.objects.filter(user=user, key=key).first()
-        if earlier is None:  # not the other click's token: a real fault, not to be hidden
-            raise
-        return dict(earlier.body)
-    return body
+    click) answers what the first one made (``core.idempotency``)."""
+    answer = idempotency.once(
+        user,
+        idempotency.form_key(request, scope),
+        idempotency.form_fingerprint(request),
+        lambda: (201, create()),
+        mismatch=_("这张表单已经提交过，内容与这次不同：要再申请一次，请重新打开申请页面填写。"),
+    )
+    return dict(answer.body)
 
 
 @login_required
