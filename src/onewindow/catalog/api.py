@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -72,20 +73,38 @@ def summary(entry: SearchEntry) -> dict[str, Any]:
     }
 
 
+# What a search may not ask, one rule a row: the field, when it is wrong, and what to say.
+_RULES: list[tuple[str, Callable[[SearchParams], bool], Callable[[], str]]] = [
+    (
+        "item_type",
+        lambda p: bool(p.item_type) and p.item_type not in ItemType.values,
+        lambda: _("事项类型代码应为01至10或20。"),
+    ),
+    (
+        "object",
+        lambda p: bool(p.object) and p.object not in ("natural", "legal"),
+        lambda: _("服务对象应为 natural 或 legal。"),
+    ),
+    (
+        "max_visits",
+        lambda p: p.max_visits is not None and p.max_visits < 0,
+        lambda: _("到现场次数不能为负数。"),
+    ),
+    (
+        "max_visits",
+        lambda p: p.max_visits is not None and p.max_visits > MAX_VISITS,
+        lambda: _("到现场次数最多为%(n)s。") % {"n": MAX_VISITS},
+    ),
+    ("page", lambda p: p.page < 1, lambda: _("页码从1开始。")),
+    ("page", lambda p: p.page > MAX_PAGE, lambda: _("页码最大为%(n)s。") % {"n": MAX_PAGE}),
+]
+
+
 def _filters(params: SearchParams) -> Filters:
     problems: dict[str, list[str]] = {}
-    if params.item_type and params.item_type not in ItemType.values:
-        problems["item_type"] = [_("事项类型代码应为01至10或20。")]
-    if params.object and params.object not in ("natural", "legal"):
-        problems["object"] = [_("服务对象应为 natural 或 legal。")]
-    if params.max_visits is not None and params.max_visits < 0:
-        problems["max_visits"] = [_("到现场次数不能为负数。")]
-    elif params.max_visits is not None and params.max_visits > MAX_VISITS:
-        problems["max_visits"] = [_("到现场次数最多为%(n)s。") % {"n": MAX_VISITS}]
-    if params.page < 1:
-        problems["page"] = [_("页码从1开始。")]
-    elif params.page > MAX_PAGE:
-        problems["page"] = [_("页码最大为%(n)s。") % {"n": MAX_PAGE}]
+    for field, wrong, message in _RULES:
+        if wrong(params):
+            problems.setdefault(field, []).append(message())
     if problems:
         raise DomainError("validation_error", _("查询条件有误。"), fields=problems, status=422)
     return Filters(
