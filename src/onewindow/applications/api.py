@@ -13,11 +13,22 @@ from ninja.files import UploadedFile
 from onewindow.accounts.auth import AUTH, current_user
 from onewindow.applications import presenters, progress, selectors, services, trust
 from onewindow.applications.models import Application
+from onewindow.applications.schemas import (
+    ApplicationListOut,
+    ApplicationOut,
+    BundleApplicationsOut,
+    MaterialOut,
+    ProgressCodeOut,
+    ProgressOut,
+    ReusableMaterialsOut,
+    RevealedValueOut,
+)
 from onewindow.catalog.models import ServiceItem
 from onewindow.core import idempotency, personal
 from onewindow.core.errors import DomainError, errors
 from onewindow.core.net import client_network
 from onewindow.core.params import ID, INDEX, MAX_ID, PAGE
+from onewindow.core.schemas import ANSWER
 
 router = Router(tags=["applications"])
 
@@ -88,8 +99,9 @@ def _idempotent(request: HttpRequest, asked: dict[str, Any], run: Any) -> Status
 @router.post(
     "/applications",
     auth=AUTH,
-    response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={201: ApplicationOut, **errors(401, 403, 404, 409, 422)},
     summary="Create a draft, or submit at once",
+    **ANSWER,
 )
 def create(request: HttpRequest, payload: ApplicationIn) -> Status[Any]:
     def run() -> tuple[int, dict[str, Any]]:
@@ -119,7 +131,8 @@ def create(request: HttpRequest, payload: ApplicationIn) -> Status[Any]:
 @router.post(
     "/applications/{application_id}/materials",
     auth=AUTH,
-    response={201: dict[str, Any], **errors(401, 403, 404, 409, 413, 422)},
+    response={201: MaterialOut, **errors(401, 403, 404, 409, 413, 422)},
+    **ANSWER,
     summary="Upload one material (multipart: material, file)",
 )
 def upload(
@@ -135,7 +148,7 @@ def upload(
 @router.get(
     "/applications/{application_id}/reusable-materials",
     auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 404, 422)},
+    response={200: ReusableMaterialsOut, **errors(401, 404, 422)},
     summary="Checked (trust level B) materials from earlier applications that may stand in",
 )
 def reusable_materials(request: HttpRequest, application_id: ID) -> dict[str, Any]:
@@ -162,7 +175,8 @@ def reusable_materials(request: HttpRequest, application_id: ID) -> dict[str, An
 @router.post(
     "/applications/{application_id}/materials/{index}/reuse",
     auth=AUTH,
-    response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={201: MaterialOut, **errors(401, 403, 404, 409, 422)},
+    **ANSWER,
     summary="Use a checked material (trust level B) from an earlier application",
 )
 def reuse_material(
@@ -176,7 +190,8 @@ def reuse_material(
 @router.post(
     "/applications/{application_id}/materials/{index}/commitment",
     auth=AUTH,
-    response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={201: MaterialOut, **errors(401, 403, 404, 409, 422)},
+    **ANSWER,
     summary="Commit in writing instead of submitting a material (告知承诺, trust level D)",
 )
 def commit_material(
@@ -190,8 +205,9 @@ def commit_material(
 @router.post(
     "/applications/{application_id}/submit",
     auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={200: ApplicationOut, **errors(401, 403, 404, 409, 422)},
     summary="Submit a draft",
+    **ANSWER,
 )
 def submit(request: HttpRequest, application_id: ID) -> Status[Any]:
     application = _mine(request, application_id)
@@ -206,7 +222,7 @@ def submit(request: HttpRequest, application_id: ID) -> Status[Any]:
 @router.get(
     "/applications",
     auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 422)},
+    response={200: ApplicationListOut, **errors(401, 422)},
     summary="My applications",
 )
 def mine(request: HttpRequest, status: str = "", page: PAGE = 1) -> dict[str, Any]:
@@ -225,8 +241,9 @@ def mine(request: HttpRequest, status: str = "", page: PAGE = 1) -> dict[str, An
 @router.get(
     "/applications/{application_id}",
     auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 404, 422)},
+    response={200: ApplicationOut, **errors(401, 404, 422)},
     summary="One application",
+    **ANSWER,
 )
 def get(request: HttpRequest, application_id: ID) -> dict[str, Any]:
     user = current_user(request)
@@ -252,7 +269,7 @@ class ApplicationRevealIn(Schema):
 @router.post(
     "/applications/{application_id}/reveal",
     auth=AUTH,
-    response={200: dict[str, str], **errors(401, 403, 404, 422)},
+    response={200: RevealedValueOut, **errors(401, 403, 404, 422)},
     summary="Show one masked personal value of the form in full (audited for staff)",
 )
 def reveal(
@@ -286,8 +303,9 @@ def discard(request: HttpRequest, application_id: ID) -> Status[None]:
 @router.post(
     "/applications/{application_id}/withdraw",
     auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={200: ApplicationOut, **errors(401, 403, 404, 409, 422)},
     summary="Withdraw",
+    **ANSWER,
 )
 def withdraw(request: HttpRequest, application_id: ID, payload: WithdrawIn) -> dict[str, Any]:
     application = _mine(request, application_id)
@@ -298,8 +316,9 @@ def withdraw(request: HttpRequest, application_id: ID, payload: WithdrawIn) -> d
 @router.post(
     "/applications/{application_id}/resubmit",
     auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={200: ApplicationOut, **errors(401, 403, 404, 409, 422)},
     summary="Resubmit after a correction request",
+    **ANSWER,
 )
 def resubmit(request: HttpRequest, application_id: ID, payload: ResubmitIn) -> dict[str, Any]:
     application = _mine(request, application_id)
@@ -316,7 +335,7 @@ class BundleApplicationIn(Schema):
 @router.post(
     "/bundles/{bundle_id}/applications",
     auth=AUTH,
-    response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={201: BundleApplicationsOut, **errors(401, 403, 404, 409, 422)},
     summary="Apply for a one-thing bundle: one form, linked applications",
 )
 def apply_bundle(request: HttpRequest, bundle_id: ID, payload: BundleApplicationIn) -> Status[Any]:
@@ -360,7 +379,7 @@ class ProgressIn(Schema):
 @router.post(
     "/progress/code",
     auth=None,
-    response={202: dict[str, int], **errors(422, 429)},
+    response={202: ProgressCodeOut, **errors(422, 429)},
     summary="Send a progress lookup code to the applicant's phone",
 )
 def progress_code(request: HttpRequest, payload: ProgressCodeIn) -> Status[dict[str, int]]:
@@ -371,7 +390,8 @@ def progress_code(request: HttpRequest, payload: ProgressCodeIn) -> Status[dict[
 @router.post(
     "/progress",
     auth=None,
-    response={200: dict[str, Any], **errors(422, 429)},
+    response={200: ProgressOut, **errors(422, 429)},
+    **ANSWER,
     summary="Progress of an application (number, phone, code)",
 )
 @decorate_view(personal.no_store)
