@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
@@ -16,12 +12,23 @@ from ninja.files import UploadedFile
 
 from onewindow.accounts.auth import AUTH, current_user
 from onewindow.applications import presenters, progress, selectors, services, trust
-from onewindow.applications.models import Application, IdempotencyRecord
+from onewindow.applications.models import Application
+from onewindow.applications.schemas import (
+    ApplicationListOut,
+    ApplicationOut,
+    BundleApplicationsOut,
+    MaterialOut,
+    ProgressCodeOut,
+    ProgressOut,
+    ReusableMaterialsOut,
+    RevealedValueOut,
+)
 from onewindow.catalog.models import ServiceItem
-from onewindow.core import personal
+from onewindow.core import idempotency, personal
 from onewindow.core.errors import DomainError, errors
 from onewindow.core.net import client_network
 from onewindow.core.params import ID, INDEX, MAX_ID, PAGE
+from onewindow.core.schemas import ANSWER
 
 router = Router(tags=["applications"])
 
@@ -81,41 +88,20 @@ def _visible(request: HttpRequest, application_id: int) -> tuple[Application, bo
     return application, True
 
 
-def _idempotent(request: HttpRequest, payload: dict[str, Any], run: Any) -> Status[Any]:
+def _idempotent(request: HttpRequest, asked: dict[str, Any], run: Any) -> Status[Any]:
     """Replay the first answer to a request carrying the same ``Idempotency-Key``."""
-    key = request.headers.get("Idempotency-Key", "").strip()[:64]
-    if not key:
-        status, body = run()
-        return Status(status, body)
-    user = current_user(request)
-    fingerprint = hashlib.sha256(
-        json.dumps(payload, sort_keys=True, default=str).encode()
-    ).hexdigest()
-    earlier = IdempotencyRecord.objects.filter(user=user, key=key).first()
-    if earlier is not None:
-        if earlier.fingerprint != fingerprint:
-            raise DomainError(
-                "idempotency_mismatch", _("同一个Idempotency-Key不能用于不同的请求。"), status=422
-            )
-        return Status(earlier.status, earlier.replay())
-    try:
-        with transaction.atomic():
-            status, body = run()
-            body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
-            IdempotencyRecord.objects.create(
-                user=user, key=key, fingerprint=fingerprint, status=status, body=body
-            )
-    except IntegrityError:  # the same key raced in at the same moment: answer as the winner did
-        earlier = IdempotencyRecord.objects.get(user=user, key=key)
-        return Status(earlier.status, earlier.replay())
-    return Status(status, body)
+    answer = idempotency.once(
+        current_user(request), idempotency.header_key(request), idempotency.fingerprint(asked), run
+    )
+    return Status(answer.status, answer.body)
 
 
 @router.post(
     "/applications",
     auth=AUTH,
-    response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={201: ApplicationOut, **errors(401, 403, 404, 409, 422)},
     summary="Create a draft, or submit at once",
+    **ANSWER,
 )
 def create(request: HttpRequest, payload: ApplicationIn) -> Status[Any]:
     def run() -> tuple[int, dict[str, Any]]:
@@ -145,7 +131,8 @@ def create(request: HttpRequest, payload: ApplicationIn) -> Status[Any]:
 @router.post(
     "/applications/{application_id}/materials",
     auth=AUTH,
-    response={201: dict[str, Any], **errors(401, 403, 404, 409, 413, 422)},
+    response={201: MaterialOut, **errors(401, 403, 404, 409, 413, 422)},
+    **ANSWER,
     summary="Upload one material (multipart: material, file)",
 )
 def upload(
@@ -161,7 +148,7 @@ def upload(
 @router.get(
     "/applications/{application_id}/reusable-materials",
     auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 404, 422)},
+    response={200: ReusableMaterialsOut, **errors(401, 404, 422)},
     summary="Checked (trust level B) materials from earlier applications that may stand in",
 )
 def reusable_materials(request: HttpRequest, application_id: ID) -> dict[str, Any]:
@@ -188,7 +175,8 @@ def reusable_materials(request: HttpRequest, application_id: ID) -> dict[str, An
 @router.post(
     "/applications/{application_id}/materials/{index}/reuse",
     auth=AUTH,
-    response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={201: MaterialOut, **errors(401, 403, 404, 409, 422)},
+    **ANSWER,
     summary="Use a checked material (trust level B) from an earlier application",
 )
 def reuse_material(
@@ -202,7 +190,8 @@ def reuse_material(
 @router.post(
     "/applications/{application_id}/materials/{index}/commitment",
     auth=AUTH,
-    response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={201: MaterialOut, **errors(401, 403, 404, 409, 422)},
+    **ANSWER,
     summary="Commit in writing instead of submitting a material (告知承诺, trust level D)",
 )
 def commit_material(
@@ -216,8 +205,9 @@ def commit_material(
 @router.post(
     "/applications/{application_id}/submit",
     auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={200: ApplicationOut, **errors(401, 403, 404, 409, 422)},
     summary="Submit a draft",
+    **ANSWER,
 )
 def submit(request: HttpRequest, application_id: ID) -> Status[Any]:
     application = _mine(request, application_id)
@@ -232,7 +222,7 @@ def submit(request: HttpRequest, application_id: ID) -> Status[Any]:
 @router.get(
     "/applications",
     auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 422)},
+    response={200: ApplicationListOut, **errors(401, 422)},
     summary="My applications",
 )
 def mine(request: HttpRequest, status: str = "", page: PAGE = 1) -> dict[str, Any]:
@@ -251,8 +241,9 @@ def mine(request: HttpRequest, status: str = "", page: PAGE = 1) -> dict[str, An
 @router.get(
     "/applications/{application_id}",
     auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 404, 422)},
+    response={200: ApplicationOut, **errors(401, 404, 422)},
     summary="One application",
+    **ANSWER,
 )
 def get(request: HttpRequest, application_id: ID) -> dict[str, Any]:
     user = current_user(request)
@@ -278,7 +269,7 @@ class ApplicationRevealIn(Schema):
 @router.post(
     "/applications/{application_id}/reveal",
     auth=AUTH,
-    response={200: dict[str, str], **errors(401, 403, 404, 422)},
+    response={200: RevealedValueOut, **errors(401, 403, 404, 422)},
     summary="Show one masked personal value of the form in full (audited for staff)",
 )
 def reveal(
@@ -312,8 +303,9 @@ def discard(request: HttpRequest, application_id: ID) -> Status[None]:
 @router.post(
     "/applications/{application_id}/withdraw",
     auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={200: ApplicationOut, **errors(401, 403, 404, 409, 422)},
     summary="Withdraw",
+    **ANSWER,
 )
 def withdraw(request: HttpRequest, application_id: ID, payload: WithdrawIn) -> dict[str, Any]:
     application = _mine(request, application_id)
@@ -324,8 +316,9 @@ def withdraw(request: HttpRequest, application_id: ID, payload: WithdrawIn) -> d
 @router.post(
     "/applications/{application_id}/resubmit",
     auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={200: ApplicationOut, **errors(401, 403, 404, 409, 422)},
     summary="Resubmit after a correction request",
+    **ANSWER,
 )
 def resubmit(request: HttpRequest, application_id: ID, payload: ResubmitIn) -> dict[str, Any]:
     application = _mine(request, application_id)
@@ -342,7 +335,7 @@ class BundleApplicationIn(Schema):
 @router.post(
     "/bundles/{bundle_id}/applications",
     auth=AUTH,
-    response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={201: BundleApplicationsOut, **errors(401, 403, 404, 409, 422)},
     summary="Apply for a one-thing bundle: one form, linked applications",
 )
 def apply_bundle(request: HttpRequest, bundle_id: ID, payload: BundleApplicationIn) -> Status[Any]:
@@ -386,7 +379,7 @@ class ProgressIn(Schema):
 @router.post(
     "/progress/code",
     auth=None,
-    response={202: dict[str, int], **errors(422, 429)},
+    response={202: ProgressCodeOut, **errors(422, 429)},
     summary="Send a progress lookup code to the applicant's phone",
 )
 def progress_code(request: HttpRequest, payload: ProgressCodeIn) -> Status[dict[str, int]]:
@@ -397,7 +390,8 @@ def progress_code(request: HttpRequest, payload: ProgressCodeIn) -> Status[dict[
 @router.post(
     "/progress",
     auth=None,
-    response={200: dict[str, Any], **errors(422, 429)},
+    response={200: ProgressOut, **errors(422, 429)},
+    **ANSWER,
     summary="Progress of an application (number, phone, code)",
 )
 @decorate_view(personal.no_store)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -220,23 +218,3 @@ class CorrectionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} {self.requested_at:%Y-%m-%d}"
-
-
-class IdempotencyRecord(models.Model):
-    """The answer given to a request with an ``Idempotency-Key``, replayed for a repeat."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=64)
-    fingerprint = models.CharField(max_length=64)
-    status = models.PositiveSmallIntegerField()
-    body = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique")]
-
-    def __str__(self) -> str:
-        return self.key
-
-    def replay(self) -> dict[str, Any]:
-        return dict(self.body)

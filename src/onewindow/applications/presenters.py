@@ -159,6 +159,31 @@ def task_row(task: Task) -> dict[str, Any]:
     }
 
 
+def open_faults(application: Application) -> list[dict[str, str]]:
+    """The open correction request's faults, each with what it points at (a material's or a form
+    field's name), so a page can show the clerk's words next to exactly that material or field."""
+    correction = application.corrections.filter(resolved_at__isnull=True).first()
+    if correction is None:
+        return []
+    data = application.item_version.data
+    return [
+        _fault(fault, data["materials"], data["form_schema"].get("properties", {}))
+        for fault in correction.faults
+    ]
+
+
+def _fault(
+    fault: dict[str, Any], materials: list[dict[str, Any]], properties: dict[str, Any]
+) -> dict[str, str]:
+    kind, key = str(fault.get("kind", "material")), str(fault.get("key", ""))
+    target = ""
+    if kind == "material" and key.isdigit() and int(key) < len(materials):
+        target = str(materials[int(key)]["name"])
+    elif kind == "field" and key in properties:
+        target = str(properties[key].get("title", key))
+    return {"kind": kind, "key": key, "target": target, "message": str(fault.get("message", ""))}
+
+
 def form_labels(application: Application) -> dict[str, str]:
     """Each form field's title as the applicant saw it, by its key."""
     schema = application.item_version.data.get("form_schema") or {}

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,20 +17,14 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onewindow.accounts.models import User
-from onewindow.accounts.selectors import effective_agencies
-from onewindow.applications import (
-    forms,
-    presenters,
-    progress,
-    rendering,
-    selectors,
-    services,
-    trust,
-)
+from onewindow.applications import materials as application_materials
+from onewindow.applications import presenters, progress, rendering, selectors, services
+from onewindow.applications.applying import ApplyForm
 from onewindow.applications.lifecycle import Status
-from onewindow.applications.models import Application, ApplicationMaterial, IdempotencyRecord
+from onewindow.applications.materials import material_response
+from onewindow.applications.models import Application, ApplicationMaterial
 from onewindow.catalog import selectors as catalog
-from onewindow.core import personal
+from onewindow.core import idempotency, personal
 from onewindow.core.errors import DomainError
 from onewindow.core.net import client_network
 from onewindow.notifications.models import Message
@@ -47,43 +40,6 @@ def _mine(request: HttpRequest, number: str) -> Application:
     if application is None:
         raise Http404
     return application
-
-
-def _open_faults(application: Application) -> list[dict[str, str]]:
-    """The open correction request's faults, each with what it points at (a material's or a form
-    field's name), so a page can show the clerk's words next to exactly that material or field."""
-    correction = application.corrections.filter(resolved_at__isnull=True).first()
-    if correction is None:
-        return []
-    data = application.item_version.data
-    materials = data["materials"]
-    properties = data["form_schema"].get("properties", {})
-    out = []
-    for fault in correction.faults:
-        kind, key = str(fault.get("kind", "material")), str(fault.get("key", ""))
-        target = ""
-        if kind == "material" and key.isdigit() and int(key) < len(materials):
-            target = str(materials[int(key)]["name"])
-        elif kind == "field" and key in properties:
-            target = str(properties[key].get("title", key))
-        out.append(
-            {"kind": kind, "key": key, "target": target, "message": str(fault.get("message", ""))}
-        )
-    return out
-
-
-def material_response(material: ApplicationMaterial) -> FileResponse:
-    """Stream a material through the storage API (file system or object storage alike), typed as
-    sniffed at upload, shown inline and never re-sniffed by the browser."""
-    response = FileResponse(
-        material.file.open("rb"),
-        content_type=material.content_type,
-        as_attachment=False,
-        filename=material.original_name or (material.file.name or "").rsplit("/", 1)[-1],
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
@@ -103,28 +59,15 @@ def _once(
     request: HttpRequest, user: User, scope: str, create: Callable[[], dict[str, str]]
 ) -> dict[str, str]:
     """Run ``create`` once per page: the form carries a token, and a second post of it (a double
-    click) answers what the first one made. The result and the token's record commit together,
-    so the losing one of two simultaneous clicks fails on the token's unique key and takes what
-    it made back with it. A post without a token (made by hand) is not a repeat of anything."""
-    token = request.POST.get("token", "").strip()[:32]  # the page's is 32 hex digits
-    if not token:
-        return create()
-    key = f"{scope}:{token}"
-    earlier = IdempotencyRecord.objects.filter(user=user, key=key).first()
-    if earlier is not None:
-        return dict(earlier.body)
-    try:
-        with transaction.atomic():
-            body = create()
-            IdempotencyRecord.objects.create(
-                user=user, key=key, fingerprint="", status=201, body=body
-            )
-    except IntegrityError:
-        earlier = IdempotencyRecord.objects.filter(user=user, key=key).first()
-        if earlier is None:  # not the other click's token: a real fault, not to be hidden
-            raise
-        return dict(earlier.body)
-    return body
+    click) answers what the first one made (``core.idempotency``)."""
+    answer = idempotency.once(
+        user,
+        idempotency.form_key(request, scope),
+        idempotency.form_fingerprint(request),
+        lambda: (201, create()),
+        mismatch=_("这张表单已经提交过，内容与这次不同：要再申请一次，请重新打开申请页面填写。"),
+    )
+    return dict(answer.body)
 
 
 @login_required
@@ -135,53 +78,32 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
     if item is None or item.current_version is None:
         raise Http404
     user = _user(request)
-    schema = item.current_version.data["form_schema"]
-    agencies = [
-        a
-        for a in effective_agencies(user)
-        if a.covers(item.basic_code) or a.covers(item.implementation_code)
-    ]
-    enterprise_uscc = request.POST.get("enterprise") or request.GET.get("enterprise") or ""
-    enterprise = next(
-        (a.enterprise for a in agencies if a.enterprise.uscc == enterprise_uscc), None
-    )
-    data = forms.prefill(schema, user, enterprise)
-    errors: dict[str, list[str]] = {}
-    status = 200
+    form = ApplyForm.start(request, user, item.current_version.data["form_schema"], [item])
     if request.method == "POST":
-        data = rendering.parse(schema, request.POST, list(schema.get("properties", {})))
+        data = form.read(request)
         try:
-            forms.require_complete(schema, data, user, enterprise)
+            form.require_complete()
             done = _once(
                 request,
                 user,
                 "page",
                 lambda: {
                     "number": services.create_application(
-                        user, item, data, enterprise_uscc=enterprise_uscc or None, request=request
+                        user, item, data, enterprise_uscc=form.enterprise or None, request=request
                     ).number
                 },
             )
         except DomainError as error:
-            errors, status = error.fields or {"data": [error.message]}, error.status
+            form.refuse(error)
         else:
             return redirect("portal:application_materials", number=done["number"])
-    return render(
-        request,
-        "applications/apply.html",
-        {
-            "item": item,
-            "data_version": item.current_version,
-            "fields": rendering.fields(
-                schema, data, errors, set(forms.prefill(schema, user, enterprise))
-            ),
-            "errors": errors,
-            "token": uuid.uuid4().hex,
-            "agencies": agencies,
-            "enterprise": enterprise_uscc,
-        },
-        status=status,
-    )
+    context = {"item": item, "data_version": item.current_version, **form.context(_token())}
+    return render(request, "applications/apply.html", context, status=form.status)
+
+
+def _token() -> str:
+    """A new form token: one page, one write (``core.idempotency``)."""
+    return uuid.uuid4().hex
 
 
 @login_required
@@ -206,95 +128,40 @@ def edit(request: HttpRequest, number: str) -> HttpResponse:
             "application": application,
             "fields": rendering.fields(schema, data, errors),
             "errors": errors,
-            "field_faults": [f for f in _open_faults(application) if f["kind"] == "field"],
+            "field_faults": [
+                f for f in presenters.open_faults(application) if f["kind"] == "field"
+            ],
         },
         status=status,
     )
-
-
-def _choose_instead(request: HttpRequest, application: Application, action: str) -> tuple[str, int]:
-    """A written commitment (D) or a checked material reused (B) instead of an upload; returns the
-    error to show and its status, or ("", 200) when done."""
-    try:
-        index = int(request.POST.get("material", "-1"))
-        if action == "commit":
-            agreed = request.POST.get("agreed") == "1"
-            trust.commit_instead(application, _user(request), index, agreed=agreed)
-            messages.success(request, _("已作出告知承诺，这项材料免于提交。"))
-        else:
-            source = int(request.POST.get("source", "0") or 0)
-            trust.reuse_checked(application, _user(request), index, source)
-            messages.success(request, _("已使用核验过的材料。"))
-    except ValueError:
-        return _("没有这一项申请材料。"), 422
-    except DomainError as failure:
-        return failure.details()[0], failure.status
-    return "", 200
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def materials(request: HttpRequest, number: str) -> HttpResponse:
-    """Step 2: one upload per material; each can be replaced until submission."""
+    """Step 2: one upload per material, or a checked material or a commitment in its place; each
+    can be replaced until submission."""
     application = _mine(request, number)
+    action = request.POST.get("action", application_materials.UPLOAD)
     error, status = "", 200
-    action = request.POST.get("action", "upload")
-    if request.method == "POST" and action in ("commit", "reuse"):
-        error, status = _choose_instead(request, application, action)
-        if not error:
-            return redirect("portal:application_materials", number=number)
-    elif request.method == "POST":
-        upload = request.FILES.get("file")
+    if request.method == "POST":
         try:
-            index = int(request.POST.get("material", "-1"))
-            if upload is None:
-                raise DomainError(
-                    "validation_error",
-                    _("请选择文件。"),
-                    fields={"file": [_("请选择文件。")]},
-                    status=422,
-                )
-            services.add_material(
-                application, _user(request), index, upload.name or "", upload, upload.size or 0
+            notice = application_materials.put(
+                application, _user(request), action, request.POST, request.FILES
             )
-        except ValueError:
-            error, status = _("没有这一项申请材料。"), 422
         except DomainError as failure:
-            error, status = (failure.fields.get("file") or [failure.message])[0], failure.status
+            error, status = application_materials.refusal_text(failure), failure.status
         else:
-            messages.success(request, _("已上传。"))
+            messages.success(request, notice)
             return redirect("portal:application_materials", number=number)
-    uploaded = {m.material_index: m for m in application.materials.filter(replaced=False)}
-    faults = _open_faults(application)
-    editable = application.status in trust.EDITABLE
-    reusable = trust.reusable(application, _user(request)) if editable else {}
-    rows = [
-        {
-            "index": i,
-            "spec": spec,
-            "file": uploaded.get(i),
-            "faults": [f for f in faults if f["kind"] == "material" and f["key"] == str(i)],
-            "reusable": reusable.get(i, []),
-            "commitment": trust.commitment_text(application, spec)
-            if spec.get("commitment_allowed")
-            else "",
-        }
-        for i, spec in enumerate(application.item_version.data["materials"])
-    ]
-    return render(
-        request,
-        "applications/materials.html",
-        {
-            "application": application,
-            "rows": rows,
-            "error": error,
-            "failed_index": request.POST.get("material", "") if error else "",
-            "failed_action": action if error else "",
-            "field_faults": [f for f in faults if f["kind"] == "field"],
-            "other_faults": [f for f in faults if not f["target"]],
-        },
-        status=status,
-    )
+    context = {
+        "application": application,
+        **application_materials.page(application, _user(request)),
+        "error": error,
+        "failed_index": request.POST.get("material", "") if error else "",
+        "failed_action": action if error else "",
+    }
+    return render(request, "applications/materials.html", context, status=status)
 
 
 @login_required
@@ -351,7 +218,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         {
             "application": application,
             "detail": presenters.detail(application, staff=False),
-            "faults": _open_faults(application),
+            "faults": presenters.open_faults(application),
             "can_withdraw": application.status
             in (
                 Status.SUBMITTED,
@@ -437,59 +304,26 @@ def apply_bundle(request: HttpRequest, slug: str) -> HttpResponse:
     if bundle is None:
         raise Http404
     user = _user(request)
-    schema = catalog.bundle_form(bundle)
     items = [entry.item for entry in bundle.entries.all()]
-    agencies = [
-        a
-        for a in effective_agencies(user)
-        if all(a.covers(i.basic_code) or a.covers(i.implementation_code) for i in items)
-    ]
-    enterprise_uscc = request.POST.get("enterprise") or request.GET.get("enterprise") or ""
-    enterprise = next(
-        (a.enterprise for a in agencies if a.enterprise.uscc == enterprise_uscc), None
-    )
-    data = forms.prefill(schema, user, enterprise)
-    errors: dict[str, list[str]] = {}
-    status = 200
+    form = ApplyForm.start(request, user, catalog.bundle_form(bundle), items)
     if request.method == "POST":
-        data = rendering.parse(schema, request.POST, list(schema.get("properties", {})))
-        try:
-            forms.require_complete(schema, data, user, enterprise)
-            done = _once(
-                request,
-                user,
-                "bundle",
-                lambda: {
-                    "group": str(
-                        services.create_bundle_applications(
-                            user,
-                            bundle,
-                            data,
-                            enterprise_uscc=enterprise_uscc or None,
-                            request=request,
-                        )[0].bundle_group
-                    )
-                },
+        data = form.read(request)
+
+        def create() -> dict[str, str]:
+            made = services.create_bundle_applications(
+                user, bundle, data, enterprise_uscc=form.enterprise or None, request=request
             )
+            return {"group": str(made[0].bundle_group)}
+
+        try:
+            form.require_complete()
+            done = _once(request, user, "bundle", create)
         except DomainError as error:
-            errors, status = error.fields or {"": [error.message]}, 422
+            form.refuse(error, general="", status=422)
         else:
             return redirect("portal:bundle_group", group=done["group"])
-    return render(
-        request,
-        "applications/apply_bundle.html",
-        {
-            "bundle": bundle,
-            "fields": rendering.fields(
-                schema, data, errors, set(forms.prefill(schema, user, enterprise))
-            ),
-            "errors": errors,
-            "token": uuid.uuid4().hex,
-            "agencies": agencies,
-            "enterprise": enterprise_uscc,
-        },
-        status=status,
-    )
+    context = {"bundle": bundle, **form.context(_token())}
+    return render(request, "applications/apply_bundle.html", context, status=form.status)
 
 
 @login_required

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
+from pydantic import ConfigDict, Field
 
 from onewindow.catalog import selectors
 from onewindow.catalog.choices import ItemType
@@ -72,20 +75,38 @@ def summary(entry: SearchEntry) -> dict[str, Any]:
     }
 
 
+# What a search may not ask, one rule a row: the field, when it is wrong, and what to say.
+_RULES: list[tuple[str, Callable[[SearchParams], bool], Callable[[], str]]] = [
+    (
+        "item_type",
+        lambda p: bool(p.item_type) and p.item_type not in ItemType.values,
+        lambda: _("事项类型代码应为01至10或20。"),
+    ),
+    (
+        "object",
+        lambda p: bool(p.object) and p.object not in ("natural", "legal"),
+        lambda: _("服务对象应为 natural 或 legal。"),
+    ),
+    (
+        "max_visits",
+        lambda p: p.max_visits is not None and p.max_visits < 0,
+        lambda: _("到现场次数不能为负数。"),
+    ),
+    (
+        "max_visits",
+        lambda p: p.max_visits is not None and p.max_visits > MAX_VISITS,
+        lambda: _("到现场次数最多为%(n)s。") % {"n": MAX_VISITS},
+    ),
+    ("page", lambda p: p.page < 1, lambda: _("页码从1开始。")),
+    ("page", lambda p: p.page > MAX_PAGE, lambda: _("页码最大为%(n)s。") % {"n": MAX_PAGE}),
+]
+
+
 def _filters(params: SearchParams) -> Filters:
     problems: dict[str, list[str]] = {}
-    if params.item_type and params.item_type not in ItemType.values:
-        problems["item_type"] = [_("事项类型代码应为01至10或20。")]
-    if params.object and params.object not in ("natural", "legal"):
-        problems["object"] = [_("服务对象应为 natural 或 legal。")]
-    if params.max_visits is not None and params.max_visits < 0:
-        problems["max_visits"] = [_("到现场次数不能为负数。")]
-    elif params.max_visits is not None and params.max_visits > MAX_VISITS:
-        problems["max_visits"] = [_("到现场次数最多为%(n)s。") % {"n": MAX_VISITS}]
-    if params.page < 1:
-        problems["page"] = [_("页码从1开始。")]
-    elif params.page > MAX_PAGE:
-        problems["page"] = [_("页码最大为%(n)s。") % {"n": MAX_PAGE}]
+    for field, wrong, message in _RULES:
+        if wrong(params):
+            problems.setdefault(field, []).append(message())
     if problems:
         raise DomainError("validation_error", _("查询条件有误。"), fields=problems, status=422)
     return Filters(
@@ -114,9 +135,93 @@ def list_items(request: HttpRequest, params: Query[SearchParams]) -> dict[str, A
     }
 
 
+class CatalogDepartmentOut(Schema):
+    slug: str
+    name: str
+    short_name: str | None = None
+    uscc: str | None = None
+    phone: str | None = None
+
+
+class CatalogMaterialOut(Schema):
+    """A material the item asks for (elements added to the catalogue later may be absent from
+    versions published before them)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    forms: list[str] | None = None
+    material_type: str | None = None
+    copies: int | None = None
+    source: str | None = None
+    necessity: str | None = None
+    acceptance_standard: str | None = None
+    legal_basis: str | None = None
+    blank_form: str | None = None
+    example: str | None = None
+    notes: str | None = None
+    licence_type: str | None = None
+    commitment_allowed: bool | None = None
+    commitment_text: str | None = None
+
+
+class CatalogFeeOut(Schema):
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    standard: str | None = None
+    basis: str | None = None
+
+
+class CatalogProcessOut(Schema):
+    stages: list[dict[str, Any]] = Field(
+        description="key, name, kind, days or parallel branches, with department names"
+    )
+
+
+class ServiceItemOut(Schema):
+    """A published service item: every element of its current version (the national standard's
+    elements, GB/T 32169 and the 2016 guide specification), its process and its form. Elements
+    beyond those named here are passed through as the version holds them."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: int
+    version: int
+    valid_from: date
+    name: str
+    basic_code: str
+    implementation_code: str
+    item_type: str
+    department: CatalogDepartmentOut
+    legal_basis: str | None = None
+    conditions: str | None = None
+    legal_limit: int | None = None
+    promised_limit: int | None = None
+    case_type: str | None = None
+    service_objects: list[str] | None = None
+    handling_forms: list[str] | None = None
+    visits: int | None = None
+    online: bool | None = None
+    fully_online: bool | None = None
+    online_depth: list[int] | None = None
+    place: str | None = None
+    office_hours: str | None = None
+    consult_phone: str | None = None
+    complaint_phone: str | None = None
+    result_name: str | None = None
+    result_type: str | None = None
+    materials: list[CatalogMaterialOut] = []
+    fees: list[CatalogFeeOut] = []
+    process: CatalogProcessOut
+    form: dict[str, Any] = Field(description="The application form's JSON Schema")
+    url: str = Field(description="The guide page (办事指南)")
+
+
 @router.get(
     "/catalog/items/{item_id}",
-    response={200: dict[str, Any], **errors(404, 422)},
+    response={200: ServiceItemOut, **errors(404, 422)},
+    exclude_unset=True,
     auth=None,
     summary="One service item, every element",
 )
@@ -138,19 +243,31 @@ def get_item(request: HttpRequest, item_id: ID) -> dict[str, Any]:
     }
 
 
+class BundleItemOut(Schema):
+    id: int
+    name: str
+    department: str = Field(description="The department's slug")
+
+
 class BundleOut(Schema):
     id: int
     slug: str
     name: str
     audience: str
     description: str
-    items: list[dict[str, Any]]
-    form: dict[str, Any]
+    lead_department: str
+    items: list[BundleItemOut]
+    form: dict[str, Any] = Field(description="The shared form's JSON Schema")
+
+
+class BundleList(Schema):
+    count: int
+    bundles: list[BundleOut]
 
 
 @router.get(
     "/catalog/bundles",
-    response={200: dict[str, Any], **errors()},
+    response={200: BundleList, **errors()},
     auth=None,
     summary="One-thing bundles (一件事一次办)",
 )

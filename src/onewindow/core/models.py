@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -147,3 +148,26 @@ class OutboxEvent(models.Model):
     def pending(self) -> list[str]:
         """Subscribers that have not yet handled the event."""
         return [name for name in self.subscribers if name not in self.done]
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a write that carried a key (an API ``Idempotency-Key``, a page's form
+    token), replayed for a repeat of it. ``fingerprint`` is a digest of what was asked, so the same
+    key cannot stand for a different request; see ``core.idempotency``. Bodies hold what the answer
+    held: personal values masked, never clear."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique")]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def replay(self) -> Any:
+        return self.body

@@ -15,6 +15,7 @@ from onewindow.accounts.models import User
 from onewindow.applications import selectors as app_selectors
 from onewindow.core.errors import DomainError, errors
 from onewindow.core.params import ID, INDEX
+from onewindow.core.schemas import ANSWER
 from onewindow.licences import (
     documents,
     issuance,
@@ -29,6 +30,17 @@ from onewindow.licences import (
 )
 from onewindow.licences.lifecycle import Status as LicenceStatus
 from onewindow.licences.models import Licence, LicenceType, LicenceUse
+from onewindow.licences.schemas import (
+    LicenceDocumentOut,
+    LicenceOut,
+    LicenceRevealOut,
+    LicenceTypeOut,
+    LicenceUsedOut,
+    LicenceUseOut,
+    PublishedKeyOut,
+    ShareOut,
+    VerificationOut,
+)
 
 router = Router(tags=["licences"])
 
@@ -138,7 +150,10 @@ def _own(request: HttpRequest, licence_id: int) -> Licence:
 
 
 @router.get(
-    "/licences/types", response={200: list[dict[str, Any]], **errors()}, summary="Licence types"
+    "/licences/types",
+    response={200: list[LicenceTypeOut], **errors()},
+    summary="Licence types",
+    **ANSWER,
 )
 def licence_types(request: HttpRequest) -> list[dict[str, Any]]:
     return [
@@ -155,7 +170,7 @@ def licence_types(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get(
     "/licences/keys",
-    response={200: list[dict[str, Any]], **errors()},
+    response={200: list[PublishedKeyOut], **errors()},
     summary="Issuers' published SM2 public keys",
 )
 def public_keys(request: HttpRequest) -> list[dict[str, Any]]:
@@ -164,8 +179,9 @@ def public_keys(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get(
     "/licences/verify",
-    response={200: dict[str, Any], **errors(422, 429)},
+    response={200: VerificationOut, **errors(422, 429)},
     summary="Verify a licence by its identifier",
+    **ANSWER,
 )
 def verify(request: HttpRequest, query: Query[VerifyQuery]) -> dict[str, Any]:
     # Usually answered earlier by licences.middleware.VerificationLane, with the same function.
@@ -175,8 +191,9 @@ def verify(request: HttpRequest, query: Query[VerifyQuery]) -> dict[str, Any]:
 
 @router.post(
     "/licences/verify",
-    response={200: dict[str, Any], **errors(422, 429)},
+    response={200: VerificationOut, **errors(422, 429)},
     summary="Verify a licence document byte for byte",
+    **ANSWER,
 )
 def verify_document(request: HttpRequest, payload: DocumentIn) -> dict[str, Any]:
     throttle.check(request)
@@ -186,8 +203,9 @@ def verify_document(request: HttpRequest, payload: DocumentIn) -> dict[str, Any]
 @router.get(
     "/licences",
     auth=AUTH,
-    response={200: list[dict[str, Any]], **errors(401)},
+    response={200: list[LicenceOut], **errors(401)},
     summary="My licences",
+    **ANSWER,
 )
 def my_licences(request: HttpRequest) -> list[dict[str, Any]]:
     user = current_user(request)
@@ -199,8 +217,9 @@ def my_licences(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get(
     "/licences/{licence_id}",
     auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 404, 422)},
+    response={200: LicenceOut, **errors(401, 404, 422)},
     summary="One licence",
+    **ANSWER,
 )
 def licence_detail(request: HttpRequest, licence_id: ID) -> dict[str, Any]:
     return present(_readable(request, licence_id), full=True)
@@ -214,7 +233,7 @@ class LicenceRevealIn(Schema):
 @router.post(
     "/licences/{licence_id}/reveal",
     auth=AUTH,
-    response={200: dict[str, str], **errors(401, 404, 422)},
+    response={200: LicenceRevealOut, **errors(401, 404, 422)},
     summary="Show one masked value of a licence in full (audited for staff)",
 )
 def reveal(request: HttpRequest, licence_id: ID, payload: LicenceRevealIn) -> dict[str, str]:
@@ -238,7 +257,8 @@ def reveal(request: HttpRequest, licence_id: ID, payload: LicenceRevealIn) -> di
 @router.get(
     "/licences/{licence_id}/document",
     auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 404, 422)},
+    response={200: LicenceDocumentOut, **errors(401, 404, 422)},
+    **ANSWER,
     url_name="licence_document",
     summary="The signed licence document (verify it offline, see docs/licences.md)",
 )
@@ -257,6 +277,14 @@ def licence_document(request: HttpRequest, licence_id: ID) -> dict[str, Any]:
     url_name="licence_pdf",
     summary="The licence as PDF",
     response={200: None, **errors(401, 404, 422)},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The licence as PDF (an attachment)",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
 )
 def licence_pdf(request: HttpRequest, licence_id: ID) -> HttpResponse:
     licence = _readable(request, licence_id)
@@ -272,7 +300,7 @@ def licence_pdf(request: HttpRequest, licence_id: ID) -> HttpResponse:
 @router.get(
     "/licences/{licence_id}/uses",
     auth=AUTH,
-    response={200: list[dict[str, Any]], **errors(401, 404, 422)},
+    response={200: list[LicenceUseOut], **errors(401, 404, 422)},
     summary="Use log",
 )
 def licence_uses(request: HttpRequest, licence_id: ID) -> list[dict[str, Any]]:
@@ -293,7 +321,7 @@ def licence_uses(request: HttpRequest, licence_id: ID) -> list[dict[str, Any]]:
 @router.post(
     "/licences/{licence_id}/shares",
     auth=AUTH,
-    response={201: dict[str, Any], **errors(401, 403, 404, 422)},
+    response={201: ShareOut, **errors(401, 403, 404, 422)},
     summary="Share a licence for a purpose, until a time",
 )
 def share(request: HttpRequest, licence_id: ID, payload: ShareIn) -> Status[dict[str, Any]]:
@@ -325,7 +353,7 @@ def unshare(request: HttpRequest, licence_id: ID, share_id: ID) -> Status[None]:
 @router.post(
     "/licences/{licence_id}/use",
     auth=AUTH,
-    response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={201: LicenceUsedOut, **errors(401, 403, 404, 409, 422)},
     summary="Use a held licence as an application's material (免提交), with consent",
 )
 def use(request: HttpRequest, licence_id: ID, payload: UseIn) -> Status[dict[str, Any]]:
@@ -346,8 +374,9 @@ def use(request: HttpRequest, licence_id: ID, payload: UseIn) -> Status[dict[str
 @router.post(
     "/licences/{licence_id}/actions",
     auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={200: LicenceOut, **errors(401, 403, 404, 409, 422)},
     summary="Issuer: suspend, resume or revoke",
+    **ANSWER,
 )
 def licence_action(request: HttpRequest, licence_id: ID, payload: ActionIn) -> dict[str, Any]:
     user = current_user(request)
@@ -360,8 +389,9 @@ def licence_action(request: HttpRequest, licence_id: ID, payload: ActionIn) -> d
 @router.post(
     "/licences/{licence_id}/replace",
     auth=AUTH,
-    response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={201: LicenceOut, **errors(401, 403, 404, 409, 422)},
     summary="Issuer: replace with a new version",
+    **ANSWER,
 )
 def licence_replace(
     request: HttpRequest, licence_id: ID, payload: ReplaceIn
@@ -374,7 +404,8 @@ def licence_replace(
 @router.post(
     "/licences/applications/{application_id}/issue",
     auth=AUTH,
-    response={201: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={201: LicenceOut, **errors(401, 403, 404, 409, 422)},
+    **ANSWER,
     summary="Decider: issue an approved application's licence with edits",
 )
 def issue_for(request: HttpRequest, application_id: ID, payload: IssueIn) -> Status[dict[str, Any]]:

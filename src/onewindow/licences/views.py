@@ -14,9 +14,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from onewindow.accounts import authority
 from onewindow.accounts.models import User
 from onewindow.applications import selectors as app_selectors
 from onewindow.core.errors import DomainError
@@ -32,24 +32,15 @@ from onewindow.licences import (
     throttle,
     verification,
 )
+from onewindow.licences.forms import ActionForm, ImportForm, IssueForm, ShareForm, copy_errors
 from onewindow.licences.lifecycle import Status
-from onewindow.licences.models import ImportJob, Licence, LicenceType, LicenceUse
+from onewindow.licences.models import ImportJob, Licence, LicenceUse
+from onewindow.organizations.models import Department
 
 
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
-
-
-def _copy_errors(form: forms.Form, error: DomainError) -> None:
-    placed = False
-    for field, field_messages in (error.fields or {}).items():
-        name = field if field in form.fields else None
-        for message in field_messages:
-            form.add_error(name, message)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
 
 
 # -- the holder ---------------------------------------------------------------------------------
@@ -59,16 +50,6 @@ def wallet(request: HttpRequest) -> HttpResponse:
     if user.kind == User.Kind.STAFF:
         return redirect("licences:manage")
     return render(request, "licences/wallet.html", {"licences": selectors.wallet(user)[:200]})
-
-
-class ShareForm(forms.Form):
-    purpose = forms.CharField(label=gettext_lazy("用途"), max_length=200, required=False)
-    hours = forms.TypedChoiceField(
-        label=gettext_lazy("有效时长"),
-        coerce=int,
-        choices=[(1, "1小时"), (24, "1天"), (72, "3天"), (168, "7天"), (720, "30天")],
-        initial=72,
-    )
 
 
 def _facts(licence: Licence, revealed: dict[str, str] | None = None) -> list[dict[str, Any]]:
@@ -118,7 +99,7 @@ def detail(request: HttpRequest, licence_id: int) -> HttpResponse:
             new_link = request.build_absolute_uri(reverse("licences:shared", args=[token]))
             form = ShareForm()
         except DomainError as error:
-            _copy_errors(form, error)
+            copy_errors(form, error)
     return _render_detail(request, licence, form=form, new_link=new_link)
 
 
@@ -278,7 +259,7 @@ def use_in_application(request: HttpRequest, number: str) -> HttpResponse:
 # -- the issuer ---------------------------------------------------------------------------------
 def _staff(request: HttpRequest) -> User:
     user = _user(request)
-    if user.kind != User.Kind.STAFF:
+    if not authority.is_staff(user):
         raise PermissionDenied
     return user
 
@@ -309,21 +290,6 @@ def manage(request: HttpRequest) -> HttpResponse:
     )
 
 
-class ActionForm(forms.Form):
-    action = forms.ChoiceField(
-        label=gettext_lazy("操作"),
-        choices=[
-            ("suspend", gettext_lazy("暂扣")),
-            ("resume", gettext_lazy("恢复")),
-            ("revoke", gettext_lazy("吊销/撤销")),
-            ("replace", gettext_lazy("换发（生成新版本）")),
-        ],
-    )
-    reason = forms.CharField(
-        label=gettext_lazy("理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
-
-
 def _issued_licence(request: HttpRequest, licence_id: int) -> Licence:
     user = _staff(request)
     departments = app_selectors.staff_departments(user)
@@ -350,7 +316,7 @@ def manage_detail(request: HttpRequest, licence_id: int) -> HttpResponse:
             messages.success(request, _("已办理。"))
             return redirect("licences:manage_detail", licence.pk)
         except DomainError as error:
-            _copy_errors(form, error)
+            copy_errors(form, error)
     return _render_manage(request, licence, form=form, status=422 if form.errors else 200)
 
 
@@ -411,74 +377,44 @@ def issue_page(request: HttpRequest, number: str) -> HttpResponse:
     """The decider completes and issues an approved application's licence."""
     user = _staff(request)
     application = app_selectors.visible_to_staff(user).filter(number=number).first()
-    if application is None:
+    licence_type = issuance.licence_type_for(application) if application else None
+    if application is None or licence_type is None:
         raise Http404
-    licence_type = issuance.licence_type_for(application)
-    if licence_type is None:
-        raise Http404
-    properties: dict[str, Any] = (licence_type.schema or {}).get("properties", {})
     initial = issuance.face_data(application, licence_type)
-    form = forms.Form(request.POST or None)
-    for name, spec in properties.items():
-        form.fields[name] = forms.CharField(
-            label=str(spec.get("title", name)),
-            required=name in (licence_type.schema or {}).get("required", []),
-            initial=initial.get(name, ""),
-        )
+    form = IssueForm(request.POST or None, licence_type=licence_type, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            data = {k: v for k, v in form.cleaned_data.items() if v not in ("", None)}
-            licence = issuance.issue_by_decider(application, user, data, request=request)
+            licence = issuance.issue_by_decider(application, user, form.face(), request=request)
+        except DomainError as error:
+            copy_errors(form, error, prefix="data.")
+        else:
             messages.success(request, _("电子证照已签发。"))
             return redirect("licences:manage_detail", licence.pk)
-        except DomainError as error:
-            for field, field_messages in error.fields.items():
-                name = field.removeprefix("data.")
-                for message in field_messages:
-                    form.add_error(name if name in form.fields else None, message)
-            if not error.fields:
-                form.add_error(None, error.message)
-    return render(
-        request,
-        "licences/issue.html",
-        {"application": application, "licence_type": licence_type, "form": form},
-        status=422 if form.errors else 200,
-    )
+    context = {"application": application, "licence_type": licence_type, "form": form}
+    return render(request, "licences/issue.html", context, status=422 if form.errors else 200)
 
 
-class ImportForm(forms.Form):
-    licence_type = forms.ModelChoiceField(
-        label=gettext_lazy("证照类型"), queryset=LicenceType.objects.filter(is_active=True)
-    )
-    department = forms.ChoiceField(label=gettext_lazy("颁发部门"))
-    file = forms.FileField(label=gettext_lazy("文件（CSV 或 JSON，UTF-8）"))
+def _import_departments(user: User) -> list[Department]:
+    """The departments whose licences the user may import: theirs, where they manage licences."""
+    mine = Department.objects.filter(pk__in=app_selectors.staff_departments(user))
+    return [d for d in mine if services.can_manage(user, d.pk)]
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_page(request: HttpRequest) -> HttpResponse:
-    from onewindow.organizations.models import Department
-
     user = _staff(request)
-    departments = [
-        d
-        for d in Department.objects.filter(pk__in=app_selectors.staff_departments(user))
-        if services.can_manage(user, d.pk)
-    ]
+    departments = _import_departments(user)
     if not departments:
         raise PermissionDenied
-    form = ImportForm(request.POST or None, request.FILES or None)
-    form.fields["department"].choices = [(d.pk, d.name) for d in departments]  # type: ignore[attr-defined]
+    form = ImportForm(request.POST or None, request.FILES or None, departments=departments)
     if request.method == "POST" and form.is_valid():
-        department = next(d for d in departments if str(d.pk) == form.cleaned_data["department"])
-        upload = form.cleaned_data["file"]
-        if upload.size > 20 * 2**20:
-            form.add_error("file", _("文件不能超过20MB。"))
-        else:
-            job = imports.start(
-                department, form.cleaned_data["licence_type"], user, upload.name, upload.read()
-            )
-            return redirect("licences:import_job", job.pk)
+        data = form.cleaned_data
+        upload = data["file"]
+        job = imports.start(
+            data["department"], data["licence_type"], user, upload.name, upload.read()
+        )
+        return redirect("licences:import_job", job.pk)
     return render(
         request, "licences/import.html", {"form": form}, status=422 if form.errors else 200
     )

@@ -36,6 +36,14 @@ class PortalForm(forms.Form):
         if not placed:
             self.add_error(None, error.message)
 
+    def passwords_match(self) -> bool:
+        """A page's own check (the API takes one password): the confirmation repeats the new
+        password, or ``password_confirm`` says so."""
+        if self.value("password") == self.value("password_confirm"):
+            return True
+        self.add_error("password_confirm", _("两次输入的密码不一致。"))
+        return False
+
 
 class PasswordLoginForm(PortalForm):
     username = forms.CharField(

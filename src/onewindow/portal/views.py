@@ -121,49 +121,57 @@ def _next_url(request: HttpRequest) -> str:
     return reverse(settings.LOGIN_REDIRECT_URL)
 
 
-def _send_code(request: HttpRequest, form: PortalForm, purpose: str) -> bool:
+def _send_code(request: HttpRequest, form: PortalForm, purpose: str) -> None:
+    """Send a code to the form's phone; the form shows a refusal beside the phone."""
     try:
         codes.request_code(form.value("phone"), purpose, client_network(request))
     except DomainError as error:
         form.apply_errors(error)
-        return False
-    return True
-
-
-def _code_sent_message(request: HttpRequest) -> None:
+        return
     messages.info(request, _("验证码已发送，5分钟内有效。如未收到，可在60秒后重新获取。"))
+
+
+def _refusal_status(error: DomainError, *kept: int) -> int:
+    """A refusal's status on a form page: the ``kept`` ones as they are, any other as 422."""
+    return error.status if error.status in kept else 422
+
+
+def _login_form(request: HttpRequest) -> tuple[str, PortalForm]:
+    mode = "sms" if (request.POST or request.GET).get("mode") == "sms" else "password"
+    form_class = SmsLoginForm if mode == "sms" else PasswordLoginForm
+    return mode, form_class(request.POST or None)
+
+
+def _sign_in(request: HttpRequest, form: PortalForm, mode: str) -> User:
+    if mode == "sms":
+        return services.login_with_sms(request, form.value("phone"), form.value("sms_code"))
+    return services.login_with_password(
+        request, form.value("username"), form.value("password"), form.value("sms_code")
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    mode = "sms" if (request.POST or request.GET).get("mode") == "sms" else "password"
-    form_class = SmsLoginForm if mode == "sms" else PasswordLoginForm
-    form = form_class(request.POST or None)
+    mode, form = _login_form(request)
     status = 200
     if request.method == "POST" and form.is_valid():
+        if mode == "sms" and request.POST.get("action") == "send_code":
+            _send_code(request, form, SmsCode.Purpose.LOGIN)
+            return _render_login(request, form, mode, 200)
         try:
-            if mode == "sms" and request.POST.get("action") == "send_code":
-                if _send_code(request, form, SmsCode.Purpose.LOGIN):
-                    _code_sent_message(request)
-                return _render_login(request, form, mode, 200)
-            if mode == "sms":
-                user = services.login_with_sms(request, form.value("phone"), form.value("sms_code"))
-            else:
-                user = services.login_with_password(
-                    request, form.value("username"), form.value("password"), form.value("sms_code")
-                )
+            user = _sign_in(request, form, mode)
         except DomainError as error:
             form.apply_errors(error)
-            status = error.status if error.status in (401, 403, 429) else 422
+            status = _refusal_status(error, 401, 403, 429)
         else:
             auth_login(request, user, backend=SESSION_BACKEND)
             return redirect(_next_url(request))
-    if mode == "password" and not form.has_error("sms_code") and not form.value("sms_code"):
-        del form.fields["sms_code"]  # only for the second step of a second-factor login
     return _render_login(request, form, mode, status)
 
 
 def _render_login(request: HttpRequest, form: PortalForm, mode: str, status: int) -> HttpResponse:
+    if mode == "password" and not form.has_error("sms_code") and not form.value("sms_code"):
+        del form.fields["sms_code"]  # only for the second step of a second-factor login
     return render(
         request,
         "portal/login.html",
@@ -176,48 +184,38 @@ def _render_login(request: HttpRequest, form: PortalForm, mode: str, status: int
     )
 
 
+def _registration(form: PortalForm) -> services.PersonRegistration:
+    return services.PersonRegistration(
+        name=form.value("name"),
+        id_number=form.value("id_number"),
+        phone=form.value("phone"),
+        sms_code=form.value("sms_code"),
+        password=form.value("password"),
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def register_view(request: HttpRequest) -> HttpResponse:
     form = RegistrationForm(request.POST or None)
-    status = 200
-    already_registered = False
     if request.method == "POST" and form.is_valid():
         if request.POST.get("action") == "send_code":
-            if _send_code(request, form, SmsCode.Purpose.REGISTER):
-                _code_sent_message(request)
+            _send_code(request, form, SmsCode.Purpose.REGISTER)
             return render(request, "portal/register.html", {"form": form, "code_sent": True})
-        if form.value("password") != form.value("password_confirm"):
-            form.add_error("password_confirm", _("两次输入的密码不一致。"))
+        if not form.passwords_match():
             return render(request, "portal/register.html", {"form": form}, status=422)
         try:
-            user = services.register_person(
-                services.PersonRegistration(
-                    name=form.value("name"),
-                    id_number=form.value("id_number"),
-                    phone=form.value("phone"),
-                    sms_code=form.value("sms_code"),
-                    password=form.value("password"),
-                ),
-                request=request,
-            )
+            user = services.register_person(_registration(form), request=request)
         except DomainError as error:
             form.apply_errors(error)
-            status = error.status if error.status in (409, 429) else 422
             # Only the holder of the phone hears that it is registered: show them the way back in.
-            already_registered = error.code == "already_registered"
-        else:
-            auth_login(request, user, backend=SESSION_BACKEND)
-            messages.success(
-                request,
-                _("注册成功，欢迎使用%(site)s。") % {"site": settings.ONEWINDOW["SITE_NAME"]},
-            )
-            return redirect("portal:my_space")
-    return render(
-        request,
-        "portal/register.html",
-        {"form": form, "already_registered": already_registered},
-        status=status,
-    )
+            context = {"form": form, "already_registered": error.code == "already_registered"}
+            status = _refusal_status(error, 409, 429)
+            return render(request, "portal/register.html", context, status=status)
+        auth_login(request, user, backend=SESSION_BACKEND)
+        site = settings.ONEWINDOW["SITE_NAME"]
+        messages.success(request, _("注册成功，欢迎使用%(site)s。") % {"site": site})
+        return redirect("portal:my_space")
+    return render(request, "portal/register.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
@@ -227,11 +225,9 @@ def password_reset_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         if request.POST.get("action") == "send_code":
-            if _send_code(request, form, SmsCode.Purpose.RESET_PASSWORD):
-                _code_sent_message(request)
+            _send_code(request, form, SmsCode.Purpose.RESET_PASSWORD)
             return render(request, "portal/password_reset.html", {"form": form})
-        if form.value("password") != form.value("password_confirm"):
-            form.add_error("password_confirm", _("两次输入的密码不一致。"))
+        if not form.passwords_match():
             return render(request, "portal/password_reset.html", {"form": form}, status=422)
         try:
             services.reset_password(
@@ -239,7 +235,7 @@ def password_reset_view(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as error:
             form.apply_errors(error)
-            status = error.status if error.status == 429 else 422
+            status = _refusal_status(error, 429)
         else:
             messages.success(request, _("密码已重置，请使用新密码登录。"))
             return redirect("portal:login")
