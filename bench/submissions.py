@@ -29,7 +29,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 from run import BIN, RESULTS, free_port, start_server, wait_ready  # noqa: E402
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 20_000
+
+def _scan() -> bytes:
+    """A whole one-page PDF of about 20 kB, as a scanned form would be: uploads are checked for a
+    PDF's structure (applications/uploads.py), so a header and padding alone would be refused."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_compression(False)
+    pdf.add_page()
+    pdf.set_font("helvetica", size=8)
+    for line in range(160):
+        pdf.cell(0, 4, f"material scan line {line:04d} " + "x" * 60, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+PDF = _scan()
 
 
 def prepare(applications: int) -> tuple[dict[str, str], dict[str, Any]]:
