@@ -438,7 +438,10 @@ def submit_application(
     or nothing changed. Every missing field and material is reported at once."""
     with transaction.atomic():
         locked = (
-            Application.objects.select_for_update()
+            # ``of``: lock the application's row only; a plain FOR UPDATE would lock the joined item
+            # version as well, so every submission of one item queued behind the others (and
+            # deadlocked with the foreign-key checks of drafts created meanwhile).
+            Application.objects.select_for_update(of=("self",))
             .select_related("item_version")
             .get(pk=application.pk)
         )
@@ -474,7 +477,10 @@ def resubmit(
         update_draft(application, user, data)
     with transaction.atomic():
         locked = (
-            Application.objects.select_for_update()
+            # ``of``: lock the application's row only; a plain FOR UPDATE would lock the joined item
+            # version as well, so every submission of one item queued behind the others (and
+            # deadlocked with the foreign-key checks of drafts created meanwhile).
+            Application.objects.select_for_update(of=("self",))
             .select_related("item_version")
             .get(pk=application.pk)
         )
