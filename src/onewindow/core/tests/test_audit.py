@@ -539,7 +539,7 @@ def test_writers_do_not_queue_on_the_chain_and_a_late_commit_is_sealed_after() -
     the second waited on the head's lock until the first committed). The one that commits last is
     sealed last, whatever its id, and the chain verifies."""
     both_recorded = threading.Barrier(2)
-    first_may_commit = threading.Event()
+    first_recorded, first_may_commit = threading.Event(), threading.Event()
     ids: dict[str, int] = {}
     errors: list[BaseException] = []
 
@@ -548,7 +548,11 @@ def test_writers_do_not_queue_on_the_chain_and_a_late_commit_is_sealed_after() -
             with transaction.atomic():
                 with connection.cursor() as cursor:  # waiting on a lock fails instead of hanging
                     cursor.execute("SET LOCAL lock_timeout = '3s'")
+                if name == "second":
+                    assert first_recorded.wait(timeout=5)
                 ids[name] = audit.record("race", object_id=name).pk
+                if name == "first":
+                    first_recorded.set()
                 both_recorded.wait(timeout=5)
                 if wait_before_commit is not None:
                     assert wait_before_commit.wait(timeout=5)
