@@ -66,6 +66,9 @@ AUDIT_CHECKPOINT_EVERY_MINUTES = float(os.environ.get("AUDIT_CHECKPOINT_EVERY_MI
 AUDIT_WITNESS_URL = os.environ.get("AUDIT_WITNESS_URL", "")
 AUDIT_WITNESS_TOKEN = os.environ.get("AUDIT_WITNESS_TOKEN", "")
 AUDIT_WITNESS_TIMEOUT = float(os.environ.get("AUDIT_WITNESS_TIMEOUT", "5"))
+# Audit events are sealed after commit (core.audit.seal); verify_audit fails when one is still
+# unsealed this many seconds after it was recorded (the sealer stopped, or the event was put by hand).
+AUDIT_SEAL_WITHIN_SECONDS = int(os.environ.get("AUDIT_SEAL_WITHIN_SECONDS", "300"))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]") + (
     ["testserver"] if TESTING else []

@@ -11,7 +11,7 @@ from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 
 from onewindow.accounts.auth import AUTH, current_user
-from onewindow.applications import presenters, progress, selectors, services, trust
+from onewindow.applications import intake, presenters, progress, selectors, services, trust
 from onewindow.applications.models import Application
 from onewindow.applications.schemas import (
     ApplicationListOut,
@@ -99,12 +99,18 @@ def _idempotent(request: HttpRequest, asked: dict[str, Any], run: Any) -> Status
 @router.post(
     "/applications",
     auth=AUTH,
-    response={201: ApplicationOut, **errors(401, 403, 404, 409, 422)},
-    summary="Create a draft, or submit at once",
+    response={201: ApplicationOut, **errors(401, 403, 404, 409, 413, 422)},
+    summary="Create a draft, or submit at once (JSON; or multipart: payload + material_<index>)",
+    openapi_extra=intake.OPENAPI,
     **ANSWER,
 )
+@decorate_view(intake.accept_multipart)
 def create(request: HttpRequest, payload: ApplicationIn) -> Status[Any]:
+    parts = intake.parts_of(request)
+
     def run() -> tuple[int, dict[str, Any]]:
+        if parts is not None:
+            parts.raise_faults()
         item = (
             ServiceItem.objects.filter(pk=payload.item_id)
             .select_related("current_version", "department")
@@ -115,6 +121,17 @@ def create(request: HttpRequest, payload: ApplicationIn) -> Status[Any]:
             raise DomainError(
                 "validation_error", message, fields={"item_id": [message]}, status=422
             )
+        if parts is not None:  # one request: the form, every material, submitted
+            application = intake.submit_in_one_request(
+                current_user(request),
+                item,
+                payload.data,
+                parts,
+                enterprise_uscc=payload.enterprise,
+                submit=payload.submit,
+                request=request,
+            )
+            return 201, presenters.detail(application, staff=False)
         application = services.create_application(
             current_user(request),
             item,
@@ -125,7 +142,9 @@ def create(request: HttpRequest, payload: ApplicationIn) -> Status[Any]:
         )
         return 201, presenters.detail(application, staff=False)
 
-    return _idempotent(request, payload.dict(), run)
+    if parts is None:
+        return _idempotent(request, payload.dict(), run)
+    return _idempotent(request, {**payload.dict(), **parts.fingerprint()}, run)
 
 
 @router.post(

@@ -4,6 +4,7 @@ through the life cycle table (``transition``), used by the workflow too."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import IO, Any
 
 from django.conf import settings
@@ -155,9 +156,12 @@ def create_application(
     enterprise_uscc: str | None = None,
     submit: bool = False,
     bundle_group: Any = None,
+    before_submit: Callable[[Application], None] | None = None,
     request: HttpRequest | None = None,
 ) -> Application:
-    """A draft (or, with ``submit``, a submitted application) under the item's current version."""
+    """A draft (or, with ``submit``, a submitted application) under the item's current version.
+    ``before_submit`` runs on the new application in the same transaction, before it is submitted
+    (the one-request submission stores its materials there)."""
     if item.status != ServiceItem.Status.PUBLISHED or item.current_version is None:
         raise DomainError("item_unavailable", _("该事项当前不可申请。"), status=404)
     if user.kind == User.Kind.STAFF:
@@ -202,6 +206,8 @@ def create_application(
                     to_status=Status.DRAFT,
                 )
                 if submit:
+                    if before_submit is not None:
+                        before_submit(application)
                     return submit_application(application, user, request=request)
                 publish(events.draft_created(application))
                 return application
@@ -400,7 +406,10 @@ def submit_application(
     or nothing changed. Every missing field and material is reported at once."""
     with transaction.atomic():
         locked = (
-            Application.objects.select_for_update()
+            # ``of``: lock the application's row only; a plain FOR UPDATE would lock the joined item
+            # version as well, so every submission of one item queued behind the others (and
+            # deadlocked with the foreign-key checks of drafts created meanwhile).
+            Application.objects.select_for_update(of=("self",))
             .select_related("item_version")
             .get(pk=application.pk)
         )
@@ -436,7 +445,10 @@ def resubmit(
         update_draft(application, user, data)
     with transaction.atomic():
         locked = (
-            Application.objects.select_for_update()
+            # ``of``: lock the application's row only; a plain FOR UPDATE would lock the joined item
+            # version as well, so every submission of one item queued behind the others (and
+            # deadlocked with the foreign-key checks of drafts created meanwhile).
+            Application.objects.select_for_update(of=("self",))
             .select_related("item_version")
             .get(pk=application.pk)
         )

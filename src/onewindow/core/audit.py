@@ -8,18 +8,25 @@ seal verifies), **rewinding** (the head set back behind events that are still th
 **truncation** (the newest events deleted: the head, or a checkpoint kept outside the database, vouches
 for events the trail no longer has) and a **missing head** (the head row deleted: migration 0004 makes it
 on every database and nothing deletes it but ``flush``, which makes a new one). ``core.checkpoints``
-writes and reads those checkpoints; ``record`` has one written after commit whenever one is due.
+writes and reads those checkpoints; the sealer has one written whenever one is due.
+
+Writing and sealing are apart: ``record`` inserts the event unsealed in the caller's transaction (no
+lock: concurrent writers never queue on the head), and ``seal`` (after commit, from the
+``seal_audit_trail`` task, and from ``manage.py seal_audit`` / ``audit_checkpoint`` on a schedule)
+takes the head's lock once and seals every committed unsealed event in id order. ``verify_chain`` walks
+the sealed events by position (``seq``); ``unsealed_breaks`` names events left unsealed too long.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, timedelta
 from functools import partial
 from typing import Any
 
@@ -32,6 +39,8 @@ from django.utils import timezone
 from onewindow.core.crypto import constant_time_equal, hmac_sm3, sm3_hex
 from onewindow.core.models import GENESIS_HASH, AuditEvent, AuditHead
 from onewindow.core.net import client_ip
+
+logger = logging.getLogger(__name__)
 
 # Domain separation: an event's seal, the head's seal and a checkpoint's signature are HMACs under the
 # same key, each over bytes that start with its own label, so none can be passed off as another.
@@ -46,6 +55,7 @@ TRUNCATION = "truncation"
 FORGED_CHECKPOINT = "forged checkpoint"
 UNKNOWN_KEY = "unknown key"
 MISSING_HEAD = "missing head"
+UNSEALED = "unsealed"
 
 
 def _json(payload: list[Any]) -> bytes:
@@ -96,45 +106,164 @@ def record(
 ) -> AuditEvent:
     """Append one event. ``data`` must never hold personal data: refer to objects by id.
 
-    The head is locked for the append, so the chain stays linear however many processes write at
-    once; the event and the head's new seal commit together or not at all. Once they commit, a
-    checkpoint is written if one is due (``checkpoints.due``), so at most an interval's events are
-    ever without one."""
+    The event is inserted at once, in the caller's transaction (it commits or rolls back with the
+    change it records), unsealed: no writer waits for another on the chain's head. ``seal`` gives it
+    its place in the chain and its seal once it commits (``after_commit``)."""
     if actor is None and request is not None:
         user = getattr(request, "user", None)
         actor = user if user is not None and user.is_authenticated else None
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
-    key_id: str = settings.AUDIT_KEY_ID
-    key: bytes = settings.AUDIT_KEYS[key_id]
-    with transaction.atomic():
-        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-        event = AuditEvent(
-            id=head.last_id + 1,
-            at=timezone.now(),
-            actor_id=getattr(actor, "pk", None),
-            actor_kind=getattr(actor, "kind", "") or "",
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            ip=client_ip(request) if request is not None else None,
-            data=data or {},
-            prev_hash=head.last_hash,
-            key_id=key_id,
-        )
-        event.hash = event_seal(event, key)
-        event.save(force_insert=True)
-        head.last_id, head.last_hash, head.key_id = event.pk, event.hash, key_id
-        head.seal = head_seal(head, key)
-        head.save(update_fields=["last_id", "last_hash", "key_id", "seal"])
-    # Imported here: checkpoints verifies with this module. ``due`` asks only what this process
-    # remembers of the newest checkpoint, so most events cost no more than a comparison.
+    event = AuditEvent(
+        at=timezone.now(),
+        actor_id=getattr(actor, "pk", None),
+        actor_kind=getattr(actor, "kind", "") or "",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        ip=client_ip(request) if request is not None else None,
+        data=data or {},
+    )
+    event.save(force_insert=True)
+    seal_after_commit()
+    return event
+
+
+def seal_after_commit(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Have the sealer run once the current transaction commits (at once outside one). A transaction
+    that records many events asks for one run, not one per event."""
+    connection = transaction.get_connection(using)
+    if connection.in_atomic_block and any(
+        isinstance(callback, _SealerRun) and not callback.ran
+        for _sids, callback, _robust in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(_SealerRun(), using=using, robust=True)
+
+
+class _SealerRun:
+    """The after-commit callback; it remembers having run, so that a transaction's later events see
+    that a run is still to come (a rolled-back savepoint drops its callbacks, and the next event
+    registers a new one)."""
+
+    ran = False
+
+    def __call__(self) -> None:
+        self.ran = True
+        _enqueue_sealer()
+
+
+def _enqueue_sealer() -> None:
+    from onewindow.core.tasks import seal_audit_trail
+
+    seal_audit_trail.enqueue()
+
+
+# -- Sealing ----------------------------------------------------------------------------------------
+
+# A sealing transaction handles at most this many events, so the head's lock is held briefly.
+SEAL_BATCH = 500
+# Rounds one sealer runs before it hands over (a fresh task): events keep committing under load.
+SEAL_ROUNDS = 50
+
+
+def seal(using: str = DEFAULT_DB_ALIAS) -> int:
+    """Seal every committed unsealed event, in id order, into the keyed chain, exactly as ``record``
+    once sealed each on its own: position ``seq`` = the head's + 1, ``prev_hash`` = the head's seal,
+    the seal over the content, the key id and ``prev_hash``; then the head moves on under a new seal.
+    Returns how many events were sealed.
+
+    Safe to run anywhere at any time: the sealer holding the head's lock wins, others skip (on
+    PostgreSQL ``SKIP LOCKED``; SQLite runs one writer at a time anyway). The winner goes round until
+    a round finds nothing, so an event that committed while it held the lock (its own sealer having
+    skipped) is sealed by it. Once the head has moved, a checkpoint is written if one is due."""
+    sealed = 0
+    # One cheap read first: under load another sealer has usually sealed this commit's events already.
+    if not _unsealed_left(using):
+        return 0
+    for _round in range(SEAL_ROUNDS):
+        done, newest = _seal_batch(using)
+        if done is None:  # another sealer holds the head, or there is no head to seal onto
+            break
+        sealed += done
+        if newest and _checkpoint_due(newest):
+            from onewindow.core import checkpoints
+
+            # At once when sealing runs on its own (it does, after commit); inside a caller's
+            # transaction, once that commits.
+            transaction.on_commit(partial(checkpoints.anchor, newest), using=using)
+        if done < SEAL_BATCH and not _unsealed_left(using):
+            break
+    else:  # still going after many rounds: another run takes over rather than hold this thread
+        _enqueue_sealer()
+    return sealed
+
+
+def _unsealed_left(using: str) -> bool:
+    return AuditEvent.objects.using(using).filter(seq__isnull=True, hash__isnull=True).exists()
+
+
+def _checkpoint_due(newest: int) -> bool:
     from onewindow.core import checkpoints
 
-    if checkpoints.due(event.pk):
-        transaction.on_commit(partial(checkpoints.anchor, event.pk))
-    return event
+    return checkpoints.due(newest)
+
+
+def _seal_batch(using: str) -> tuple[int | None, int]:
+    """One transaction: the head locked, up to ``SEAL_BATCH`` events sealed. Returns the number
+    sealed (None when the head is held by another sealer or missing) and the newest position."""
+    key_id: str = settings.AUDIT_KEY_ID
+    key: bytes = settings.AUDIT_KEYS[key_id]
+    with transaction.atomic(using=using):
+        head = (
+            AuditHead.objects.using(using).select_for_update(skip_locked=True).filter(pk=1).first()
+        )
+        if head is None:
+            if not AuditHead.objects.using(using).filter(pk=1).exists():
+                # Never made again here: a missing head is what verify_audit must see.
+                logger.error("audit trail has no head row: events stay unsealed")
+            return None, 0
+        pending = list(
+            AuditEvent.objects.using(using)
+            .filter(seq__isnull=True, hash__isnull=True)
+            .order_by("id")[:SEAL_BATCH]
+        )
+        if not pending:
+            return 0, 0
+        for event in pending:
+            event.seq = head.last_id + 1
+            event.prev_hash = head.last_hash
+            event.key_id = key_id
+            event.hash = event_seal(event, key)
+            head.last_id, head.last_hash = event.seq, event.hash
+        _store_seals(pending, using)
+        head.key_id = key_id
+        head.seal = head_seal(head, key)
+        head.save(using=using, update_fields=["last_id", "last_hash", "key_id", "seal"])
+    return len(pending), head.last_id
+
+
+def _store_seals(events: list[AuditEvent], using: str) -> None:
+    """One UPDATE for the batch (a round trip per event would hold the head's lock that much
+    longer). Only unsealed rows match; the triggers let nothing else change."""
+    rows = ", ".join(["(CAST(%s AS bigint), CAST(%s AS bigint), %s, %s, %s)"] * len(events))
+    params: list[Any] = []
+    for event in events:
+        params += [event.pk, event.seq, event.prev_hash, event.hash, event.key_id]
+    table = AuditEvent._meta.db_table
+    # A CTE with named columns reads the same on PostgreSQL and SQLite (3.33+ for UPDATE ... FROM).
+    sql = (
+        f"WITH v(id, seq, prev_hash, hash, key_id) AS (VALUES {rows}) "  # noqa: S608 - fixed SQL, values bound
+        f"UPDATE {table} SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash, key_id = v.key_id "
+        f"FROM v WHERE {table}.id = v.id AND {table}.seq IS NULL"
+    )
+    with transaction.get_connection(using).cursor() as cursor:
+        cursor.execute(sql, params)
+        # Sealed meanwhile: impossible under the head's lock. (Python's sqlite3 does not count the
+        # rows of a statement that starts with WITH: -1.)
+        if cursor.rowcount not in (-1, len(events)):
+            raise RuntimeError("audit events changed while they were being sealed")
 
 
 def start_trail(using: str = DEFAULT_DB_ALIAS) -> None:
@@ -223,47 +352,55 @@ class _Verifier:
     def event_breaks(
         self, event: AuditEvent, expected_id: int, expected_prev: str
     ) -> Iterator[Break]:
-        if event.pk != expected_id:
+        position = _position(event)
+        if position != expected_id:
             missing = f"#{expected_id}" + (
-                f"–#{event.pk - 1}" if event.pk - 1 > expected_id else ""
+                f"–#{position - 1}" if position - 1 > expected_id else ""
             )
-            yield Break(GAP, expected_id, f"event {missing} is missing before #{event.pk}: deleted")
+            yield Break(GAP, expected_id, f"event {missing} is missing before #{position}: deleted")
         elif not constant_time_equal(event.prev_hash, expected_prev):
             yield Break(
-                REWRITING, event.pk, f"event #{event.pk} does not link to the event before it"
+                REWRITING,
+                position,
+                f"event {event_name(event)} does not link to the event before it",
             )
         yield from self.seal_breaks(event)
-        for anchor in self.anchors.get(event.pk, ()):
-            if not constant_time_equal(anchor.seal, event.hash):
+        for anchor in self.anchors.get(position, ()):
+            if not constant_time_equal(anchor.seal, event.hash or ""):
                 yield Break(
                     REWRITING,
-                    event.pk,
-                    f"event #{event.pk} differs from {anchor.label}: "
-                    f"the trail was rewritten at or before #{event.pk}",
+                    position,
+                    f"event {event_name(event)} differs from {anchor.label}: "
+                    f"the trail was rewritten at or before #{position}",
                 )
 
     def seal_breaks(self, event: AuditEvent) -> Iterator[Break]:
+        position = _position(event)
         if not event.key_id:
-            if event.pk > self.legacy_until:
+            if position > self.legacy_until:
                 yield Break(
                     REWRITING,
-                    event.pk,
-                    f"event #{event.pk} has no keyed seal, but every event after "
+                    position,
+                    f"event {event_name(event)} has no keyed seal, but every event after "
                     f"#{self.legacy_until} is sealed with the audit key: it was rewritten",
                 )
-            elif not constant_time_equal(legacy_hash(event), event.hash):
+            elif not constant_time_equal(legacy_hash(event), event.hash or ""):
                 yield Break(
-                    REWRITING, event.pk, f"event #{event.pk} was altered (its hash does not match)"
+                    REWRITING,
+                    position,
+                    f"event {event_name(event)} was altered (its hash does not match)",
                 )
             return
         key = self.keys.get(event.key_id)
         if key is None:
-            yield Break(UNKNOWN_KEY, event.pk, _unknown_key(f"event #{event.pk}", event.key_id))
-        elif not constant_time_equal(event_seal(event, key), event.hash):
+            yield Break(
+                UNKNOWN_KEY, position, _unknown_key(f"event {event_name(event)}", event.key_id)
+            )
+        elif not constant_time_equal(event_seal(event, key), event.hash or ""):
             yield Break(
                 REWRITING,
-                event.pk,
-                f"event #{event.pk} was altered: its seal does not verify with audit key "
+                position,
+                f"event {event_name(event)} was altered: its seal does not verify with audit key "
                 f"{event.key_id!r}",
             )
 
@@ -296,6 +433,17 @@ class _Verifier:
             )
 
 
+def _position(event: AuditEvent) -> int:
+    """The event's place in the chain: what breaks, checkpoints and the head count in."""
+    return int(event.seq or 0)
+
+
+def event_name(event: AuditEvent) -> str:
+    """``#position``, with the row id when it differs (ids may skip, positions never do)."""
+    position = _position(event)
+    return f"#{position}" if position == event.pk else f"#{position} (row id {event.pk})"
+
+
 def _unknown_key(what: str, key_id: str) -> str:
     return (
         f"{what} is sealed with audit key {key_id!r}, which this server does not hold "
@@ -315,7 +463,7 @@ def _start(since: Anchor | None) -> tuple[int, str, Break | None]:
     """Where an incremental walk starts: right after an anchor whose event must still be there."""
     if since is None or since.event_id == 0:
         return 1, GENESIS_HASH, None
-    event = AuditEvent.objects.filter(pk=since.event_id).only("hash").first()
+    event = AuditEvent.objects.filter(seq=since.event_id).only("hash").first()
     if event is None:
         return (
             0,
@@ -326,7 +474,7 @@ def _start(since: Anchor | None) -> tuple[int, str, Break | None]:
                 f"{since.label} vouches for event #{since.event_id}, which is no longer there",
             ),
         )
-    if not constant_time_equal(event.hash, since.seal):
+    if not constant_time_equal(event.hash or "", since.seal):
         return (
             0,
             "",
@@ -360,10 +508,10 @@ def verify_chain(
         last = _newest_id()
     else:
         last = head.last_id
-    events = AuditEvent.objects.filter(id__gte=expected_id, id__lte=last).order_by("id")
+    events = AuditEvent.objects.filter(seq__gte=expected_id, seq__lte=last).order_by("seq")
     for event in events.iterator(chunk_size=chunk_size):
         yield from verifier.event_breaks(event, expected_id, expected_prev)
-        expected_id, expected_prev = event.pk + 1, event.hash
+        expected_id, expected_prev = _position(event) + 1, event.hash or ""
     if head is not None:
         yield from verifier.head_breaks()
         yield from verifier.end_breaks(expected_id - 1, expected_prev)
@@ -384,7 +532,47 @@ def verify_chain(
 
 
 def _newest_id() -> int:
-    return AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    """The newest sealed event's position."""
+    newest = (
+        AuditEvent.objects.filter(seq__isnull=False)
+        .order_by("-seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
+    return int(newest or 0)
+
+
+def unsealed_breaks(older_than: timedelta) -> Iterator[Break]:
+    """Events the sealer has not sealed although they are older than ``older_than``
+    (``AUDIT_SEAL_WITHIN_SECONDS``): the sealer is not running, or the event was put there by hand.
+    Until it is sealed an event is protected only by the database's triggers (see docs/security.md),
+    so a long unsealed window is a failure, not a warning. An event with a seal but no place in the
+    chain was tampered with, whatever its age."""
+    limit = timezone.now() - older_than
+    unplaced = AuditEvent.objects.filter(seq__isnull=True, hash__isnull=False).order_by("id")
+    for event in unplaced.only("id")[:SHOWN_UNSEALED]:
+        yield Break(
+            REWRITING,
+            None,
+            f"row id {event.pk} carries a seal but has no place in the chain: it was written or "
+            "changed by hand",
+        )
+    stale = AuditEvent.objects.filter(seq__isnull=True, hash__isnull=True, at__lt=limit)
+    count = stale.count()
+    if count:
+        oldest = stale.order_by("id").only("id", "at").first()
+        assert oldest is not None
+        minutes = older_than.total_seconds() / 60
+        yield Break(
+            UNSEALED,
+            None,
+            f"{count} event(s) recorded more than {minutes:g} minutes ago are still unsealed, the "
+            f"oldest row id {oldest.pk} at {oldest.at.isoformat(timespec='seconds')}: is the sealer "
+            "running (`manage.py seal_audit`)?",
+        )
+
+
+SHOWN_UNSEALED = 20
 
 
 def _missing_head() -> Break:

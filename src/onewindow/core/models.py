@@ -3,6 +3,10 @@
 Each event's hash covers its own content and the previous event's hash, so altering or removing any
 event breaks every later link; ``AuditHead`` holds the last hash so that removing the newest events
 is detected too. ``manage.py verify_audit`` walks the chain.
+
+An event is written at once, unsealed (no ``seq``, no ``hash``), in the transaction of the change it
+records; ``audit.seal`` then gives it its place in the chain and its seal, in id order, after commit.
+Writers never wait for one another on the chain's head; only the sealer locks it.
 """
 
 from __future__ import annotations
@@ -29,12 +33,24 @@ class AuditEvent(models.Model):
     object_id = models.CharField(_("对象"), max_length=64, blank=True)
     ip = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
     data = models.JSONField(_("详情"), default=dict, blank=True)
-    prev_hash = models.CharField(_("前一条哈希"), max_length=64)
+    prev_hash = models.CharField(_("前一条哈希"), max_length=64, blank=True, default="")
     hash = models.CharField(
         _("封印"),
         max_length=64,
         unique=True,
-        help_text=_("HMAC-SM3（GB/T 32905 的 SM3 与 HMAC）：本条内容与前一条封印，密钥见 key_id"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "HMAC-SM3（GB/T 32905 的 SM3 与 HMAC）：本条内容与前一条封印，密钥见 key_id；"
+            "为空表示尚未封印"
+        ),
+    )
+    seq = models.BigIntegerField(
+        _("链上序号"),
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("封印时按编号顺序给出的链上位置（1、2、3……连续）；为空表示尚未封印"),
     )
     key_id = models.CharField(
         _("审计密钥"),
@@ -48,7 +64,13 @@ class AuditEvent(models.Model):
         ordering = ["id"]
         verbose_name = _("审计日志")
         verbose_name_plural = _("审计日志")
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # What the sealer reads: the few events not sealed yet, in id order.
+            models.Index(
+                fields=["id"], condition=models.Q(seq__isnull=True), name="core_audit_unsealed"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action}"
@@ -63,8 +85,9 @@ class AuditEvent(models.Model):
 
 
 class AuditHead(models.Model):
-    """One row: the id and seal of the newest event. Locked while appending, so the chain is linear
-    even when many processes write at once. Its own ``seal`` (HMAC-SM3 with the audit key) covers
+    """One row: the chain position (``last_id``: the newest sealed event's ``seq``) and seal of the
+    newest sealed event. Locked by the sealer alone, so the chain is linear however many processes
+    write at once. Its own ``seal`` (HMAC-SM3 with the audit key) covers
     ``last_id``, ``last_hash`` and ``legacy_until``, so it cannot be set back to an arbitrary event, nor
     can keyed events be passed off as legacy ones."""
 

@@ -1,5 +1,5 @@
-"""Background work of the core: anchor the audit trail (the ``audit_checkpoint`` command's task),
-deliver domain events (``core.events``)."""
+"""Background work of the core: seal the audit trail after commit, anchor it (the
+``audit_checkpoint`` command's task), deliver domain events (``core.events``)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,20 @@ from django_tasks import task
 
 
 @task()
+def seal_audit_trail() -> int:
+    """Enqueued when a transaction that recorded audit events commits (``audit.seal_after_commit``):
+    seal them into the chain. Another run already sealing makes this one a no-op."""
+    from onewindow.core.audit import seal
+
+    return seal()
+
+
+@task()
 def audit_checkpoint() -> dict[str, int | str]:
+    from onewindow.core.audit import seal
     from onewindow.core.checkpoints import write_checkpoint
 
+    seal()  # a checkpoint anchors sealed events only: seal what has committed first
     checkpoint = write_checkpoint()
     return {"event_id": checkpoint.event_id, "at": checkpoint.at}
 

@@ -46,9 +46,12 @@ def _delete(where: str, *params: Any) -> None:
 
 
 def _events(n: int = 5) -> list[AuditEvent]:
-    return [
-        audit.record("test.event", object_type="t", object_id=i, data={"i": i}) for i in range(n)
+    """``n`` events recorded, then sealed as after their commit, as stored."""
+    written = [
+        audit.record("test.event", object_type="t", object_id=i, data={"i": i}).pk for i in range(n)
     ]
+    audit.seal()
+    return list(AuditEvent.objects.filter(pk__in=written).order_by("seq"))
 
 
 def _verify(*args: str) -> tuple[str, str]:
@@ -71,14 +74,15 @@ def _checkpoint_file(settings: Any) -> Path:
 
 def _rewind_head_to(event: AuditEvent) -> None:
     """Set the head back to an event, as the old chain allowed: id and seal, nothing else."""
-    AuditHead.objects.filter(pk=1).update(last_id=event.pk, last_hash=event.hash)
+    AuditHead.objects.filter(pk=1).update(last_id=event.seq, last_hash=event.hash)
 
 
-def _reseal_from(first_id: int, key: bytes | None) -> None:
-    """Recompute every seal from ``first_id`` on, and the head, without the audit key: with a guessed
-    key, or (``key=None``) as unkeyed SM3 hashes passed off as events from before the key."""
-    prev = AuditEvent.objects.get(pk=first_id - 1).hash if first_id > 1 else GENESIS_HASH
-    for event in AuditEvent.objects.filter(id__gte=first_id).order_by("id"):
+def _reseal_from(first: int | None, key: bytes | None) -> None:
+    """Recompute every seal from position ``first`` on, and the head, without the audit key: with a
+    guessed key, or (``key=None``) as unkeyed SM3 hashes passed off as events from before the key."""
+    assert first is not None
+    prev = (AuditEvent.objects.get(seq=first - 1).hash if first > 1 else None) or GENESIS_HASH
+    for event in AuditEvent.objects.filter(seq__gte=first).order_by("seq"):
         event.prev_hash = prev
         if key is None:
             event.key_id = ""
@@ -129,7 +133,7 @@ def test_without_checkpoints_verify_says_how_to_anchor() -> None:
 def test_the_checkpoint_task_anchors_the_head(settings: Any) -> None:
     events = _events(2)
     result = audit_checkpoint.enqueue()
-    assert result.return_value is not None and result.return_value["event_id"] == events[-1].pk
+    assert result.return_value is not None and result.return_value["event_id"] == events[-1].seq
     line = json.loads(_checkpoint_file(settings).read_text())
     assert line["seal"] == events[-1].hash
 
@@ -148,11 +152,11 @@ def test_the_model_refuses_changes_and_deletion() -> None:
 
 def test_the_database_refuses_updates_and_deletes() -> None:
     """On SQLite too: a trigger refuses DELETE as PostgreSQL's does."""
-    _events(2)
+    events = _events(2)
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.update(action="changed")
     with pytest.raises(DatabaseError), transaction.atomic():
-        _delete("id = %s", 2)
+        _delete("id = %s", events[1].pk)
     with pytest.raises(DatabaseError), transaction.atomic():
         _delete("1 = 1")
     assert AuditEvent.objects.count() == 2
@@ -181,9 +185,9 @@ def test_deleting_the_newest_events_and_rewinding_the_head_is_named() -> None:
     _delete("id > %s", events[2].pk)
     _rewind_head_to(events[2])
     breaks = list(audit.verify_chain())
-    assert [(b.kind, b.event_id) for b in breaks] == [(audit.REWINDING, events[2].pk)]
+    assert [(b.kind, b.event_id) for b in breaks] == [(audit.REWINDING, events[2].seq)]
     status, message = _verify()
-    assert status == "broken" and "rewinding" in message and f"#{events[2].pk}" in message
+    assert status == "broken" and "rewinding" in message and f"#{events[2].seq}" in message
 
 
 def test_an_old_head_restored_after_deleting_the_newest_events_is_named_by_a_checkpoint() -> None:
@@ -208,7 +212,7 @@ def test_setting_the_head_back_behind_events_is_named() -> None:
     _allow_tampering()
     _rewind_head_to(events[1])
     kinds = {(b.kind, b.event_id) for b in audit.verify_chain()}
-    assert (audit.REWINDING, events[2].pk) in kinds  # events go on past the head
+    assert (audit.REWINDING, events[2].seq) in kinds  # events go on past the head
 
 
 def test_a_deleted_middle_event_is_a_gap() -> None:
@@ -216,9 +220,9 @@ def test_a_deleted_middle_event_is_a_gap() -> None:
     _allow_tampering()
     _delete("id = %s", events[1].pk)
     breaks = list(audit.verify_chain())
-    assert (breaks[0].kind, breaks[0].event_id) == (audit.GAP, events[1].pk)
+    assert (breaks[0].kind, breaks[0].event_id) == (audit.GAP, events[1].seq)
     status, message = _verify()
-    assert status == "broken" and "gap" in message and f"#{events[1].pk}" in message
+    assert status == "broken" and "gap" in message and f"#{events[1].seq}" in message
 
 
 @pytest.mark.parametrize("field", ["action", "object_id", "data", "ip", "key_id"])
@@ -235,9 +239,9 @@ def test_an_altered_event_is_named(field: str, settings: Any) -> None:
     }[field]
     AuditEvent.objects.filter(pk=events[2].pk).update(**{field: value})
     breaks = list(audit.verify_chain())
-    assert (breaks[0].kind, breaks[0].event_id) == (audit.REWRITING, events[2].pk)
+    assert (breaks[0].kind, breaks[0].event_id) == (audit.REWRITING, events[2].seq)
     status, message = _verify()
-    assert status == "broken" and f"#{events[2].pk}" in message
+    assert status == "broken" and f"#{events[2].seq}" in message
 
 
 def test_editing_an_event_and_resealing_every_later_one_without_the_key_is_named() -> None:
@@ -245,20 +249,20 @@ def test_editing_an_event_and_resealing_every_later_one_without_the_key_is_named
     events = _events(5)
     _allow_tampering()
     AuditEvent.objects.filter(pk=events[1].pk).update(action="forged")
-    _reseal_from(events[1].pk, WRONG_KEY)
+    _reseal_from(events[1].seq, WRONG_KEY)
     breaks = list(audit.verify_chain())
-    assert (breaks[0].kind, breaks[0].event_id) == (audit.REWRITING, events[1].pk)
+    assert (breaks[0].kind, breaks[0].event_id) == (audit.REWRITING, events[1].seq)
     status, message = _verify()
-    assert status == "broken" and "rewriting" in message and f"#{events[1].pk}" in message
+    assert status == "broken" and "rewriting" in message and f"#{events[1].seq}" in message
 
 
 def test_passing_keyed_events_off_as_legacy_ones_is_named() -> None:
     events = _events(4)
     _allow_tampering()
     AuditEvent.objects.filter(pk=events[1].pk).update(action="forged")
-    _reseal_from(events[1].pk, None)
+    _reseal_from(events[1].seq, None)
     breaks = list(audit.verify_chain())
-    assert (breaks[0].kind, breaks[0].event_id) == (audit.REWRITING, events[1].pk)
+    assert (breaks[0].kind, breaks[0].event_id) == (audit.REWRITING, events[1].seq)
     assert "no keyed seal" in breaks[0].reason
 
 
@@ -267,13 +271,13 @@ def test_a_checkpointed_event_that_was_rewritten_is_named_by_the_checkpoint() ->
     _checkpoint()
     _allow_tampering()
     AuditEvent.objects.filter(pk=events[1].pk).update(action="forged")
-    _reseal_from(events[1].pk, WRONG_KEY)
+    _reseal_from(events[1].seq, WRONG_KEY)
     status, message = _verify()
-    assert status == "broken" and f"#{events[1].pk}" in message
+    assert status == "broken" and f"#{events[1].seq}" in message
     out = StringIO()
     with pytest.raises(CommandError):
         call_command("verify_audit", stdout=StringIO(), stderr=out)
-    assert f"#{events[3].pk} differs from the checkpoint" in out.getvalue()
+    assert f"{audit.event_name(events[3])} differs from the checkpoint" in out.getvalue()
 
 
 def test_a_forged_checkpoint_is_named(settings: Any) -> None:
@@ -305,7 +309,7 @@ def test_a_checkpoint_is_refused_for_a_trail_already_broken(settings: Any) -> No
     events += _events(2)
     _allow_tampering()
     AuditEvent.objects.filter(pk=events[3].pk).update(action="forged")
-    with pytest.raises(CommandError, match=f"#{events[3].pk}"):
+    with pytest.raises(CommandError, match=f"#{events[3].seq}"):
         _checkpoint()
     assert len(_checkpoint_file(settings).read_text().splitlines()) == 1
 
@@ -320,7 +324,7 @@ def test_verify_reads_a_checkpoint_copy_given_on_the_command_line(
     _checkpoint_file(settings).unlink()  # the local file is gone
     _allow_tampering()
     _delete("id > %s", events[1].pk)
-    AuditHead.objects.filter(pk=1).update(last_id=events[1].pk, last_hash=events[1].hash)
+    AuditHead.objects.filter(pk=1).update(last_id=events[1].seq, last_hash=events[1].hash)
     status, message = _verify("--checkpoints", str(copy))
     assert status == "broken" and "truncation" in message
 
@@ -334,6 +338,7 @@ def _legacy_trail(n: int) -> list[AuditEvent]:
     for i in range(1, n + 1):
         event = AuditEvent(
             id=i,
+            seq=i,
             at=timezone.now(),
             action="legacy.event",
             object_type="t",
@@ -348,6 +353,11 @@ def _legacy_trail(n: int) -> list[AuditEvent]:
     AuditHead.objects.update_or_create(
         pk=1, defaults={"last_id": n, "last_hash": prev, "key_id": "", "seal": ""}
     )
+    if connection.vendor == "postgresql":  # ids given by hand: move the sequence past them
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('core_auditevent', 'id'), %s)", [n]
+            )
     migration = importlib.import_module("onewindow.core.migrations.0004_audit_keyed_seals")
     migration.seal_head(apps, None)
     return written
@@ -368,7 +378,7 @@ def test_an_edited_legacy_event_is_named() -> None:
     _allow_tampering()
     AuditEvent.objects.filter(pk=legacy[1].pk).update(action="forged")
     breaks = list(audit.verify_chain())
-    assert (breaks[0].kind, breaks[0].event_id) == (audit.REWRITING, legacy[1].pk)
+    assert (breaks[0].kind, breaks[0].event_id) == (audit.REWRITING, legacy[1].seq)
 
 
 def test_a_legacy_trail_resealed_and_its_head_reset_is_named() -> None:
@@ -467,7 +477,7 @@ def test_the_witness_receives_each_signed_checkpoint(witness: type[Witness], set
     (request,) = witness.received
     assert request["auth"] == "Bearer witness-token"
     body = request["body"]
-    assert body["event_id"] == events[-1].pk and body["seal"] == events[-1].hash
+    assert body["event_id"] == events[-1].seq and body["seal"] == events[-1].hash
     key = settings.AUDIT_KEYS[body["key_id"]]
     assert body["signature"] == hmac_sm3(key, checkpoints.Checkpoint(**body).signed_bytes()).hex()
     assert json.loads(_checkpoint_file(settings).read_text()) == body
@@ -513,7 +523,136 @@ def test_concurrent_writers_keep_one_linear_chain() -> None:
     for thread in threads:
         thread.join(timeout=60)
     assert not errors, errors
-    assert list(AuditEvent.objects.values_list("id", flat=True)) == list(
+    audit.seal()  # whatever a sealer that skipped left (each commit ran one)
+    assert list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True)) == list(
         range(1, threads_count * each + 1)
     )
     assert list(audit.verify_chain()) == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite runs one writing transaction at a time"
+)
+def test_writers_do_not_queue_on_the_chain_and_a_late_commit_is_sealed_after() -> None:
+    """Two transactions each record an event while the other is still open: neither waits (before,
+    the second waited on the head's lock until the first committed). The one that commits last is
+    sealed last, whatever its id, and the chain verifies."""
+    both_recorded = threading.Barrier(2)
+    first_recorded, first_may_commit = threading.Event(), threading.Event()
+    ids: dict[str, int] = {}
+    errors: list[BaseException] = []
+
+    def write(name: str, wait_before_commit: threading.Event | None) -> None:
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:  # waiting on a lock fails instead of hanging
+                    cursor.execute("SET LOCAL lock_timeout = '3s'")
+                if name == "second":
+                    assert first_recorded.wait(timeout=5)
+                ids[name] = audit.record("race", object_id=name).pk
+                if name == "first":
+                    first_recorded.set()
+                both_recorded.wait(timeout=5)
+                if wait_before_commit is not None:
+                    assert wait_before_commit.wait(timeout=5)
+        except BaseException as error:  # reported in the main thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=write, args=("first", first_may_commit))
+    second = threading.Thread(target=write, args=("second", None))
+    first.start()
+    second.start()
+    second.join(timeout=10)
+    # The second committed (and was sealed) while the first, with the lower id, is still open.
+    assert AuditEvent.objects.get(pk=ids["second"]).seq == 1
+    first_may_commit.set()
+    first.join(timeout=10)
+    assert not errors, errors
+    assert ids["first"] < ids["second"]
+    audit.seal()
+    assert AuditEvent.objects.get(pk=ids["first"]).seq == 2
+    assert list(audit.verify_chain()) == []
+
+
+# -- sealing ---------------------------------------------------------------------------------------
+
+
+def test_events_are_written_unsealed_and_sealed_in_id_order(settings: Any) -> None:
+    with transaction.atomic():
+        written = [audit.record("test.event", object_id=i) for i in range(3)]
+    stored = list(AuditEvent.objects.order_by("id"))
+    assert [(e.seq, e.hash, e.prev_hash) for e in stored] == [(None, None, "")] * 3
+    assert audit.seal() == 3 and audit.seal() == 0
+    stored = list(AuditEvent.objects.order_by("id"))
+    assert [e.pk for e in stored] == [e.pk for e in written]
+    assert [e.seq for e in stored] == [1, 2, 3]
+    assert stored[0].prev_hash == GENESIS_HASH and stored[1].prev_hash == stored[0].hash
+    assert stored[2].prev_hash == stored[1].hash
+    key = settings.AUDIT_KEYS[settings.AUDIT_KEY_ID]
+    assert all(e.hash == audit.event_seal(e, key) for e in stored)
+    assert AuditHead.objects.get(pk=1).last_id == 3
+    assert list(audit.verify_chain()) == []
+
+
+def test_a_rolled_back_event_leaves_no_hole_in_the_chain() -> None:
+    _events(1)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit.record("rolled.back")
+        raise RuntimeError
+    _events(1)
+    assert list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True)) == [1, 2]
+    assert list(audit.verify_chain()) == []
+
+
+def test_the_database_refuses_changing_an_unsealed_event_or_sealing_one_twice() -> None:
+    with transaction.atomic():
+        event = audit.record("test.event", object_id="1")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(action="forged")
+    with pytest.raises(DatabaseError), transaction.atomic():  # sealing but changing the content
+        AuditEvent.objects.filter(pk=event.pk).update(seq=1, hash="a" * 64, object_id="2")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        _delete("id = %s", event.pk)
+    audit.seal()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(seq=9, hash="b" * 64)
+    assert AuditEvent.objects.get(pk=event.pk).seq == 1
+
+
+def test_an_event_left_unsealed_too_long_fails_verification(settings: Any) -> None:
+    _events(2)
+    with transaction.atomic():  # committed, but its sealer never ran (a crashed process)
+        audit.record("left.unsealed")
+    status, message = _verify()
+    assert status == "intact" and "1 event is recorded and not yet sealed" in message
+    settings.AUDIT_SEAL_WITHIN_SECONDS = 0
+    status, message = _verify()
+    assert status == "broken" and "unsealed" in message and "seal_audit" in message
+    call_command("seal_audit", stdout=StringIO())
+    status, message = _verify()
+    assert status == "intact" and "3 events" in message and "not yet sealed" not in message
+
+
+def test_a_seal_put_on_an_unsealed_event_by_hand_is_named() -> None:
+    """Giving an event a seal but no place keeps it out of the chain and out of the sealer's way;
+    verify names it whatever its age."""
+    with transaction.atomic():
+        event = audit.record("test.event")
+    _allow_tampering()
+    AuditEvent.objects.filter(pk=event.pk).update(hash="c" * 64)
+    status, message = _verify()
+    assert status == "broken" and f"row id {event.pk}" in message and "rewriting" in message
+
+
+def test_taking_a_sealed_event_out_of_the_chain_is_a_gap() -> None:
+    """Clearing a sealed event's position (so that the sealer would seal it again at the end) leaves
+    a gap where it was."""
+    events = _events(3)
+    _allow_tampering()
+    AuditEvent.objects.filter(pk=events[1].pk).update(seq=None)
+    breaks = list(audit.verify_chain())
+    assert (breaks[0].kind, breaks[0].event_id) == (audit.GAP, events[1].seq)
+    assert audit.seal() == 0  # it carries a seal: the sealer leaves it alone

@@ -44,8 +44,8 @@ def _commit(n: int, capture: Any) -> list[AuditEvent]:
     written = []
     for i in range(n):
         with capture(execute=True):
-            written.append(audit.record("test.event", object_type="t", object_id=i))
-    return written
+            written.append(audit.record("test.event", object_type="t", object_id=i).pk)
+    return list(AuditEvent.objects.filter(pk__in=written).order_by("seq"))
 
 
 def _anchored(settings: Any) -> list[int]:
@@ -94,7 +94,7 @@ def test_wiping_the_trail_behind_a_checkpoint_is_named_as_truncation(settings: A
     # An empty trail's sealed head put back instead: the checkpoint still names the deletion.
     audit.start_trail()
     status, _, message = _verify()
-    assert status == "broken" and "truncation" in message and f"#{events[-1].pk}" in message
+    assert status == "broken" and "truncation" in message and f"#{events[-1].seq}" in message
 
 
 def test_a_deleted_head_row_is_named_while_events_remain() -> None:
@@ -183,7 +183,7 @@ def test_the_first_event_a_process_commits_is_anchored(
     """Before, nothing wrote a checkpoint unless someone set up cron (`make run` had none)."""
     (event,) = _commit(1, django_capture_on_commit_callbacks)
     line = json.loads(Path(settings.AUDIT_CHECKPOINT_FILE).read_text())
-    assert (line["event_id"], line["seal"]) == (event.pk, event.hash)
+    assert (line["event_id"], line["seal"]) == (event.seq, event.hash)
     status, out, err = _verify("--strict", "--max-unanchored", "0")
     assert status == "intact" and "every event is covered" in out and err == ""
 
@@ -283,7 +283,7 @@ def test_a_failed_checkpoint_does_not_fail_the_commit_and_waits_an_interval(
     monkeypatch.setattr(checkpoints, "_write_if_due", counting)
     with caplog.at_level(logging.ERROR, logger="onewindow.core.checkpoints"):
         events = _commit(3, django_capture_on_commit_callbacks)
-    assert [e.pk for e in events] == [1, 2, 3] and AuditEvent.objects.count() == 3
+    assert [e.seq for e in events] == [1, 2, 3] and AuditEvent.objects.count() == 3
     assert len(attempts) == 1  # tried at #1, then not again before #4
     assert "audit checkpoint not written" in caplog.text and "forged" in caplog.text
     _commit(1, django_capture_on_commit_callbacks)

@@ -4,12 +4,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from onewindow.core.audit import seal
 from onewindow.core.checkpoints import CheckpointError, WitnessError, write_checkpoint
 
 
 class Command(BaseCommand):
     help = (
-        "Anchor the audit trail's head outside the database: append a signed checkpoint to "
+        "Seal the audit events that have committed, then anchor the audit trail's head outside the database: append a signed checkpoint to "
         "AUDIT_CHECKPOINT_FILE and/or send it to AUDIT_WITNESS_URL, whatever the interval (every "
         "process also writes one after commit when due; run this from cron on several servers or "
         "with a witness). Exits non-zero, writing nothing, when the events since the last "
@@ -17,6 +18,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        seal()  # a checkpoint anchors sealed events only: seal what has committed first
         try:
             checkpoint = write_checkpoint()
         except CheckpointError as exc:
