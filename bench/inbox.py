@@ -1,7 +1,7 @@
 """The staff inbox at scale: grows the database (bench/bigdata.py, 3 tasks per application) to each
 size in turn and times the first inbox page (50 rows) for a clerk, a reviewer and a decider,
 unfiltered and with each filter of the workbench API (state=open, item=<an item of the user's
-department>, overdue):
+department>, kind=application, colour=yellow, mine, overdue):
 
 * the query in-process, beside a primary-key lookup on the same table;
 * the API over HTTP (``GET /api/v1/workbench/tasks?...``, the server in production mode under
@@ -46,7 +46,7 @@ os.environ.setdefault("ONEWINDOW_VAR_DIR", str(DEFAULT_VAR))
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.pop("ONEWINDOW_TESTING", None)
 USERS = ["market.clerk", "market.reviewer", "traffic.decider", "hpf.reviewer"]
-VARIANTS = ["unfiltered", "state=open", "item", "overdue"]
+VARIANTS = ["unfiltered", "state=open", "item", "kind", "colour", "mine", "overdue"]
 
 
 def prepare() -> None:
@@ -80,6 +80,9 @@ def plan() -> list[dict[str, Any]]:
                     "unfiltered": {},
                     "state=open": {"state": "open"},
                     "item": {"item": item},
+                    "kind": {"kind": "application"},
+                    "colour": {"colour": "yellow"},
+                    "mine": {"mine": True},
                     "overdue": {"overdue": True},
                 },
             }

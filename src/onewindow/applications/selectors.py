@@ -9,11 +9,13 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from onewindow.accounts.models import Membership, User
+from onewindow.accounts import authority
+from onewindow.accounts.models import User
 from onewindow.accounts.selectors import effective_agencies
 from onewindow.applications.lifecycle import Status
 from onewindow.applications.models import Application
 from onewindow.core import personal
+from onewindow.workflow import seats
 
 
 def visible_to_applicant(user: User) -> QuerySet[Application]:
@@ -31,24 +33,33 @@ def visible_to_applicant(user: User) -> QuerySet[Application]:
 
 
 def staff_departments(user: User) -> list[int]:
-    return list(
-        Membership.objects.filter(user=user, department__isnull=False)
-        .values_list("department_id", flat=True)
-        .distinct()
+    return authority.departments_of(user)
+
+
+def staff_condition(user: Any) -> Q:
+    """Staff may see an application when they hold any role in its handling department or one of
+    their seats has (or had) a task on it; never a draft (the applicant's alone)."""
+    if not authority.is_staff(user):
+        return Q(pk__in=[])
+    visible = Q(department_id__in=authority.departments_of(user)) | Q(
+        pk__in=seats.cases_open_to(user, Application.case_type)
+    )
+    return visible & ~Q(status=Status.DRAFT)
+
+
+def staff_may_see(user: Any, application: Application) -> bool:
+    """The yes/no twin of ``staff_condition`` for one application."""
+    if not authority.is_staff(user) or application.status == Status.DRAFT:
+        return False
+    return authority.holds(user, application.department_id) or seats.may_open_case(
+        user, Application.case_type, application.pk
     )
 
 
 def visible_to_staff(user: User) -> QuerySet[Application]:
-    """Applications one of my departments has (or had) a task for."""
-    departments = staff_departments(user)
-    # A draft is the applicant's alone until it is submitted.
-    return (
-        Application.objects.filter(
-            Q(department_id__in=departments) | Q(tasks__department_id__in=departments)
-        )
-        .exclude(status=Status.DRAFT)
-        .distinct()
-    )
+    """The applications staff may see (``staff_condition``): the API's reads, the pages and the
+    material files all ask this one rule."""
+    return Application.objects.filter(staff_condition(user))
 
 
 def find_for(user: User, number: str) -> tuple[Application | None, bool]:

@@ -30,16 +30,7 @@ from onewindow.core.calendar import add_workdays, workdays_between
 from onewindow.core.errors import DomainError, FieldErrorsCollector
 from onewindow.notifications.services import notify
 from onewindow.workflow import engine
-
-NOTIFY_APPLICANT = {
-    "accept",
-    "request_correction",
-    "reject",
-    "approve",
-    "deny",
-    "handle_immediately",
-    "deliver",
-}
+from onewindow.workflow.registry import kind_of
 
 
 # -- the life cycle -------------------------------------------------------------------------------
@@ -99,8 +90,10 @@ def transition(
         obj=application,
         data={"from": current, "to": target},
     )
-    if action in NOTIFY_APPLICANT:
-        _notify_applicant(application, action, public_comment)
+    # What the applicant is told of a staff action is in the case kind's action table.
+    spec = kind_of(Application.case_type).action(action)
+    if spec is not None and spec.notice:
+        _notify_applicant(application, action, str(spec.notice), public_comment)
 
 
 def _end_pause(application: Application, now: Any) -> None:
@@ -112,7 +105,7 @@ def _end_pause(application: Application, now: Any) -> None:
     if application.accepted_at is not None:  # the clock runs only after acceptance
         application.paused_workdays += paused
         set_deadline(application)
-        engine.shift_active(application, paused)
+        engine.shift_active(application.case_type, application.pk, paused)
 
 
 def set_deadline(application: Application) -> None:
@@ -130,26 +123,17 @@ def _actor_label(actor: User | None) -> str:
     return actor.display_name
 
 
-def _notify_applicant(application: Application, action: str, comment: str) -> None:
-    titles = {
-        "accept": _("您的申请已受理"),
-        "request_correction": _("请补正材料"),
-        "reject": _("您的申请不予受理"),
-        "approve": _("您的申请已办结（准予）"),
-        "deny": _("您的申请已办结（不予准予）"),
-        "handle_immediately": _("您的申请已办结"),
-        "deliver": _("办理结果已送达"),
-    }
+def _notify_applicant(application: Application, action: str, title: str, comment: str) -> None:
     body = _("办件%(number)s（%(item)s）：%(title)s。") % {
         "number": application.number,
         "item": application.item_name,
-        "title": titles[action],
+        "title": title,
     }
     if comment:
         body += comment
     notify(
         application.applicant,
-        titles[action],
+        title,
         body,
         link=reverse("portal:application", args=[application.number]),
         key=f"app:{application.pk}:{action}:{application.version}",
@@ -448,8 +432,7 @@ def submit_application(
         locked.submitted_at = timezone.now()
         transition(locked, "submit", user, request=request)
         # The clerks of the accepting department hear of the new task from open_stage.
-        engine.open_stage(locked, engine.next_stage(locked, "", ("acceptance",)) or 0)
-        locked.save(update_fields=["stage"])
+        _open_acceptance(locked)
     return locked
 
 
@@ -459,8 +442,14 @@ def withdraw(
     with transaction.atomic():
         locked = Application.objects.select_for_update().get(pk=application.pk)
         transition(locked, "withdraw", user, public_comment=reason, request=request)
-        engine.cancel_active(locked)
+        engine.cancel_active(locked.case_type, locked.pk)
     return locked
+
+
+def _open_acceptance(application: Application) -> None:
+    from onewindow.applications.case import open_acceptance  # the case kind builds on this module
+
+    open_acceptance(application)
 
 
 def resubmit(
@@ -487,8 +476,7 @@ def resubmit(
             resolved_at=timezone.now()
         )
         if back_to == Status.SUBMITTED:  # corrected before acceptance: a clerk looks again
-            engine.open_stage(locked, engine.next_stage(locked, "", ("acceptance",)) or 0)
-            locked.save(update_fields=["stage"])
+            _open_acceptance(locked)
     return locked
 
 

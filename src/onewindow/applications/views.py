@@ -28,6 +28,7 @@ from onewindow.applications import (
     services,
     trust,
 )
+from onewindow.applications.files import material_response
 from onewindow.applications.lifecycle import Status
 from onewindow.applications.models import Application, ApplicationMaterial, IdempotencyRecord
 from onewindow.catalog import selectors as catalog
@@ -70,20 +71,6 @@ def _open_faults(application: Application) -> list[dict[str, str]]:
             {"kind": kind, "key": key, "target": target, "message": str(fault.get("message", ""))}
         )
     return out
-
-
-def material_response(material: ApplicationMaterial) -> FileResponse:
-    """Stream a material through the storage API (file system or object storage alike), typed as
-    sniffed at upload, shown inline and never re-sniffed by the browser."""
-    response = FileResponse(
-        material.file.open("rb"),
-        content_type=material.content_type,
-        as_attachment=False,
-        filename=material.original_name or (material.file.name or "").rsplit("/", 1)[-1],
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
