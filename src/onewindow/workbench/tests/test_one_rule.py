@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def bearer(user: Any) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(user)[0]}"}
+    return {"Authorization": f"Bearer {issue_token(user)[0]}"}
 
 
 def offered(page: str) -> set[str]:
@@ -43,12 +43,15 @@ def test_the_reassign_page_offers_exactly_whom_the_api_accepts(world: Any, api: 
     path = f"/api/v1/workbench/tasks/{task.pk}/reassign"
     for outsider in (admin, reviewer):
         refused = client.post(
-            path, {"to": outsider.username}, "application/json", **bearer(world.people["clerk"])
+            path,
+            {"to": outsider.username},
+            "application/json",
+            headers=bearer(world.people["clerk"]),
         )
         assert refused.status_code == 422, outsider.username
         assert refused.json()["error"]["fields"]["to"]
     handed = client.post(
-        path, {"to": second.username}, "application/json", **bearer(world.people["clerk"])
+        path, {"to": second.username}, "application/json", headers=bearer(world.people["clerk"])
     )
     assert handed.status_code == 200
     assert handed.json()["assignee"] == second.pk
@@ -74,12 +77,12 @@ def test_the_files_and_the_api_read_agree_on_who_of_the_staff_sees_an_applicatio
     world: Any, api: Any
 ) -> None:
     application = submitted(world, api)
-    material = application.materials.first()
+    material = application.materials.order_by("pk")[0]
     decider = world.people["decider"]  # handling department, no task yet
     fire = world.people["fire_reviewer"]  # another department, no task yet
     client = Client()
     for person, sees in ((decider, True), (fire, False)):
-        read = client.get(f"/api/v1/applications/{application.pk}", **bearer(person))
+        read = client.get(f"/api/v1/applications/{application.pk}", headers=bearer(person))
         opened = as_user(person).get(f"/workbench/materials/{material.pk}/")
         assert (read.status_code == 200) is sees, person.username
         assert (opened.status_code == 200) is sees, person.username
@@ -95,7 +98,10 @@ def test_the_files_and_the_api_read_agree_on_who_of_the_staff_sees_an_applicatio
     services.act(accept.pk, world.people["clerk"], "accept")
     assert application_selectors.staff_may_see(fire, application)
     assert as_user(fire).get(f"/workbench/materials/{material.pk}/").status_code == 200
-    assert client.get(f"/api/v1/applications/{application.pk}", **bearer(fire)).status_code == 200
+    assert (
+        client.get(f"/api/v1/applications/{application.pk}", headers=bearer(fire)).status_code
+        == 200
+    )
 
 
 def test_nobody_of_the_staff_sees_a_draft(world: Any) -> None:
@@ -112,6 +118,11 @@ def test_the_inbox_page_and_api_filter_by_case_kind(world: Any, api: Any) -> Non
     assert application.number in page.get("/workbench/?kind=application").content.decode()
     assert application.number not in page.get("/workbench/?kind=ticket").content.decode()
     client = Client()
-    rows = client.get("/api/v1/workbench/tasks?kind=application", **bearer(clerk)).json()["tasks"]
+    rows = client.get("/api/v1/workbench/tasks?kind=application", headers=bearer(clerk)).json()[
+        "tasks"
+    ]
     assert [r["number"] for r in rows] == [application.number]
-    assert client.get("/api/v1/workbench/tasks?kind=ticket", **bearer(clerk)).json()["tasks"] == []
+    assert (
+        client.get("/api/v1/workbench/tasks?kind=ticket", headers=bearer(clerk)).json()["tasks"]
+        == []
+    )
