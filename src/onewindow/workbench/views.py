@@ -225,7 +225,8 @@ def release(request: HttpRequest, task_id: int) -> HttpResponse:
 
 def _faults(request: HttpRequest, task: Task) -> list[dict[str, str]]:
     """The faults ticked on an application's page, then the free lines (one fault a line)."""
-    ticked = application_page.faults(request.POST, task) if task.case_type == "application" else []
+    on_application = task.case_type == Application.case_type
+    ticked = application_page.faults(request.POST, task) if on_application else []
     return ticked + [
         {"kind": "material", "key": "", "message": line.strip()}
         for line in request.POST.get("faults", "").splitlines()

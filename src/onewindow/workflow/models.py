@@ -19,9 +19,6 @@ class TaskQuerySet(models.QuerySet["Task"]):
     def of_case(self, case_type: str, case_id: int) -> TaskQuerySet:
         return self.filter(case_type=case_type, case_id=case_id)
 
-    def active(self) -> TaskQuerySet:
-        return self.filter(active=1)
-
 
 class Task(models.Model):
     class State(models.TextChoices):

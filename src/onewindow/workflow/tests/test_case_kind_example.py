@@ -132,8 +132,13 @@ def test_a_ticket_goes_through_claim_act_warning_and_escalation(hotline: Any) ->
     assert (row["case_type"], row["number"], row["title"]) == ("ticket", "GD000001", ticket.title)
     assert inbox(client, people["clerk"], kind="application") == []
 
-    services.claim(sorting.pk, people["clerk"])
-    services.act(sorting.pk, people["clerk"], "take")
+    # Its task page offers the kind's actions once claimed.
+    page = Client()
+    page.force_login(people["clerk"], backend="onewindow.accounts.backends.AccountBackend")
+    assert page.post(f"/workbench/tasks/{sorting.pk}/claim/").status_code == 302
+    html = page.get(f"/workbench/tasks/{sorting.pk}/").content.decode()
+    assert "GD000001" in html and '<option value="take">受理工单</option>' in html
+    assert page.post(f"/workbench/tasks/{sorting.pk}/act/", {"action": "take"}).status_code == 302
     assert ticket.status == "open"
     answering = Task.objects.of_case("ticket", 1).get(stage="answer")
     assert (answering.role, answering.state) == ("reviewer", "open")
