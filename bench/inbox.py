@@ -175,7 +175,7 @@ def explain(users: list[dict[str, Any]]) -> None:
             print(queryset.explain(**options))
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     full = os.environ.get("BENCH_FULL", "") not in ("", "0")
     parser.add_argument(
@@ -186,9 +186,51 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--no-http", action="store_true", help="time the query only")
     parser.add_argument("--no-explain", action="store_true")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--no-prepare",
+        action="store_true",
+        help="time a database grown before (no migrate, no demo load)",
+    )
+    return parser.parse_args()
+
+
+def report(
+    rows: dict[int, dict[str, dict[str, tuple[float, float]]]],
+    sizes: list[int],
+    kinds: list[str],
+    users: int,
+    rounds: int,
+    vendor: str,
+) -> None:
+    print(
+        f"\nstaff inbox, first page of 50, {vendor}, {users} users × "
+        f"{rounds} rounds; query baseline: one primary-key lookup; http baseline: the bare "
+        "Django view (bench/baseline)"
+    )
+    header = f"{'applications':>13} {'variant':<11}"
+    for kind in kinds:
+        header += f"{kind + ' p50':>11}{'p99':>8}{'p99×base':>9}"
+    print(header)
+    for size in sizes:
+        for variant in ["baseline", *VARIANTS]:
+            line = f"{size:>13,} {variant:<11}"
+            for kind in kinds:
+                p50, p99 = rows[size][kind][variant]
+                line += f"{p50:>11.2f}{p99:>8.2f}{p99 / rows[size][kind]['baseline'][1]:>9.1f}"
+            print(line)
+    small, big = sizes[0], sizes[-1]
+    for kind in kinds:
+        ratios = ", ".join(
+            f"{v} {rows[big][kind][v][1] / rows[small][kind][v][1]:.2f}" for v in VARIANTS
+        )
+        print(f"{kind} p99 at {big:,} / p99 at {small:,}: {ratios}")
+
+
+def main() -> None:
+    args = arguments()
     sizes = sorted(int(s) for s in args.sizes.split(","))
-    prepare()
+    if not args.no_prepare:
+        prepare()
     import django
 
     django.setup()
@@ -209,33 +251,13 @@ def main() -> None:
             rows[size]["http"] = measure_http(users, args.rounds)
 
     kinds = ["query"] + ([] if args.no_http else ["http"])
-    print(
-        f"\nstaff inbox, first page of 50, {connection.vendor}, {len(users)} users × "
-        f"{args.rounds} rounds; query baseline: one primary-key lookup; http baseline: the bare "
-        "Django view (bench/baseline)"
-    )
-    header = f"{'applications':>13} {'variant':<11}"
-    for kind in kinds:
-        header += f"{kind + ' p50':>11}{'p99':>8}{'p99×base':>9}"
-    print(header)
-    for size in sizes:
-        for variant in ["baseline", *VARIANTS]:
-            line = f"{size:>13,} {variant:<11}"
-            for kind in kinds:
-                p50, p99 = rows[size][kind][variant]
-                line += f"{p50:>11.2f}{p99:>8.2f}{p99 / rows[size][kind]['baseline'][1]:>9.1f}"
-            print(line)
-    small, big = sizes[0], sizes[-1]
-    for kind in kinds:
-        ratios = ", ".join(
-            f"{v} {rows[big][kind][v][1] / rows[small][kind][v][1]:.2f}" for v in VARIANTS
-        )
-        print(f"{kind} p99 at {big:,} / p99 at {small:,}: {ratios}")
+    report(rows, sizes, kinds, len(users), args.rounds, connection.vendor)
     if not args.no_explain:
-        print(f"\nquery plans at {big:,} applications")
+        print(f"\nquery plans at {sizes[-1]:,} applications")
         explain(users)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     out = ROOT / "bench" / "results" / f"inbox-{connection.vendor}-{stamp}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({str(k): v for k, v in rows.items()}, indent=2))
     print(f"\nwritten to {out.relative_to(ROOT)}")
 
