@@ -30,7 +30,7 @@ def restore_applications(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("applications", "0005_application_personal_data_sealed"),
+        ("applications", "0002_item_name"),
         ("workflow", "0004_task_active"),
     ]
 
