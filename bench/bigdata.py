@@ -34,8 +34,9 @@ APPLICATION_COLUMNS = (
     "paused_workdays, version"
 )
 TASK_COLUMNS = (
-    "id, application_id, stage, stage_name, kind, department_id, role, state, created_at, due_at, "
-    "version, outcome, public_comment, internal_comment"
+    "id, case_type, case_id, case_number, case_title, topic, stage, stage_name, kind, "
+    "department_id, role, state, created_at, due_at, version, outcome, public_comment, "
+    "internal_comment"
 )
 
 
@@ -49,10 +50,11 @@ def _rows(
         status = "in_review" if active else "completed"
         created = now - timedelta(minutes=rng.randrange(60 * 24 * 365))
         number = f"QL-{created:%Y%m%d}-" + "".join(rng.choice(ALPHABET) for _ in range(8))
+        number = f"{number}{n % 10}"[:24]
         applications.append(
             (
                 n,
-                f"{number}{n % 10}"[:24],
+                number,
                 applicant,
                 item["id"],
                 item["name"],
@@ -83,7 +85,11 @@ def _rows(
             tasks.append(
                 (
                     n * 3 + index,
+                    "application",
                     n,
+                    number,
+                    item["name"],
+                    str(item["id"]),
                     stage,
                     stage,
                     kind,

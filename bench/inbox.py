@@ -1,7 +1,7 @@
 """The staff inbox at scale: grows the database (bench/bigdata.py, 3 tasks per application) to each
 size in turn and times the first inbox page (50 rows) for a clerk, a reviewer and a decider,
 unfiltered and with each filter of the workbench API (state=open, item=<an item of the user's
-department>, overdue):
+department>, kind=application, colour=yellow, mine, overdue):
 
 * the query in-process, beside a primary-key lookup on the same table;
 * the API over HTTP (``GET /api/v1/workbench/tasks?...``, the server in production mode under
@@ -46,7 +46,7 @@ os.environ.setdefault("ONEWINDOW_VAR_DIR", str(DEFAULT_VAR))
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.pop("ONEWINDOW_TESTING", None)
 USERS = ["market.clerk", "market.reviewer", "traffic.decider", "hpf.reviewer"]
-VARIANTS = ["unfiltered", "state=open", "item", "overdue"]
+VARIANTS = ["unfiltered", "state=open", "item", "kind", "colour", "mine", "overdue"]
 
 
 def prepare() -> None:
@@ -80,6 +80,9 @@ def plan() -> list[dict[str, Any]]:
                     "unfiltered": {},
                     "state=open": {"state": "open"},
                     "item": {"item": item},
+                    "kind": {"kind": "application"},
+                    "colour": {"colour": "yellow"},
+                    "mine": {"mine": True},
                     "overdue": {"overdue": True},
                 },
             }
@@ -172,7 +175,7 @@ def explain(users: list[dict[str, Any]]) -> None:
             print(queryset.explain(**options))
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     full = os.environ.get("BENCH_FULL", "") not in ("", "0")
     parser.add_argument(
@@ -183,9 +186,51 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--no-http", action="store_true", help="time the query only")
     parser.add_argument("--no-explain", action="store_true")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--no-prepare",
+        action="store_true",
+        help="time a database grown before (no migrate, no demo load)",
+    )
+    return parser.parse_args()
+
+
+def report(
+    rows: dict[int, dict[str, dict[str, tuple[float, float]]]],
+    sizes: list[int],
+    kinds: list[str],
+    users: int,
+    rounds: int,
+    vendor: str,
+) -> None:
+    print(
+        f"\nstaff inbox, first page of 50, {vendor}, {users} users × "
+        f"{rounds} rounds; query baseline: one primary-key lookup; http baseline: the bare "
+        "Django view (bench/baseline)"
+    )
+    header = f"{'applications':>13} {'variant':<11}"
+    for kind in kinds:
+        header += f"{kind + ' p50':>11}{'p99':>8}{'p99×base':>9}"
+    print(header)
+    for size in sizes:
+        for variant in ["baseline", *VARIANTS]:
+            line = f"{size:>13,} {variant:<11}"
+            for kind in kinds:
+                p50, p99 = rows[size][kind][variant]
+                line += f"{p50:>11.2f}{p99:>8.2f}{p99 / rows[size][kind]['baseline'][1]:>9.1f}"
+            print(line)
+    small, big = sizes[0], sizes[-1]
+    for kind in kinds:
+        ratios = ", ".join(
+            f"{v} {rows[big][kind][v][1] / rows[small][kind][v][1]:.2f}" for v in VARIANTS
+        )
+        print(f"{kind} p99 at {big:,} / p99 at {small:,}: {ratios}")
+
+
+def main() -> None:
+    args = arguments()
     sizes = sorted(int(s) for s in args.sizes.split(","))
-    prepare()
+    if not args.no_prepare:
+        prepare()
     import django
 
     django.setup()
@@ -206,33 +251,13 @@ def main() -> None:
             rows[size]["http"] = measure_http(users, args.rounds)
 
     kinds = ["query"] + ([] if args.no_http else ["http"])
-    print(
-        f"\nstaff inbox, first page of 50, {connection.vendor}, {len(users)} users × "
-        f"{args.rounds} rounds; query baseline: one primary-key lookup; http baseline: the bare "
-        "Django view (bench/baseline)"
-    )
-    header = f"{'applications':>13} {'variant':<11}"
-    for kind in kinds:
-        header += f"{kind + ' p50':>11}{'p99':>8}{'p99×base':>9}"
-    print(header)
-    for size in sizes:
-        for variant in ["baseline", *VARIANTS]:
-            line = f"{size:>13,} {variant:<11}"
-            for kind in kinds:
-                p50, p99 = rows[size][kind][variant]
-                line += f"{p50:>11.2f}{p99:>8.2f}{p99 / rows[size][kind]['baseline'][1]:>9.1f}"
-            print(line)
-    small, big = sizes[0], sizes[-1]
-    for kind in kinds:
-        ratios = ", ".join(
-            f"{v} {rows[big][kind][v][1] / rows[small][kind][v][1]:.2f}" for v in VARIANTS
-        )
-        print(f"{kind} p99 at {big:,} / p99 at {small:,}: {ratios}")
+    report(rows, sizes, kinds, len(users), args.rounds, connection.vendor)
     if not args.no_explain:
-        print(f"\nquery plans at {big:,} applications")
+        print(f"\nquery plans at {sizes[-1]:,} applications")
         explain(users)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     out = ROOT / "bench" / "results" / f"inbox-{connection.vendor}-{stamp}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({str(k): v for k, v in rows.items()}, indent=2))
     print(f"\nwritten to {out.relative_to(ROOT)}")
 

@@ -27,6 +27,7 @@ from onewindow.core.errors import (
 )
 from onewindow.licences.api import router as licences_router
 from onewindow.organizations.api import router as organizations_router
+from onewindow.workbench.api import router as workbench_router
 from onewindow.workflow.api import router as workflow_router
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ api.add_router("/", organizations_router)
 api.add_router("/", catalog_router)
 api.add_router("/", applications_router)
 api.add_router("/", workflow_router)
+api.add_router("/", workbench_router)
 api.add_router("/", licences_router)
 
 

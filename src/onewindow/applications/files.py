@@ -19,6 +19,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.db import transaction
+from django.http import FileResponse
 from django.utils import timezone
 
 from onewindow.applications.models import ApplicationMaterial
@@ -109,3 +110,17 @@ def _stored(folder: str) -> list[str]:
     for sub in folders:
         found += _stored(f"{folder}/{sub}")
     return found
+
+
+def material_response(material: ApplicationMaterial) -> FileResponse:
+    """Stream a material through the storage API (file system or object storage alike), typed as
+    sniffed at upload, shown inline and never re-sniffed by the browser."""
+    response = FileResponse(
+        material.file.open("rb"),
+        content_type=material.content_type,
+        as_attachment=False,
+        filename=material.original_name or (material.file.name or "").rsplit("/", 1)[-1],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

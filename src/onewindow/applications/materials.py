@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse, QueryDict
+from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 
 from onewindow.accounts.models import User
 from onewindow.applications import presenters, services, trust
-from onewindow.applications.models import Application, ApplicationMaterial
+from onewindow.applications.models import Application
 from onewindow.core.errors import DomainError
 
 UPLOAD, COMMIT, REUSE = "upload", "commit", "reuse"
@@ -90,17 +90,3 @@ def page(application: Application, user: User) -> dict[str, Any]:
 
 def _commitment(application: Application, spec: dict[str, Any]) -> str:
     return trust.commitment_text(application, spec) if spec.get("commitment_allowed") else ""
-
-
-def material_response(material: ApplicationMaterial) -> FileResponse:
-    """Stream a material through the storage API (file system or object storage alike), typed as
-    sniffed at upload, shown inline and never re-sniffed by the browser."""
-    response = FileResponse(
-        material.file.open("rb"),
-        content_type=material.content_type,
-        as_attachment=False,
-        filename=material.original_name or (material.file.name or "").rsplit("/", 1)[-1],
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.applications.lifecycle import Status
+from onewindow.workflow.models import Task, TaskQuerySet
 
 
 class Application(models.Model):
@@ -106,8 +107,16 @@ class Application(models.Model):
             models.Index(fields=["enterprise", "-created_at"]),
         ]
 
+    # The type its workflow tasks name it by (applications.case registers the kind).
+    case_type = "application"
+
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def tasks(self) -> TaskQuerySet:
+        """The workflow tasks on this application."""
+        return Task.objects.of_case(self.case_type, self.pk)
 
     @property
     def personal_context(self) -> str:

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from onewindow.applications import selectors
 from onewindow.applications.lifecycle import ACTION_LABELS, Status
 from onewindow.applications.models import Application, TrustLevel
-from onewindow.workflow.models import Task
 
 
 def _timeline(application: Application, staff: bool, public: bool = False) -> list[dict[str, Any]]:
@@ -141,21 +140,6 @@ def summary(application: Application) -> dict[str, Any]:
         "status_label": str(Status(application.status).label),
         "deadline": application.deadline,
         "created_at": application.created_at,
-    }
-
-
-def task_row(task: Task) -> dict[str, Any]:
-    return {
-        "id": task.pk,
-        "application": task.application.number,
-        "item": task.application.item_name,
-        "stage": task.stage_name,
-        "kind": task.kind,
-        "state": task.state,
-        "assignee": task.assignee_id,
-        "due_at": task.due_at,
-        "colour": task.colour(),
-        "version": task.version,
     }
 
 

@@ -15,6 +15,7 @@ from onewindow.accounts.selectors import effective_agencies
 from onewindow.applications.lifecycle import Status
 from onewindow.applications.models import Application
 from onewindow.core import personal
+from onewindow.workflow import seats
 
 
 def visible_to_applicant(user: User) -> QuerySet[Application]:
@@ -36,17 +37,30 @@ def staff_departments(user: User) -> list[int]:
     return authority.departments_of(user)
 
 
-def visible_to_staff(user: User) -> QuerySet[Application]:
-    """Applications one of my departments has (or had) a task for."""
-    departments = staff_departments(user)
-    # A draft is the applicant's alone until it is submitted.
-    return (
-        Application.objects.filter(
-            Q(department_id__in=departments) | Q(tasks__department_id__in=departments)
-        )
-        .exclude(status=Status.DRAFT)
-        .distinct()
+def staff_condition(user: Any) -> Q:
+    """Staff may see an application when they hold any role in its handling department or one of
+    their seats has (or had) a task on it; never a draft (the applicant's alone)."""
+    if not authority.is_staff(user):
+        return Q(pk__in=[])
+    visible = Q(department_id__in=authority.departments_of(user)) | Q(
+        pk__in=seats.cases_open_to(user, Application.case_type)
     )
+    return visible & ~Q(status=Status.DRAFT)
+
+
+def staff_may_see(user: Any, application: Application) -> bool:
+    """The yes/no twin of ``staff_condition`` for one application."""
+    if not authority.is_staff(user) or application.status == Status.DRAFT:
+        return False
+    return authority.holds(user, application.department_id) or seats.may_open_case(
+        user, Application.case_type, application.pk
+    )
+
+
+def visible_to_staff(user: User) -> QuerySet[Application]:
+    """The applications staff may see (``staff_condition``): the API's reads, the pages and the
+    material files all ask this one rule."""
+    return Application.objects.filter(staff_condition(user))
 
 
 def find_for(user: User, number: str) -> tuple[Application | None, bool]:

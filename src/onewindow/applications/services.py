@@ -102,7 +102,7 @@ def _end_pause(application: Application, now: Any) -> None:
     if application.accepted_at is not None:  # the clock runs only after acceptance
         application.paused_workdays += paused
         set_deadline(application)
-        engine.shift_active(application, paused)
+        engine.shift_active(application.case_type, application.pk, paused)
 
 
 def set_deadline(application: Application) -> None:
@@ -419,8 +419,7 @@ def submit_application(
         locked.submitted_at = timezone.now()
         transition(locked, "submit", user, request=request)
         # The clerks of the accepting department hear of the new task from open_stage.
-        engine.open_stage(locked, engine.next_stage(locked, "", ("acceptance",)) or 0)
-        locked.save(update_fields=["stage"])
+        _open_acceptance(locked)
     return locked
 
 
@@ -430,8 +429,14 @@ def withdraw(
     with transaction.atomic():
         locked = Application.objects.select_for_update().get(pk=application.pk)
         transition(locked, "withdraw", user, public_comment=reason, request=request)
-        engine.cancel_active(locked)
+        engine.cancel_active(locked.case_type, locked.pk)
     return locked
+
+
+def _open_acceptance(application: Application) -> None:
+    from onewindow.applications.case import open_acceptance  # the case kind builds on this module
+
+    open_acceptance(application)
 
 
 def resubmit(
@@ -461,8 +466,7 @@ def resubmit(
             resolved_at=timezone.now()
         )
         if back_to == Status.SUBMITTED:  # corrected before acceptance: a clerk looks again
-            engine.open_stage(locked, engine.next_stage(locked, "", ("acceptance",)) or 0)
-            locked.save(update_fields=["stage"])
+            _open_acceptance(locked)
     return locked
 
 

@@ -49,7 +49,10 @@ def _invalid(field: str, message: str) -> DomainError:
 def can_check(user: User, task: Any) -> bool:
     """Whether ``user`` may check originals on ``task``: its acceptance task, claimed by them."""
     return bool(
-        task.kind == "acceptance" and task.state == "claimed" and task.assignee_id == user.pk
+        task.case_type == Application.case_type
+        and task.kind == "acceptance"
+        and task.state == "claimed"
+        and task.assignee_id == user.pk
     )
 
 
@@ -77,7 +80,7 @@ def check_original(
     with transaction.atomic():
         material = (
             ApplicationMaterial.objects.select_for_update()
-            .filter(pk=material_id, application_id=task.application_id, replaced=False)
+            .filter(pk=material_id, application_id=task.case_id, replaced=False)
             .first()
         )
         if material is None:

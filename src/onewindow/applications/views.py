@@ -20,8 +20,8 @@ from onewindow.accounts.models import User
 from onewindow.applications import materials as application_materials
 from onewindow.applications import presenters, progress, rendering, selectors, services
 from onewindow.applications.applying import ApplyForm
+from onewindow.applications.files import material_response
 from onewindow.applications.lifecycle import Status
-from onewindow.applications.materials import material_response
 from onewindow.applications.models import Application, ApplicationMaterial
 from onewindow.catalog import selectors as catalog
 from onewindow.core import idempotency, personal

@@ -1,117 +1,192 @@
-"""Staff workbench API: the inbox, claiming, and actions on tasks."""
+"""Staff workbench API: the inbox of every case kind, claiming, and actions on tasks. Every answer is
+a typed schema, so the OpenAPI document shows real bodies."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from onewindow.accounts.auth import AUTH, current_user
+from onewindow.accounts.authority import require_staff
 from onewindow.accounts.models import User
-from onewindow.applications import trust
-from onewindow.applications.presenters import task_row
 from onewindow.core.errors import DomainError, errors
 from onewindow.core.params import ID, PAGE
-from onewindow.workflow import selectors, services
+from onewindow.workflow import seats, selectors, services
+from onewindow.workflow.models import Task
+from onewindow.workflow.registry import REQUIREMENTS
 
 router = Router(tags=["workbench"])
 
 
 def _staff(request: HttpRequest) -> User:
-    user = current_user(request)
-    if user.kind != User.Kind.STAFF:
-        raise DomainError("forbidden", _("只有工作人员可以使用工作台。"), status=403)
-    return user
+    return require_staff(current_user(request))
+
+
+class TaskRow(Schema):
+    """A task as the inbox lists it."""
+
+    id: int
+    case_type: str = Field(description="the case kind, e.g. application")
+    number: str = Field(description="the case's number")
+    title: str = Field(description="the case's title (an application's item)")
+    application: str = Field(description="the case's number (the name the first kind gave it)")
+    item: str = Field(description="the case's title (the name the first kind gave it)")
+    stage: str = Field(description="the stage's name")
+    kind: str = Field(description="the stage kind: acceptance, review, decision, delivery")
+    state: str
+    assignee: int | None
+    due_at: datetime
+    colour: str = Field(description="green, yellow (80% of the time used), red (overdue)")
+    version: int
+
+
+class TaskPage(Schema):
+    page: int
+    has_next: bool
+    tasks: list[TaskRow]
+
+
+def task_row(task: Task) -> TaskRow:
+    return TaskRow(
+        id=task.pk,
+        case_type=task.case_type,
+        number=task.case_number,
+        title=task.case_title,
+        application=task.case_number,
+        item=task.case_title,
+        stage=task.stage_name,
+        kind=task.kind,
+        state=task.state,
+        assignee=task.assignee_id,
+        due_at=task.due_at,
+        colour=task.colour(),
+        version=task.version,
+    )
 
 
 @router.get(
     "/workbench/tasks",
     auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 403, 422)},
-    summary="My departments' task inbox",
+    response={200: TaskPage, **errors(401, 403, 422)},
+    summary="My seats' task inbox, every case kind",
 )
 def tasks(
     request: HttpRequest,
     state: str = "",
     item: ID | None = None,
+    kind: str = Query("", max_length=32, description="a case kind, e.g. application"),
     overdue: bool = False,
     mine: bool = False,
     colour: str = "",
     page: PAGE = 1,
-) -> dict[str, Any]:
+) -> TaskPage:
     user = _staff(request)
     queryset = selectors.inbox(
-        user, state=state, item=item, overdue=overdue, mine=mine, colour=colour
+        user, state=state, item=item, kind=kind, overdue=overdue, mine=mine, colour=colour
     )
     page = max(1, page)
     rows, more = selectors.page_of(queryset, page)
-    return {"page": page, "has_next": more, "tasks": [task_row(t) for t in rows]}
+    return TaskPage(page=page, has_next=more, tasks=[task_row(t) for t in rows])
 
 
 @router.post(
     "/workbench/tasks/{task_id}/claim",
     auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={200: TaskRow, **errors(401, 403, 404, 409, 422)},
     summary="Claim a task",
 )
-def claim(request: HttpRequest, task_id: ID) -> dict[str, Any]:
+def claim(request: HttpRequest, task_id: ID) -> TaskRow:
     return task_row(services.claim(task_id, _staff(request), request))
 
 
 @router.post(
     "/workbench/tasks/{task_id}/release",
     auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={200: TaskRow, **errors(401, 403, 404, 409, 422)},
     summary="Return a task to the inbox",
 )
-def release(request: HttpRequest, task_id: ID) -> dict[str, Any]:
+def release(request: HttpRequest, task_id: ID) -> TaskRow:
     return task_row(services.release(task_id, _staff(request), request))
 
 
-class ReassignIn(Schema):
-    to: str  # the colleague's username
+class TaskReassignIn(Schema):
+    to: str = Field(description="the colleague's username (another holder of the task's seat)")
 
 
 @router.post(
     "/workbench/tasks/{task_id}/reassign",
     auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={200: TaskRow, **errors(401, 403, 404, 409, 422)},
     summary="Hand a task to a colleague of the same department and role",
 )
-def reassign(request: HttpRequest, task_id: ID, payload: ReassignIn) -> dict[str, Any]:
-    colleague = User.objects.filter(
-        username=payload.to, kind=User.Kind.STAFF, is_active=True
-    ).first()
+def reassign(request: HttpRequest, task_id: ID, payload: TaskReassignIn) -> TaskRow:
+    user = _staff(request)
+    task = services.visible_task(task_id, user)
+    # The same list the task page offers.
+    colleague = seats.colleagues(task, user).filter(username=payload.to).first()
     if colleague is None:
-        message = _("没有这位工作人员。")
+        message = _("接收人不在该部门的相应岗位。")
         raise DomainError("validation_error", message, fields={"to": [message]}, status=422)
-    return task_row(services.reassign(task_id, _staff(request), colleague, request))
+    return task_row(services.reassign(task_id, user, colleague, request))
 
 
-class Fault(Schema):
+class TaskFault(Schema):
     kind: str = "material"
     key: str = ""
     message: str
 
 
 class TaskActionIn(Schema):
-    action: str
+    """An action of the task's case kind. What each action requires (one of
+    ``comment``, ``legal_basis``, ``faults``, ``department``) is in the kind's action table;
+    ``GET /workbench/tasks/{id}/actions`` lists the task's actions with it."""
+
+    action: str = Field(max_length=32)
     public_comment: str = ""
     internal_comment: str = ""
-    faults: list[Fault] = []
+    faults: list[TaskFault] = []
     department: str = ""
-    legal_basis: str = ""  # the law a rejection rests on (required for "reject")
+    legal_basis: str = ""
+
+
+class TaskActionOut(Schema):
+    name: str
+    label: str
+    requires: list[str] = Field(description=f"of {', '.join(REQUIREMENTS)}")
+    leads_to: str
+    templates: list[str]
+
+
+@router.get(
+    "/workbench/tasks/{task_id}/actions",
+    auth=AUTH,
+    response={200: list[TaskActionOut], **errors(401, 403, 404, 422)},
+    summary="The actions a task offers and what each requires (its case kind's action table)",
+)
+def actions(request: HttpRequest, task_id: ID) -> list[TaskActionOut]:
+    task = services.visible_task(task_id, _staff(request))
+    return [
+        TaskActionOut(
+            name=spec.name,
+            label=str(spec.label),
+            requires=sorted(spec.requires),
+            leads_to=spec.leads_to,
+            templates=[str(t) for t in spec.templates],
+        )
+        for spec in services.actions_of(task)
+    ]
 
 
 @router.post(
     "/workbench/tasks/{task_id}/actions",
     auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
+    response={200: TaskRow, **errors(401, 403, 404, 409, 422)},
     summary="Act on a claimed task",
 )
-def act(request: HttpRequest, task_id: ID, payload: TaskActionIn) -> dict[str, Any]:
+def act(request: HttpRequest, task_id: ID, payload: TaskActionIn) -> TaskRow:
     task = services.act(
         task_id,
         _staff(request),
@@ -124,27 +199,3 @@ def act(request: HttpRequest, task_id: ID, payload: TaskActionIn) -> dict[str, A
         request=request,
     )
     return task_row(task)
-
-
-class MaterialCheckIn(Schema):
-    note: str = ""
-
-
-@router.post(
-    "/workbench/tasks/{task_id}/materials/{material_id}/check",
-    auth=AUTH,
-    response={200: dict[str, Any], **errors(401, 403, 404, 409, 422)},
-    summary="Mark an uploaded material as checked against its original (trust level B)",
-)
-def check_material(
-    request: HttpRequest, task_id: ID, material_id: ID, payload: MaterialCheckIn
-) -> dict[str, Any]:
-    material = trust.check_original(
-        task_id, material_id, _staff(request), payload.note, request=request
-    )
-    return {
-        "id": material.pk,
-        "trust_level": material.trust_level,
-        "checked_at": material.checked_at,
-        "check_note": material.check_note,
-    }

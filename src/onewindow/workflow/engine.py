@@ -1,48 +1,39 @@
-"""Open the tasks of a stage from the item's process definition (the version the application was
-made under), and tell when a stage is finished."""
+"""The engine: open a stage's tasks (one per department of a parallel stage), tell the inbox, finish,
+hand over, cancel and shift tasks. It knows case kinds only through ``workflow.registry`` and writes
+no table but its own."""
 
 from __future__ import annotations
 
 from datetime import datetime, time
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onewindow.accounts.models import Membership
-from onewindow.applications.models import Application
 from onewindow.core.calendar import add_workdays
 from onewindow.notifications.services import notify
 from onewindow.organizations.models import Department
+from onewindow.workflow import seats
 from onewindow.workflow.models import Task
+from onewindow.workflow.registry import ROLE_FOR_STAGE, CaseKind, Stage, kind_of
 
-ROLE_FOR_KIND = {
-    "acceptance": Task.Role.CLERK,
-    "review": Task.Role.REVIEWER,
-    "decision": Task.Role.DECIDER,
-    "delivery": Task.Role.CLERK,
-}
 END_OF_DAY = time(17, 30)
+ACTIVE = (Task.State.OPEN, Task.State.CLAIMED)
 
 
-def stages(application: Application) -> list[dict[str, Any]]:
-    stage_list: list[dict[str, Any]] = application.item_version.data["process"]["stages"]
-    return stage_list
-
-
-def stage_index(application: Application, key: str) -> int:
-    for index, stage in enumerate(stages(application)):
-        if stage["key"] == key:
+def stage_index(kind: CaseKind, case: Any, key: str) -> int:
+    for index, stage in enumerate(kind.stages(case)):
+        if stage.key == key:
             return index
     raise KeyError(key)
 
 
-def next_stage(application: Application, after: str, kinds: tuple[str, ...]) -> int | None:
-    start = stage_index(application, after) + 1 if after else 0
-    for index in range(start, len(stages(application))):
-        if stages(application)[index]["kind"] in kinds:
-            return index
-    return None
+def next_stage(kind: CaseKind, case: Any, after: str, kinds: tuple[str, ...]) -> Stage | None:
+    """The first stage after ``after`` (from the start when empty) of one of ``kinds``."""
+    all_stages = kind.stages(case)
+    start = stage_index(kind, case, after) + 1 if after else 0
+    return next((s for s in all_stages[start:] if s.kind in kinds), None)
 
 
 def due(days: int, now: datetime | None = None) -> datetime:
@@ -52,73 +43,107 @@ def due(days: int, now: datetime | None = None) -> datetime:
     return timezone.make_aware(datetime.combine(day, END_OF_DAY))
 
 
-def open_stage(application: Application, index: int) -> list[Task]:
-    """Create the stage's tasks: one per department of a parallel stage, otherwise one for the
-    stage's department (the application's department by default). Every new task is announced
-    in its department role's inbox (``tell_inbox``), so no caller has to remember to."""
-    stage = stages(application)[index]
-    role = ROLE_FOR_KIND[stage["kind"]]
-    branches = stage.get("parallel") or [
-        {"department": stage.get("department"), "days": stage.get("days", 0)}
-    ]
-    slugs = [b["department"] for b in branches if b.get("department")]
-    departments = {d.slug: d for d in Department.objects.filter(slug__in=slugs)}
+def _new_task(case_kind: CaseKind, case: Any, **fields: Any) -> Task:
+    return Task(
+        case_type=case_kind.case_type,
+        case_id=case.pk,
+        case_number=case_kind.number(case)[:32],
+        case_title=case_kind.title(case)[:200],
+        topic=case_kind.topic(case)[:32],
+        **fields,
+    )
+
+
+def open_stage(kind: CaseKind, case: Any, stage: Stage) -> list[Task]:
+    """Create the stage's tasks: one per branch (department) of a parallel stage, otherwise one
+    for the stage's department (the case's handling department by default). Every new task is
+    announced in its department role's inbox, so no caller has to remember to."""
+    slugs = [b.department for b in stage.branches if b.department]
+    departments = dict(Department.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+    handling = kind.department_id(case)
     tasks = [
-        Task(
-            application=application,
-            stage=stage["key"],
-            stage_name=stage["name"],
-            kind=stage["kind"],
-            role=role,
-            department=departments.get(branch.get("department") or "", application.department),
-            due_at=due(int(branch.get("days", 0))),
+        _new_task(
+            kind,
+            case,
+            stage=stage.key,
+            stage_name=stage.name,
+            kind=stage.kind,
+            role=ROLE_FOR_STAGE[stage.kind],
+            department_id=departments.get(branch.department or "", handling),
+            due_at=due(branch.days),
         )
-        for branch in branches
+        for branch in stage.branches
     ]
     Task.objects.bulk_create(tasks)
-    application.stage = stage["key"]
     for task in tasks:
         tell_inbox(task)
     return tasks
 
 
+def hand_over(task: Task, case: Any, department_id: int) -> Task:
+    """The same stage, with the same deadline, for another department (a transfer)."""
+    new = _new_task(
+        kind_of(task.case_type),
+        case,
+        stage=task.stage,
+        stage_name=task.stage_name,
+        kind=task.kind,
+        role=task.role,
+        department_id=department_id,
+        due_at=task.due_at,
+    )
+    new.save()
+    tell_inbox(new)
+    return new
+
+
+def _when(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
 def tell_inbox(task: Task) -> None:
-    """Tell every member of the task's department role that new work is waiting. The key names
+    """Tell every holder of the task's department role that new work is waiting. The key names
     the task and the person, so announcing the same task again sends nothing."""
-    members = Membership.objects.filter(department_id=task.department_id, role=task.role)
-    for member in members.select_related("user"):
+    label = kind_of(task.case_type).label
+    for person in seats.people_for(task):
         notify(
-            member.user,
+            person,
             _("新任务：%(stage)s") % {"stage": task.stage_name},
-            _("办件%(number)s进入%(stage)s环节，请在%(due)s前办理。")
+            _("%(kind)s%(number)s进入%(stage)s环节，请在%(due)s前办理。")
             % {
-                "number": task.application.number,
+                "kind": label,
+                "number": task.case_number,
                 "stage": task.stage_name,
-                "due": timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M"),
+                "due": _when(task.due_at),
             },
-            key=f"task:{task.pk}:new:{member.user_id}",
+            key=f"task:{task.pk}:new:{person.pk}",
         )
 
 
-def stage_finished(application: Application, stage: str) -> bool:
-    return not Task.objects.filter(
-        application=application, stage=stage, state__in=[Task.State.OPEN, Task.State.CLAIMED]
-    ).exists()
+def finish(task: Task, outcome: str, public_comment: str = "", internal_comment: str = "") -> None:
+    """Mark the task done with its outcome and comments (saved by the caller or by ``act``)."""
+    task.state, task.outcome = Task.State.DONE, outcome
+    task.public_comment, task.internal_comment = public_comment, internal_comment
+    task.completed_at = timezone.now()
 
 
-def cancel_active(application: Application) -> None:
-    Task.objects.filter(
-        application=application, state__in=[Task.State.OPEN, Task.State.CLAIMED]
-    ).update(state=Task.State.CANCELLED, completed_at=timezone.now())
+def active_tasks(case_type: str, case_id: int) -> QuerySet[Task]:
+    return Task.objects.of_case(case_type, case_id).filter(state__in=ACTIVE)
 
 
-def shift_active(application: Application, workdays: int) -> None:
-    """After a pause, active tasks get their limit back."""
+def stage_finished(case_type: str, case_id: int, stage: str) -> bool:
+    return not active_tasks(case_type, case_id).filter(stage=stage).exists()
+
+
+def cancel_active(case_type: str, case_id: int) -> None:
+    active_tasks(case_type, case_id).update(state=Task.State.CANCELLED, completed_at=timezone.now())
+
+
+def shift_active(case_type: str, case_id: int, workdays: int) -> None:
+    """After a pause, active tasks get their time back (working days)."""
     if workdays <= 0:
         return
-    for task in Task.objects.filter(
-        application=application, state__in=[Task.State.OPEN, Task.State.CLAIMED]
-    ):
+    for task in active_tasks(case_type, case_id):
         local = timezone.localtime(task.due_at)
         moved = add_workdays(local.date(), workdays)
         task.due_at = timezone.make_aware(datetime.combine(moved, local.time()))

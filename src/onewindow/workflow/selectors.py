@@ -1,21 +1,37 @@
-"""The staff inbox: tasks of my departments and roles, newest deadline first, in one indexed
-query (department, role, state, due date)."""
+"""The staff inbox: tasks of every case kind in my seats, nearest deadline first, in one indexed
+query over the task table alone (department, role, active or state, then the filter's column, then
+the due date); the case's number, title and topic are on the task, so no case table is joined."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.utils import timezone
 
-from onewindow.accounts.models import Membership, User
-from onewindow.catalog.models import ServiceItem
+from onewindow.accounts import authority
+from onewindow.accounts.models import User
 from onewindow.organizations.models import Department
+from onewindow.workflow import seats
 from onewindow.workflow.models import Task
+from onewindow.workflow.registry import case_kinds
 
 TASK_FIELDS = (
     "id",
-    "application_id",
+    "case_type",
+    "case_id",
+    "case_number",
+    "case_title",
+    "topic",
     "stage",
     "stage_name",
     "kind",
@@ -27,27 +43,8 @@ TASK_FIELDS = (
     "due_at",
     "version",
 )
-ROLE_MAP: dict[str, str] = {
-    Membership.Role.CLERK: Task.Role.CLERK,
-    Membership.Role.REVIEWER: Task.Role.REVIEWER,
-    Membership.Role.DECIDER: Task.Role.DECIDER,
-}
 COLOURS = ("green", "yellow", "red")
 PAGE_SIZE = 50
-
-
-def seats(user: User) -> Q:
-    """The tasks a user may work on: their department role's, or every task of a department they
-    administer. The same rule as ``services.can_work_on``, as one condition for a query."""
-    condition = Q()
-    for department_id, role in Membership.objects.filter(
-        user=user, department__isnull=False
-    ).values_list("department_id", "role"):
-        if role == Membership.Role.DEPARTMENT_ADMIN:
-            condition |= Q(department_id=department_id)
-        elif role in ROLE_MAP:
-            condition |= Q(department_id=department_id, role=ROLE_MAP[role])
-    return condition
 
 
 def with_colour(tasks: QuerySet[Task], colour: str, now: datetime | None = None) -> QuerySet[Task]:
@@ -80,37 +77,33 @@ def inbox(
     *,
     state: str = "",
     item: int | None = None,
+    kind: str = "",
     overdue: bool = False,
     mine: bool = False,
     colour: str = "",
 ) -> QuerySet[Task]:
-    condition = seats(user)
+    """The tasks in the user's seats: active ones unless ``state`` names another; ``item`` is the
+    topic filter (an application's item), ``kind`` the case kind."""
+    condition = seats.seats(user)
     if not condition:
         return Task.objects.none()
-    tasks = Task.objects.filter(condition)
-    # ``active=1`` too for an active state, so the inbox index (department, role, active, due_at)
-    # serves the query instead of every open task of the city.
+    tasks: QuerySet[Task] = Task.objects.filter(condition)
     if state in (Task.State.OPEN, Task.State.CLAIMED):
-        tasks = tasks.filter(active=1, state=state)
+        tasks = tasks.filter(state=state)  # served by (department, role, state, due_at)
     else:
         tasks = tasks.filter(state=state) if state else tasks.filter(active=1)
     if mine:
         tasks = tasks.filter(assignee=user)
     if item:
-        tasks = tasks.filter(application__item_id=item)
+        tasks = tasks.filter(topic=str(item))
+    if kind:
+        tasks = tasks.filter(case_type=kind)
     if overdue:
         tasks = tasks.filter(due_at__lt=timezone.now())
     tasks = with_colour(tasks, colour)
     return (
-        tasks.select_related("application", "department")
-        .only(
-            *TASK_FIELDS,
-            "application__number",
-            "application__item_name",
-            "application__status",
-            "department__name",
-            "department__short_name",
-        )
+        tasks.select_related("department")
+        .only(*TASK_FIELDS, "department__name", "department__short_name")
         .order_by("due_at", "id")
     )
 
@@ -122,61 +115,23 @@ def page_of(tasks: QuerySet[Task], page: int) -> tuple[list[Task], bool]:
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
-def inbox_items(user: User) -> list[tuple[int, str]]:
-    """The items of the active tasks a user may see, and of their departments, for the filter."""
-    condition = seats(user)
-    if not condition:
-        return []
-    departments = Membership.objects.filter(user=user, department__isnull=False).values(
-        "department_id"
-    )
-    in_tasks = Task.objects.filter(condition, active=1).values("application__item_id")
-    return list(
-        ServiceItem.objects.filter(Q(pk__in=in_tasks) | Q(department_id__in=departments))
-        .order_by("name", "pk")
-        .values_list("pk", "name")
-    )
-
-
-def can_open_application(user: User, application_id: int) -> bool:
-    """Staff may open an application (its materials) when one of their seats has a task on it,
-    finished or not: the rule of the task page."""
-    condition = seats(user)
-    return (
-        bool(condition) and Task.objects.filter(condition, application_id=application_id).exists()
-    )
-
-
-def colleagues(task: Task, user: User) -> list[User]:
-    """Who a task can be handed to: other active staff of the task's department and role."""
-    roles = [m for m, t in ROLE_MAP.items() if t == task.role]
-    return list(
-        User.objects.filter(
-            kind=User.Kind.STAFF,
-            is_active=True,
-            memberships__department_id=task.department_id,
-            memberships__role__in=roles,
-        )
-        .exclude(pk=user.pk)
-        .distinct()
-        .order_by("name", "pk")
-    )
-
-
-def transfer_targets(exclude_id: int) -> list[Department]:
-    """Active departments a task can be transferred to (not the one handling it)."""
-    return list(Department.objects.filter(is_active=True).exclude(pk=exclude_id).order_by("name"))
+def inbox_topics(user: User) -> list[tuple[str, str]]:
+    """The choices of the topic filter (an application's item): what each case kind offers for
+    the topics of the user's active tasks and of their departments."""
+    tasks = seats.workable(user).filter(active=1)
+    departments = authority.departments_of(user)
+    choices: list[tuple[str, str]] = []
+    for kind in case_kinds():
+        topics = tasks.filter(case_type=kind.case_type).values("topic")
+        choices += kind.topic_choices(topics, departments)
+    return choices
 
 
 def department_load(department_ids: list[int]) -> list[dict[str, object]]:
     """A department head's view: open, claimed and overdue tasks per department and stage."""
-    from django.db.models import Count
-
     now = timezone.now()
     rows = (
-        Task.objects.filter(
-            department_id__in=department_ids, state__in=[Task.State.OPEN, Task.State.CLAIMED]
-        )
+        Task.objects.filter(department_id__in=department_ids, active=1)
         .values("department__name", "stage_name")
         .annotate(
             total=Count("id"),
@@ -186,3 +141,8 @@ def department_load(department_ids: list[int]) -> list[dict[str, object]]:
         .order_by("department__name", "stage_name")
     )
     return [dict(row) for row in rows]
+
+
+def transfer_targets(exclude_id: int) -> list[Department]:
+    """Active departments a task can be transferred to (not the one handling it)."""
+    return list(Department.objects.filter(is_active=True).exclude(pk=exclude_id).order_by("name"))

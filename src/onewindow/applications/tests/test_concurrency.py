@@ -109,23 +109,23 @@ def test_a_double_click_on_accept_accepts_once(world: Any, api: Any) -> None:
     application.refresh_from_db()
     assert application.status == "in_review"
     # One review task per department, not two sets.
-    assert Task.objects.filter(application=application, stage="review").count() == 3
+    assert application.tasks.filter(stage="review").count() == 3
 
 
 def test_a_stale_claim_loses(world: Any, api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The task moves on between the clerk reading it and claiming it: the claim is refused."""
-    from onewindow.workflow import services as workflow
+    from onewindow.workflow import seats
 
     application = submitted(world, api)
     task = application.tasks.get()
-    can_work_on = workflow.can_work_on
+    can_work_on = seats.can_work_on
 
     def and_meanwhile(user: Any, seen: Task) -> bool:
         # Someone else touches the task after our read (e.g. a reassignment that was undone).
         Task.objects.filter(pk=seen.pk).update(version=F("version") + 1)
         return can_work_on(user, seen)
 
-    monkeypatch.setattr(workflow, "can_work_on", and_meanwhile)
+    monkeypatch.setattr(seats, "can_work_on", and_meanwhile)
     response = api(world.people["clerk"]).post(f"/workbench/tasks/{task.pk}/claim")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "conflict"
@@ -148,7 +148,7 @@ def test_two_clerks_one_task_one_after_the_other(world: Any, api: Any) -> None:
     assert api(first).post(f"/workbench/tasks/{task.pk}/actions", accept).status_code == 200
     assert api(first).post(f"/workbench/tasks/{task.pk}/actions", accept).status_code == 409
     assert application.timeline.filter(action="accept").count() == 1
-    assert Task.objects.filter(application=application, stage="review").count() == 3
+    assert application.tasks.filter(stage="review").count() == 3
 
 
 def test_double_submit_with_one_key_creates_one_application(world: Any, api: Any) -> None:

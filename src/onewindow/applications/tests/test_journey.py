@@ -47,7 +47,7 @@ def test_the_whole_journey(world: Any, api: Any, django_capture_on_commit_callba
     assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
     again = citizen.post(f"/applications/{app_id}/submit", headers={"Idempotency-Key": "k1"})
     assert again.json() == submitted.json()  # a retry is answered the same, nothing doubles
-    assert Task.objects.filter(application_id=app_id).count() == 1
+    assert Task.objects.of_case("application", app_id).count() == 1
 
     # The clerk asks for a correction, listing every fault at once; the notice follows the commit.
     people = world.people
@@ -73,7 +73,7 @@ def test_the_whole_journey(world: Any, api: Any, django_capture_on_commit_callba
     assert claim_and_act(api, people["clerk"], app_id, "accept").status_code == 200
     view = citizen.get(f"/applications/{app_id}").json()
     assert view["status"] == "in_review" and view["deadline"]
-    open_reviews = Task.objects.filter(application_id=app_id, stage="review", state="open")
+    open_reviews = Task.objects.of_case("application", app_id).filter(stage="review", state="open")
     assert {t.department.slug for t in open_reviews} == {"market", "fire", "ecology"}
 
     for who in ("market_reviewer", "fire_reviewer", "eco_reviewer"):
@@ -115,7 +115,7 @@ def test_one_objection_goes_to_the_decision_with_its_reasons(world: Any, api: An
     claim_and_act(api, people["market_reviewer"], app_id, "review_approve")
     refused = claim_and_act(api, people["fire_reviewer"], app_id, "review_object")
     assert refused.status_code == 422  # an objection needs its reasons
-    task = Task.objects.get(application_id=app_id, department=world.fire, stage="review")
+    task = Task.objects.of_case("application", app_id).get(department=world.fire, stage="review")
     response = api(people["fire_reviewer"]).post(
         f"/workbench/tasks/{task.pk}/actions",
         {"action": "review_object", "public_comment": "疏散通道宽度不足"},
@@ -138,7 +138,11 @@ def test_withdraw_before_decision_only(world: Any, api: Any) -> None:
     citizen.post(f"/applications/{app_id}/submit")
     response = citizen.post(f"/applications/{app_id}/withdraw", {"reason": "不办了"})
     assert response.status_code == 200 and response.json()["status"] == "withdrawn"
-    assert not Task.objects.filter(application_id=app_id, state__in=["open", "claimed"]).exists()
+    assert (
+        not Task.objects.of_case("application", app_id)
+        .filter(state__in=["open", "claimed"])
+        .exists()
+    )
     again = citizen.post(f"/applications/{app_id}/withdraw")
     assert again.status_code == 409
     assert "已撤回" in again.json()["error"]["message"]
@@ -256,5 +260,7 @@ def test_a_group_submission_that_fails_for_one_application_submits_none(world: A
     assert list(refused.value.fields) == [drafts[1].number]
     assert "已撤回" in refused.value.fields[drafts[1].number][0]
     assert Application.objects.get(pk=drafts[0].pk).status == "draft"  # nothing half-submitted
-    assert not Task.objects.filter(application__in=drafts).exists()
+    assert not Task.objects.filter(
+        case_type="application", case_id__in=[d.pk for d in drafts]
+    ).exists()
     assert not Message.objects.filter(user=world.people["clerk"]).exists()

@@ -18,7 +18,11 @@ pytestmark = pytest.mark.django_db
 def _task(application: Any, department: Any, created_ago: timedelta, due_in: timedelta) -> Task:
     now = timezone.now()
     return Task.objects.create(
-        application=application,
+        case_type="application",
+        case_id=application.pk,
+        case_number=application.number,
+        case_title=application.item_name,
+        topic=str(application.item_id),
         stage="accept",
         stage_name="受理",
         kind="acceptance",
@@ -63,5 +67,5 @@ def test_overdue_tab_and_item_choice(world: Any, api: Any) -> None:
     overdue = clerk.get("/workbench/?overdue=1").content.decode()
     assert 'aria-current="page">超期任务' in overdue
     assert application.number not in overdue and "没有待办任务。" in overdue
-    Task.objects.filter(application=application).update(due_at=timezone.now() - timedelta(hours=1))
+    application.tasks.update(due_at=timezone.now() - timedelta(hours=1))
     assert application.number in clerk.get("/workbench/?overdue=1").content.decode()

@@ -34,7 +34,7 @@ def submitted(world: Any) -> Application:
 
 
 def open_task(application: Application, department: Any = None) -> Task:
-    tasks = Task.objects.filter(application=application, state__in=["open", "claimed"])
+    tasks = application.tasks.filter(state__in=["open", "claimed"])
     return tasks.get(department=department) if department else tasks.get()
 
 
