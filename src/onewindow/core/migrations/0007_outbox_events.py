@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0004_audit_keyed_seals"),
+        ("core", "0006_idempotency_record"),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0004_audit_keyed_seals"),
+        ("core", "0005_audit_sealed_after_commit"),
         ("applications", "0006_idempotency_record_moves_to_core"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
