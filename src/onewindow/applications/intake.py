@@ -32,8 +32,8 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
 from onewindow.accounts.models import User
-from onewindow.applications import services, uploads
-from onewindow.applications.models import Application
+from onewindow.applications import files, services, uploads
+from onewindow.applications.models import Application, ApplicationMaterial
 from onewindow.catalog.models import ServiceItem
 from onewindow.core.errors import DomainError
 
@@ -191,18 +191,22 @@ def submit_in_one_request(
     checked = _check_files(parts, specs)
 
     def store(application: Application) -> None:
+        # A new application has no material to replace: every row in one INSERT.
+        records = []
         for index, (upload, result) in sorted(checked.items()):
-            services.put_material(
-                application,
-                index,
-                dict(specs[index]),
-                content=upload.read(),
-                suffix=result.extension,
+            record = ApplicationMaterial(
+                application=application,
+                material_index=index,
+                name=specs[index]["name"],
                 original_name=(upload.name or "")[:200],
                 content_type=result.content_type,
                 size=result.size,
                 sha256=result.sha256,
             )
+            name = f"{application.number}-{index}{result.extension}"
+            files.store_in_transaction(record, name, upload.read())
+            records.append(record)
+        ApplicationMaterial.objects.bulk_create(records)
 
     try:
         return services.create_application(
