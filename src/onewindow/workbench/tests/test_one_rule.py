@@ -126,3 +126,27 @@ def test_the_inbox_page_and_api_filter_by_case_kind(world: Any, api: Any) -> Non
         client.get("/api/v1/workbench/tasks?kind=ticket", headers=bearer(clerk)).json()["tasks"]
         == []
     )
+
+
+def test_the_api_lists_a_tasks_actions_from_the_action_table(world: Any, api: Any) -> None:
+    application = submitted(world, api)
+    task = application.tasks.get()
+    client = Client()
+    path = f"/api/v1/workbench/tasks/{task.pk}/actions"
+    listed = client.get(path, headers=bearer(world.people["clerk"])).json()
+    assert [a["name"] for a in listed] == [
+        "accept",
+        "request_correction",
+        "reject",
+        "handle_immediately",
+        "transfer",
+    ]
+    reject = next(a for a in listed if a["name"] == "reject")
+    assert (reject["requires"], reject["leads_to"]) == (["comment", "legal_basis"], "not_accepted")
+    assert client.get(path, headers=bearer(world.people["fire_reviewer"])).status_code == 404
+    # The body's action is checked against the same table.
+    refused = client.post(
+        path, {"action": "approve"}, "application/json", headers=bearer(world.people["clerk"])
+    )
+    assert refused.status_code == 422
+    assert refused.json()["error"]["fields"]["action"]
