@@ -154,7 +154,6 @@ class ApplicationCase(CaseKind):
     # -- the actions --------------------------------------------------------------------------------
     def accept(self, task: Task, app: Application, ctx: ActionContext) -> None:
         engine.finish(task, "accept", ctx.public_comment, ctx.internal_comment)
-        task.save()
         app.accepted_at = timezone.now()
         services.set_deadline(app)
         _transition(app, "accept", ctx)
@@ -227,7 +226,6 @@ class ApplicationCase(CaseKind):
 
     def _review(self, outcome: str, task: Task, app: Application, ctx: ActionContext) -> None:
         engine.finish(task, outcome, ctx.public_comment, ctx.internal_comment)
-        task.save()
         TimelineEntry.objects.create(  # a review opinion: a step without a change of state
             application=app,
             actor=ctx.user,
@@ -285,7 +283,6 @@ class ApplicationCase(CaseKind):
                 "validation_error", message, fields={"department": [message]}, status=422
             )
         engine.finish(task, "transfer", ctx.public_comment, ctx.internal_comment)
-        task.save()
         services.transition(
             app,
             "transfer",

@@ -343,16 +343,23 @@ def put_material(
 
 
 def note(
-    application: Application, actor: User | None, action: str, details: dict[str, Any]
+    application: Application,
+    actor: User | None,
+    action: str,
+    details: dict[str, Any],
+    *,
+    internal_comment: str = "",
 ) -> None:
-    """A timeline entry that changes no state (a material checked, reused, committed to)."""
+    """A timeline entry that changes no state (a material checked, reused, committed to; a
+    licence waiting to be completed). Without an actor the platform itself took the step."""
     TimelineEntry.objects.create(
         application=application,
         actor=actor,
-        actor_label=actor.display_name if actor else "",
+        actor_label=actor.display_name if actor else _("系统"),
         action=action,
         from_status=application.status,
         to_status=application.status,
+        internal_comment=internal_comment,
         details=details,
     )
 

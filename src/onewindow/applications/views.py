@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,7 +26,7 @@ from onewindow.catalog import selectors as catalog
 from onewindow.core import idempotency, personal
 from onewindow.core.errors import DomainError
 from onewindow.core.net import client_network
-from onewindow.notifications.models import Message
+from onewindow.notifications.services import read_recent
 
 
 def _user(request: HttpRequest) -> User:
@@ -265,10 +264,7 @@ def discard(request: HttpRequest, number: str) -> HttpResponse:
 @require_GET
 def my_messages(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    items = list(Message.objects.filter(user=user)[:100])
-    Message.objects.filter(user=user, read_at__isnull=True, pk__in=[m.pk for m in items]).update(
-        read_at=timezone.now()
-    )
+    items = read_recent(user)
     return render(request, "applications/messages.html", {"items": items})
 
 

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from onewindow.accounts import authority
 from onewindow.accounts.models import User
-from onewindow.applications.models import Application, TimelineEntry
+from onewindow.applications import services as applications
+from onewindow.applications.models import Application
 from onewindow.applications.selectors import form_values_for_issuance
 from onewindow.core.errors import DomainError
 from onewindow.licences.models import Licence, LicenceType
@@ -101,14 +102,12 @@ def issue_for_application(application_id: int) -> Licence | None:
 
 def _pending(application: Application, error: DomainError) -> None:
     """The data does not fill the licence: the deciders complete it by hand."""
-    TimelineEntry.objects.create(
-        application=application,
-        actor_label=_("系统"),
-        action="licence_pending",
-        from_status=application.status,
-        to_status=application.status,
+    applications.note(
+        application,
+        None,
+        "licence_pending",
+        {"fields": error.fields},
         internal_comment=error.message,
-        details={"fields": error.fields},
     )
     # Completing the licence is the deciders' work of the department: they are told it waits.
     for decider in authority.told_of_new_work(application.department_id, authority.Role.DECIDER):

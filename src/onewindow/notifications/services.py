@@ -4,6 +4,7 @@ import dataclasses
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from onewindow.core import personal
 from onewindow.notifications.models import Message
@@ -53,3 +54,12 @@ def notify(
     if message.want_sms or message.want_email:
         transaction.on_commit(lambda: deliver_message.enqueue(message.pk), robust=True)
     return message
+
+
+def read_recent(user: Any, limit: int = 100) -> list[Message]:
+    """The person's latest messages, newest first; those unread until now are marked read."""
+    items = list(Message.objects.filter(user=user)[:limit])
+    unread = [m.pk for m in items if m.read_at is None]
+    if unread:
+        Message.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    return items

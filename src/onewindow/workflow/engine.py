@@ -121,10 +121,14 @@ def tell_inbox(task: Task) -> None:
 
 
 def finish(task: Task, outcome: str, public_comment: str = "", internal_comment: str = "") -> None:
-    """Mark the task done with its outcome and comments (saved by the caller or by ``act``)."""
+    """Mark the task done with its outcome and comments, and store that at once: a case kind's
+    handler asks next whether its stage is finished, and only the engine writes tasks."""
     task.state, task.outcome = Task.State.DONE, outcome
     task.public_comment, task.internal_comment = public_comment, internal_comment
     task.completed_at = timezone.now()
+    task.save(
+        update_fields=["state", "outcome", "public_comment", "internal_comment", "completed_at"]
+    )
 
 
 def active_tasks(case_type: str, case_id: int) -> QuerySet[Task]:

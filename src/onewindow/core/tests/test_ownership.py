@@ -36,21 +36,7 @@ ROW_GETTERS = {"get", "first", "last", "create", "get_or_create", "update_or_cre
 # work moves workflow's writes of applications onto a registered case kind (the engine owns tasks
 # only); licence issuance becomes a subscriber to the decision event and records its step through
 # applications' services.
-ALLOWED = {
-    # workflow writes the application, its timeline and correction requests itself (the engine is
-    # to own tasks only and change a case through its case kind).
-    "workflow/deadlines.py: Application.update",
-    "workflow/deadlines.py: TimelineEntry.create",
-    "workflow/services.py: Application.save",
-    "workflow/services.py: CorrectionRequest.create",
-    "workflow/services.py: TimelineEntry.create",
-    # licences records a pending licence on the application's timeline (to become a subscriber that
-    # asks applications' services).
-    "licences/issuance.py: TimelineEntry.create",
-    # the applicant's messages page marks notifications read (to move into notifications' services
-    # with the thin pages).
-    "applications/views.py: Message.update",
-}
+ALLOWED: set[str] = set()
 
 
 @dataclass(frozen=True)
