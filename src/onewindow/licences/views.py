@@ -374,12 +374,15 @@ def _render_manage(
 @login_required
 @require_http_methods(["GET", "POST"])
 def issue_page(request: HttpRequest, number: str) -> HttpResponse:
-    """The decider completes and issues an approved application's licence."""
+    """The decider completes and issues an approved application's licence. Only those who issue
+    the department's licences (``services.can_manage``) open the form: other staff who see the
+    application (its clerk) are refused (403), since the form shows it filled in."""
     user = _staff(request)
     application = app_selectors.visible_to_staff(user).filter(number=number).first()
     licence_type = issuance.licence_type_for(application) if application else None
     if application is None or licence_type is None:
         raise Http404
+    services.require_manager(user, application.department_id)
     initial = issuance.face_data(application, licence_type)
     form = IssueForm(request.POST or None, licence_type=licence_type, initial=initial)
     if request.method == "POST" and form.is_valid():
