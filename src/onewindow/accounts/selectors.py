@@ -4,8 +4,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from onewindow.accounts import authority
-from onewindow.accounts.models import Agency, Membership, User, phone_index
+from onewindow.accounts.models import Agency, User, phone_index
 from onewindow.core import personal
 from onewindow.core.models import AuditEvent
 from onewindow.core.validators import MOBILE_RE
@@ -16,11 +15,6 @@ def effective_agencies(agent: User) -> QuerySet[Agency]:
     return Agency.objects.filter(
         agent=agent, revoked_at__isnull=True, valid_from__lte=now, expires_at__gt=now
     ).select_related("enterprise")
-
-
-def memberships(user: User) -> list[Membership]:
-    """The roles a staff member holds, to show them (``accounts.authority`` reads them)."""
-    return authority.memberships_of(user)
 
 
 def reveal_id_number(viewer: User, person: User, request: HttpRequest | None, purpose: str) -> str:

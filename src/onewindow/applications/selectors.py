@@ -32,11 +32,6 @@ def visible_to_applicant(user: User) -> QuerySet[Application]:
     return Application.objects.filter(condition).select_related("item_version", "department")
 
 
-def staff_departments(user: User) -> list[int]:
-    """The departments the staff member holds a seat in (``accounts.authority``)."""
-    return authority.departments_of(user)
-
-
 def staff_condition(user: Any) -> Q:
     """Staff may see an application when they hold any role in its handling department or one of
     their seats has (or had) a task on it; never a draft (the applicant's alone)."""

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onewindow.accounts import authority
 from onewindow.accounts.models import User
 from onewindow.accounts.selectors import effective_agencies
 from onewindow.applications import events, files, forms, numbers, selectors, uploads
@@ -115,12 +116,19 @@ def set_deadline(application: Application) -> None:
 def _actor_label(actor: User | None) -> str:
     if actor is None:
         return _("系统")
-    if actor.kind == User.Kind.STAFF:
+    if authority.is_staff(actor):
         return _("工作人员")
     return actor.display_name
 
 
 # -- applying -------------------------------------------------------------------------------------
+def require_applicant(user: Any) -> None:
+    """Staff handle applications and never make one: every way of applying (the apply pages, a
+    create, a bundle's form) refuses a staff account with the same 403."""
+    if authority.is_staff(user):
+        raise DomainError("staff_cannot_apply", _("工作人员账号不能提交申请。"), status=403)
+
+
 def acting_for(user: User, enterprise_uscc: str | None, item: ServiceItem) -> User | None:
     """The enterprise an agent applies for, checked against an effective authorisation whose
     scope covers the item; None when the user applies for themself."""
@@ -164,8 +172,7 @@ def create_application(
     (the one-request submission stores its materials there)."""
     if item.status != ServiceItem.Status.PUBLISHED or item.current_version is None:
         raise DomainError("item_unavailable", _("该事项当前不可申请。"), status=404)
-    if user.kind == User.Kind.STAFF:
-        raise DomainError("staff_cannot_apply", _("工作人员账号不能提交申请。"), status=403)
+    require_applicant(user)
     enterprise = acting_for(user, enterprise_uscc, item)
     _check_audience(item, user, enterprise)
     schema = item.current_version.data["form_schema"]
@@ -488,7 +495,9 @@ def create_bundle_applications(
     request: HttpRequest | None = None,
 ) -> list[Application]:
     """One form for the whole bundle: each item's application gets the answers its own form asks
-    for, all in one group; with ``submit`` every one is submitted, or none is."""
+    for, all in one group; with ``submit`` every one is submitted, or none is. A staff account is
+    refused once (403), not once per item."""
+    require_applicant(user)
     group = uuid.uuid4()
     created: list[Application] = []
     errors: dict[str, list[str]] = {}

@@ -72,11 +72,13 @@ def _once(
 @login_required
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest, item_id: int) -> HttpResponse:
-    """Step 1: the form. A token in the page makes a double click create one draft, not two."""
+    """Step 1: the form. A token in the page makes a double click create one draft, not two.
+    A staff account is refused the page (403), as it would be refused the application."""
     item = catalog.published_item(item_id)
     if item is None or item.current_version is None:
         raise Http404
     user = _user(request)
+    services.require_applicant(user)
     form = ApplyForm.start(request, user, item.current_version.data["form_schema"], [item])
     if request.method == "POST":
         data = form.read(request)
@@ -295,11 +297,13 @@ def progress_page(request: HttpRequest) -> HttpResponse:
 def apply_bundle(request: HttpRequest, slug: str) -> HttpResponse:
     """One form for a bundle (一件事): shared answers are asked once, then one draft per item. As on
     the single apply page, a token in the page makes a double click create one group, and an agent
-    may apply for an enterprise whose authorisation covers every item of the bundle."""
+    may apply for an enterprise whose authorisation covers every item of the bundle. Staff are
+    refused the page (403)."""
     bundle = catalog.active_bundles().filter(slug=slug).first()
     if bundle is None:
         raise Http404
     user = _user(request)
+    services.require_applicant(user)
     items = [entry.item for entry in bundle.entries.all()]
     form = ApplyForm.start(request, user, catalog.bundle_form(bundle), items)
     if request.method == "POST":

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
+from onewindow.accounts import authority
 from onewindow.accounts.auth import AUTH, current_user
 from onewindow.accounts.models import User
 from onewindow.applications import selectors as app_selectors
@@ -122,7 +123,7 @@ def present(licence: Licence, *, full: bool) -> dict[str, Any]:
 def _holds(user: User) -> bool:
     """Of those who may read a licence (``selectors.readable_licence``), everyone but staff is its
     holder or an agent of the holding enterprise: their own read is not audited; staff's is."""
-    return user.kind != User.Kind.STAFF
+    return not authority.is_staff(user)
 
 
 def _readable(request: HttpRequest, licence_id: int) -> Licence:
@@ -143,7 +144,7 @@ def _readable_to_reveal(request: HttpRequest, licence_id: int) -> Licence:
 
 def _own(request: HttpRequest, licence_id: int) -> Licence:
     user = current_user(request)
-    licence = None if user.kind == User.Kind.STAFF else selectors.visible_licence(user, licence_id)
+    licence = None if authority.is_staff(user) else selectors.visible_licence(user, licence_id)
     if licence is None:
         raise DomainError("not_found", _("证照不存在。"), status=404)
     return licence
@@ -209,7 +210,7 @@ def verify_document(request: HttpRequest, payload: DocumentIn) -> dict[str, Any]
 )
 def my_licences(request: HttpRequest) -> list[dict[str, Any]]:
     user = current_user(request)
-    if user.kind == User.Kind.STAFF:
+    if authority.is_staff(user):
         return []
     return [present(licence, full=False) for licence in selectors.wallet(user)[:200]]
 

@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from onewindow.accounts import authority
+from onewindow.accounts.decorators import staff_required
 from onewindow.accounts.models import User
 from onewindow.applications import selectors as app_selectors
 from onewindow.core.errors import DomainError
@@ -47,7 +47,7 @@ def _user(request: HttpRequest) -> User:
 @login_required
 def wallet(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if user.kind == User.Kind.STAFF:
+    if authority.is_staff(user):
         return redirect("licences:manage")
     return render(request, "licences/wallet.html", {"licences": selectors.wallet(user)[:200]})
 
@@ -78,7 +78,7 @@ def _facts(licence: Licence, revealed: dict[str, str] | None = None) -> list[dic
 
 def _own_licence(request: HttpRequest, licence_id: int) -> Licence:
     user = _user(request)
-    licence = selectors.visible_licence(user, licence_id) if user.kind != User.Kind.STAFF else None
+    licence = None if authority.is_staff(user) else selectors.visible_licence(user, licence_id)
     if licence is None:
         raise Http404
     return licence
@@ -150,7 +150,7 @@ def _render_detail(
 @require_POST
 def unshare(request: HttpRequest, licence_id: int, share_id: int) -> HttpResponse:
     user = _user(request)
-    licence = selectors.visible_licence(user, licence_id) if user.kind != User.Kind.STAFF else None
+    licence = None if authority.is_staff(user) else selectors.visible_licence(user, licence_id)
     if licence is None:
         raise Http404
     sharing.revoke(share_id, user, licence)
@@ -256,18 +256,11 @@ def use_in_application(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-# -- the issuer ---------------------------------------------------------------------------------
-def _staff(request: HttpRequest) -> User:
-    user = _user(request)
-    if not authority.is_staff(user):
-        raise PermissionDenied
-    return user
-
-
-@login_required
+# -- the issuer (staff pages: ``staff_required``) ------------------------------------------------
+@staff_required
 def manage(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
-    departments = app_selectors.staff_departments(user)
+    user = _user(request)
+    departments = authority.departments_of(user)
     licences = selectors.staff_licences(departments)
     query = request.GET.get("q", "").strip()
     if query:
@@ -291,18 +284,17 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 
 def _issued_licence(request: HttpRequest, licence_id: int) -> Licence:
-    user = _staff(request)
-    departments = app_selectors.staff_departments(user)
+    departments = authority.departments_of(request.user)
     licence = selectors.staff_licences(departments).filter(pk=licence_id).first()
     if licence is None:
         raise Http404
     return licence
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def manage_detail(request: HttpRequest, licence_id: int) -> HttpResponse:
-    user = _staff(request)
+    user = _user(request)
     licence = _issued_licence(request, licence_id)
     form = ActionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -320,12 +312,12 @@ def manage_detail(request: HttpRequest, licence_id: int) -> HttpResponse:
     return _render_manage(request, licence, form=form, status=422 if form.errors else 200)
 
 
-@login_required
+@staff_required
 @require_POST
 def manage_reveal(request: HttpRequest, licence_id: int) -> HttpResponse:
     """显示完整号码 for the issuer's staff, who give a reason: the audit trail records who saw
     which value of which licence and why; the value is on this answer only."""
-    user = _staff(request)
+    user = _user(request)
     licence = _issued_licence(request, licence_id)
     field = request.POST.get("field", "")
     try:
@@ -351,7 +343,7 @@ def _render_manage(
     reveal_errors: dict[str, list[str]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user = _staff(request)
+    user = _user(request)
     return render(
         request,
         "licences/manage_detail.html",
@@ -371,15 +363,18 @@ def _render_manage(
     )
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def issue_page(request: HttpRequest, number: str) -> HttpResponse:
-    """The decider completes and issues an approved application's licence."""
-    user = _staff(request)
+    """The decider completes and issues an approved application's licence. Only those who issue
+    the department's licences (``services.can_manage``) open the form: other staff who see the
+    application (its clerk) are refused (403), since the form shows it filled in."""
+    user = _user(request)
     application = app_selectors.visible_to_staff(user).filter(number=number).first()
     licence_type = issuance.licence_type_for(application) if application else None
     if application is None or licence_type is None:
         raise Http404
+    services.require_manager(user, application.department_id)
     initial = issuance.face_data(application, licence_type)
     form = IssueForm(request.POST or None, licence_type=licence_type, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -396,17 +391,18 @@ def issue_page(request: HttpRequest, number: str) -> HttpResponse:
 
 def _import_departments(user: User) -> list[Department]:
     """The departments whose licences the user may import: theirs, where they manage licences."""
-    mine = Department.objects.filter(pk__in=app_selectors.staff_departments(user))
+    mine = Department.objects.filter(pk__in=authority.departments_of(user))
     return [d for d in mine if services.can_manage(user, d.pk)]
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def import_page(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
+    user = _user(request)
     departments = _import_departments(user)
     if not departments:
-        raise PermissionDenied
+        message = _("只有颁发部门的决定人员或管理员可以导入证照。")
+        raise DomainError("forbidden", message, status=403)
     form = ImportForm(request.POST or None, request.FILES or None, departments=departments)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -420,11 +416,10 @@ def import_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@staff_required
 def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
-    user = _staff(request)
     job = ImportJob.objects.filter(
-        pk=job_id, department_id__in=app_selectors.staff_departments(user)
+        pk=job_id, department_id__in=authority.departments_of(request.user)
     ).first()
     if job is None:
         raise Http404

@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from onewindow.accounts import codes, selectors, services
+from onewindow.accounts import authority, codes, selectors, services
 from onewindow.accounts.models import ApiToken, SmsCode, User
 from onewindow.catalog import selectors as catalog_selectors
 from onewindow.core.errors import DomainError
@@ -294,7 +294,8 @@ def my_space(request: HttpRequest) -> HttpResponse:
         {
             "account": user,
             "agencies": selectors.effective_agencies(user),
-            "memberships": selectors.memberships(user),
+            "staff": authority.is_staff(user),
+            "memberships": authority.memberships_of(user),
             "tokens": [t for t in tokens if t.is_usable()],
             "logins": selectors.recent_logins(user),
             "unread": user.messages.filter(read_at__isnull=True).count(),

@@ -60,3 +60,56 @@ def test_the_scan_sees_what_it_looks_for() -> None:
     ):
         assert not READS.search(line), line
     assert READS.search((SRC / DOOR).read_text(encoding="utf-8"))
+
+
+# -- who is staff -----------------------------------------------------------------------------------
+# Comparing an account's kind to staff, in code or in a template: ``authority.is_staff`` answers it
+# (active, signed-in staff), so a page, an endpoint and a service never disagree about a person.
+STAFF_KIND = re.compile(
+    r"\bkind\s*[!=]=\s*(?:\w+\.)*Kind\.STAFF\b|Kind\.STAFF\s*[!=]="
+    r"|\bkind\s*[!=]=\s*[\"']staff[\"']|[\"']staff[\"']\s*[!=]=\s*\w+\.kind\b"
+)
+# The sign-in policy asks it of an account that is not signed in yet (the staff second factor).
+KIND_ASKED_ELSEWHERE = {"accounts/models.py"}
+
+
+def _staff_kind_checks() -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for path in sorted([*SRC.rglob("*.py"), *SRC.rglob("*.html")]):
+        relative = path.relative_to(SRC).as_posix()
+        if relative == DOOR or any(part in f"/{relative}" for part in NOT_THE_PRODUCT):
+            continue
+        lines = [
+            number
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if STAFF_KIND.search(line.split("#", 1)[0] if path.suffix == ".py" else line)
+        ]
+        if lines:
+            found[relative] = lines
+    return found
+
+
+def test_nothing_but_the_authority_module_asks_whether_an_account_is_staff() -> None:
+    strays = {
+        p: lines for p, lines in _staff_kind_checks().items() if p not in KIND_ASKED_ELSEWHERE
+    }
+    assert strays == {}, f"ask accounts.authority.is_staff instead: {strays}"
+
+
+def test_the_staff_kind_scan_sees_what_it_looks_for() -> None:
+    for line in (
+        "if user.kind == User.Kind.STAFF:",
+        "return user.kind != User.Kind.STAFF",
+        "self.kind == self.Kind.STAFF and x",
+        '{% if account.kind == "staff" %}',
+        "if 'staff' == user.kind:",
+    ):
+        assert STAFF_KIND.search(line), line
+    for line in (
+        'defaults={"kind": User.Kind.STAFF, "name": name}',
+        "kind=User.Kind.STAFF, is_active=True",
+        "if authority.is_staff(user):",
+        'if f["kind"] == "field":',
+    ):
+        assert not STAFF_KIND.search(line), line
+    assert STAFF_KIND.search((SRC / DOOR).read_text(encoding="utf-8"))

@@ -251,7 +251,7 @@ PAGES: dict[str, Page] = {
     "licences:manage":         Page(GET, none, "login 403 403 200 200 200 200"),
     "licences:manage_detail":  Page(GET, licence, "login 403 403 200 404 200 404"),
     "licences:manage_reveal":  Page(POST, licence, "login 403 403 422 404 422 404"),
-    "licences:issue":          Page(GET, submitted, "login 403 403 200 404 200 404"),
+    "licences:issue":          Page(GET, submitted, "login 403 403 403 404 200 404"),
     "licences:import":         Page(GET, none, "login 403 403 403 403 200 403"),
     "licences:import_job":     Page(GET, lambda s: {"job_id": s.licence_job.pk}, "login 403 403 200 404 200 404"),
     # -- the catalogue's administration (beside the Django admin) -------------------------------
@@ -264,29 +264,17 @@ PAGES: dict[str, Page] = {
 # Cells where the product disagrees with the table: each is a bug to fix, not an expectation.
 # (page, actor) -> (what the page answers today, why that is wrong). A cell that starts to answer
 # as the table says, or answers something else again, fails until this list is brought up to date.
-_STAFF_APPLY = (
-    "200",
-    "staff cannot apply (applications.services refuses with 403 staff_cannot_apply), yet the form "
-    "opens and is refused only when sent",
-)
 _NO_SEAT_ACTION = (
     "302",
     "a staff member with no seat for the task is sent back to the task page with a message; the "
     "task page and the API answer 404 for the same task",
 )
 KNOWN_BUGS: dict[tuple[str, str], tuple[str, str]] = {
-    **{("portal:apply", actor): _STAFF_APPLY for actor in ACTORS[3:]},
-    **{("portal:apply_bundle", actor): _STAFF_APPLY for actor in ACTORS[3:]},
     **{
         (page, actor): _NO_SEAT_ACTION
         for page in ("workbench:claim", "workbench:release", "workbench:check_material")
         for actor in ("outsider", "platform")
     },
-    ("licences:issue", "clerk"): (
-        "200",
-        "only the department's deciders and administrators issue (licences.services.can_manage); "
-        "the issuing form, filled from the application, opens for its clerk",
-    ),
 }
 
 # URL namespaces that are not pages of this matrix, and why.

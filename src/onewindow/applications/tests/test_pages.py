@@ -234,6 +234,33 @@ def test_an_agent_applies_for_a_bundle_on_behalf_of_the_enterprise(world: Any) -
     assert "消防检查" in group and "餐饮许可" in group
 
 
+def test_staff_are_refused_the_apply_pages_before_the_form(world: Any, api: Any) -> None:
+    """A staff account cannot apply (``staff_cannot_apply``): the apply pages say so on opening,
+    in the site's layout, instead of showing a form whose sending would be refused."""
+    from onewindow.testing.factories import staff
+
+    bundle = _shop_bundle(world, ["natural"])
+    people = [
+        world.people["clerk"],
+        world.people["other_clerk"],
+        staff(world.market, "dept_admin"),
+        staff(world.market, "platform_admin"),
+    ]
+    data = {"area": "30", "seats": "12", "name": "某人", "token": "t"}
+    for person in people:
+        client = as_user(person)
+        for url in (f"/items/{world.item.pk}/apply/", "/bundles/shop/apply/"):
+            for response in (client.get(url), client.post(url, data)):
+                html = response.content.decode()
+                assert response.status_code == 403, (person.username, url, response.status_code)
+                assert "工作人员账号不能提交申请" in html and 'class="site-header"' in html
+                assert 'name="token"' not in html and 'name="area"' not in html
+        refused = api(person).post(f"/bundles/{bundle.pk}/applications", {"data": {"area": 30}})
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "staff_cannot_apply"  # once, not per item
+    assert not Application.objects.exists()
+
+
 def test_posts_without_a_page_token_are_separate_applications(world: Any) -> None:
     citizen = as_user(world.citizen)
     data = {"area": "60", "name": world.citizen.name, "id_number": world.citizen.id_number_masked}

@@ -211,3 +211,55 @@ def test_a_pending_licence_reads_in_words_on_the_applicants_timeline(
     assert [e["label"] for e in pending] == ["电子证照待补全签发"]
     with translation.override("en"):
         assert str(ACTION_LABELS["licence_pending"]) == "Licence to be completed and issued"
+
+
+@pytest.mark.django_db
+def test_only_the_issuing_departments_deciders_and_administrators_open_the_issuing_form(
+    licensing: Any, client: Any
+) -> None:
+    """The form shows the application's data filled in: its clerk, who sees the application but
+    does not issue, is refused it (403) as they would be refused the issuing; staff of another
+    department are not told the application exists (404)."""
+    from django.urls import reverse
+
+    from onewindow.accounts.authority import Role
+    from onewindow.applications.lifecycle import Status
+    from onewindow.licences.models import Licence
+    from onewindow.testing.factories import staff
+
+    application = applying.create_application(
+        licensing.agent,
+        food_item(licensing),
+        {"shop_area": 120},
+        enterprise_uscc=licensing.company.uscc,
+    )
+    application.status = Status.COMPLETED
+    application.decision = "approved"
+    application.completed_at = timezone.now()
+    application.save()
+    url = reverse("licences:issue", args=[application.number])
+    face = {
+        "operator": licensing.company.name,
+        "social_credit_code": licensing.company.uscc,
+        "business_scope": "热食类食品制售",
+    }
+
+    def as_(person: Any) -> Any:
+        client.force_login(person, backend="onewindow.accounts.backends.AccountBackend")
+        return client
+
+    clerk = as_(licensing.clerk)
+    for response in (clerk.get(url), clerk.post(url, face)):
+        assert response.status_code == 403
+        html = response.content.decode()
+        assert "只有颁发部门的决定人员或管理员可以办理" in html
+        assert "青岚湖畔餐饮有限公司" not in html and '<form method="post" novalidate>' not in html
+    assert as_(licensing.other_decider).get(url).status_code == 404
+    assert as_(staff(licensing.market, Role.DEPARTMENT_ADMIN)).get(url).status_code == 200
+    decider = as_(licensing.decider)
+    form = decider.get(url)
+    assert form.status_code == 200 and "青岚湖畔餐饮有限公司" in form.content.decode()
+    assert not Licence.objects.exists()  # the clerk's post issued nothing
+    issued = decider.post(url, face)
+    assert issued.status_code == 302
+    assert Licence.objects.get().data["business_scope"] == "热食类食品制售"

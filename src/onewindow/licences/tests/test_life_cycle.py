@@ -200,3 +200,39 @@ def test_the_change_history_reads_in_words(licensing: Any, client: Client) -> No
     html = client.get(f"/licences/manage/{licence.pk}/").content.decode()
     assert "签发 → 有效" in html and "暂扣 → 暂扣：责令停业整顿" in html
     assert "suspend → suspended" not in html
+
+
+def test_the_issuers_pages_refuse_everyone_but_staff_in_the_sites_own_words(
+    licensing: Any, client: Client
+) -> None:
+    """The issuer's pages ask ``accounts.decorators.staff_required``: a visitor is sent to sign in,
+    a citizen (the holder too) gets the site's 403 page, as the API would refuse them; a clerk,
+    who does not issue, is told why the import page is not theirs."""
+    from django.conf import settings
+    from django.shortcuts import resolve_url
+    from django.urls import reverse
+
+    licence = licensing.person_licence()
+    pages = [
+        ("GET", reverse("licences:manage")),
+        ("GET", reverse("licences:manage_detail", args=[licence.pk])),
+        ("POST", reverse("licences:manage_reveal", args=[licence.pk])),
+        ("GET", reverse("licences:issue", args=["NO-SUCH"])),
+        ("GET", reverse("licences:import")),
+        ("GET", reverse("licences:import_job", args=[1])),
+    ]
+    sign_in = resolve_url(settings.LOGIN_URL)
+    for method, url in pages:
+        assert client.generic(method, url)["Location"].startswith(sign_in), url
+    backend = "onewindow.accounts.backends.AccountBackend"
+    client.force_login(licensing.citizen, backend=backend)
+    for method, url in pages:
+        response = client.generic(method, url)
+        assert response.status_code == 403, url
+        html = response.content.decode()
+        assert "仅限工作人员" in html and 'class="site-header"' in html
+    client.force_login(licensing.clerk, backend=backend)
+    assert client.get(reverse("licences:manage")).status_code == 200
+    refused = client.get(reverse("licences:import"))
+    assert refused.status_code == 403
+    assert "只有颁发部门的决定人员或管理员可以导入证照" in refused.content.decode()

@@ -207,6 +207,27 @@ def test_revoke_token_from_my_space(client: Client, person: Any) -> None:
     assert ApiToken.objects.get(pk=record.pk).revoked_at is not None
 
 
+def test_my_space_shows_staff_their_seats_and_the_workbench(client: Client, person: Any) -> None:
+    """What a person holds is read from ``accounts.authority``: a clerk who is also a platform
+    administrator sees both roles and the way to the workbench; a citizen sees neither."""
+    from onewindow.accounts.services import ensure_staff
+    from onewindow.testing.factories import staff
+
+    market = DepartmentFactory.create(slug="market", name="青岚市市场监督管理局")
+    clerk = staff(market, "clerk")
+    ensure_staff(clerk.username, clerk.name, None, "platform_admin", None)
+    backend = "onewindow.accounts.backends.AccountBackend"
+    client.force_login(clerk, backend=backend)
+    html = client.get("/my/").content.decode()
+    assert "我的岗位" in html and "青岚市市场监督管理局 · 窗口人员" in html
+    assert "全平台 · 平台管理员" in html
+    assert reverse("workbench:inbox") in html and reverse("portal:my_applications") not in html
+    client.force_login(person, backend=backend)
+    html = client.get("/my/").content.decode()
+    assert "我的岗位" not in html and reverse("workbench:inbox") not in html
+    assert reverse("portal:my_applications") in html
+
+
 def test_home_shows_a_department_change_at_once(client: Client) -> None:
     department: Department = DepartmentFactory.create(short_name="旧名称")
     assert "旧名称" in client.get("/").content.decode()
