@@ -122,7 +122,7 @@ def create(request: HttpRequest, payload: ApplicationIn) -> Status[Any]:
                 "validation_error", message, fields={"item_id": [message]}, status=422
             )
         if parts is not None:  # one request: the form, every material, submitted
-            application = intake.submit_in_one_request(
+            application, materials = intake.submit_in_one_request(
                 current_user(request),
                 item,
                 payload.data,
@@ -131,7 +131,7 @@ def create(request: HttpRequest, payload: ApplicationIn) -> Status[Any]:
                 submit=payload.submit,
                 request=request,
             )
-            return 201, presenters.detail(application, staff=False)
+            return 201, presenters.detail(application, staff=False, new_materials=materials)
         application = services.create_application(
             current_user(request),
             item,

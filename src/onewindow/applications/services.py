@@ -410,7 +410,7 @@ def submit_application(
             # version as well, so every submission of one item queued behind the others (and
             # deadlocked with the foreign-key checks of drafts created meanwhile).
             Application.objects.select_for_update(of=("self",))
-            .select_related("item_version")
+            .select_related("item_version", "department")
             .get(pk=application.pk)
         )
         if locked.status != Status.DRAFT:
