@@ -140,7 +140,8 @@ def create(request: HttpRequest, payload: ApplicationIn) -> Status[Any]:
             submit=payload.submit,
             request=request,
         )
-        return 201, presenters.detail(application, staff=False)
+        # Created by this request: no material nor correction request yet.
+        return 201, presenters.detail(application, staff=False, new_materials=[])
 
     if parts is None:
         return _idempotent(request, payload.dict(), run)

@@ -83,9 +83,9 @@ def detail(
     new_materials: Sequence[ApplicationMaterial] | None = None,
 ) -> dict[str, Any]:
     """The application as its applicant (or, with ``staff``, a clerk) reads it. ``new_materials``:
-    the application was created in this request with exactly these materials (the one-request
-    submission), so it has no correction request and its materials need not be read back; the
-    answer is the same as when they are."""
+    the application was created in this request with exactly these materials (none for a JSON
+    create, the one-request submission's), so it has no correction request and its materials need
+    not be read back; the answer is the same as when they are."""
     if new_materials is None:
         correction = application.corrections.filter(resolved_at__isnull=True).first()
         materials = list(
