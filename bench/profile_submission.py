@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--sql", action="store_true")
     parser.add_argument("--cprofile", type=int, default=0)
+    parser.add_argument("--sort", default="cumulative", help="pstats order: cumulative, tottime")
     args = parser.parse_args()
 
     import django
@@ -121,7 +122,7 @@ def main() -> None:
         for _ in range(args.runs):
             work()
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.cprofile)
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.cprofile)
 
 
 def _plan() -> dict[str, Any]:
