@@ -588,7 +588,12 @@ def test_coalesced_sealing_seals_every_commit_of_a_window_in_one_background_run(
     settings.AUDIT_SEAL_COALESCE_MS = 300
     runs: list[int] = []
     real = audit._enqueue_now
-    monkeypatch.setattr(audit, "_enqueue_now", lambda: (runs.append(1), real())[1])
+
+    def counted() -> None:
+        runs.append(1)
+        real()
+
+    monkeypatch.setattr(audit, "_enqueue_now", counted)
     for i in range(4):
         audit.record("coalesced", object_id=i)  # each in its own transaction (autocommit)
     assert AuditEvent.objects.filter(action="coalesced", seq__isnull=True).count() == 4
