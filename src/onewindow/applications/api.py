@@ -68,9 +68,7 @@ def _material_out(record: Any) -> dict[str, Any]:
 
 
 def _mine(request: HttpRequest, application_id: int) -> Application:
-    application = (
-        selectors.visible_to_applicant(current_user(request)).filter(pk=application_id).first()
-    )
+    application = selectors.visible_one_to_applicant(current_user(request), application_id)
     if application is None:
         raise DomainError("not_found", _("办件不存在。"), status=404)
     return application
@@ -79,7 +77,7 @@ def _mine(request: HttpRequest, application_id: int) -> Application:
 def _visible(request: HttpRequest, application_id: int) -> tuple[Application, bool]:
     """An application the caller may see, and whether they see it as staff."""
     user = current_user(request)
-    application = selectors.visible_to_applicant(user).filter(pk=application_id).first()
+    application = selectors.visible_one_to_applicant(user, application_id)
     if application is not None:
         return application, False
     application = selectors.visible_to_staff(user).filter(pk=application_id).first()
