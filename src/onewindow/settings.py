@@ -69,6 +69,10 @@ AUDIT_WITNESS_TIMEOUT = float(os.environ.get("AUDIT_WITNESS_TIMEOUT", "5"))
 # Audit events are sealed after commit (core.audit.seal); verify_audit fails when one is still
 # unsealed this many seconds after it was recorded (the sealer stopped, or the event was put by hand).
 AUDIT_SEAL_WITHIN_SECONDS = int(os.environ.get("AUDIT_SEAL_WITHIN_SECONDS", "300"))
+# The sealer runs at most once per this many milliseconds per process, on a background thread, for
+# every commit of the window (core.audit._Coalescer); 0: after each commit, in the committing thread
+# (the tests' default, so a test reads its events sealed at once).
+AUDIT_SEAL_COALESCE_MS = int(os.environ.get("AUDIT_SEAL_COALESCE_MS", "0" if TESTING else "200"))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]") + (
     ["testserver"] if TESTING else []

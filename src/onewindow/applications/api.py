@@ -68,9 +68,7 @@ def _material_out(record: Any) -> dict[str, Any]:
 
 
 def _mine(request: HttpRequest, application_id: int) -> Application:
-    application = (
-        selectors.visible_to_applicant(current_user(request)).filter(pk=application_id).first()
-    )
+    application = selectors.visible_one_to_applicant(current_user(request), application_id)
     if application is None:
         raise DomainError("not_found", _("办件不存在。"), status=404)
     return application
@@ -79,7 +77,7 @@ def _mine(request: HttpRequest, application_id: int) -> Application:
 def _visible(request: HttpRequest, application_id: int) -> tuple[Application, bool]:
     """An application the caller may see, and whether they see it as staff."""
     user = current_user(request)
-    application = selectors.visible_to_applicant(user).filter(pk=application_id).first()
+    application = selectors.visible_one_to_applicant(user, application_id)
     if application is not None:
         return application, False
     application = selectors.visible_to_staff(user).filter(pk=application_id).first()
@@ -122,7 +120,7 @@ def create(request: HttpRequest, payload: ApplicationIn) -> Status[Any]:
                 "validation_error", message, fields={"item_id": [message]}, status=422
             )
         if parts is not None:  # one request: the form, every material, submitted
-            application = intake.submit_in_one_request(
+            application, materials = intake.submit_in_one_request(
                 current_user(request),
                 item,
                 payload.data,
@@ -131,7 +129,7 @@ def create(request: HttpRequest, payload: ApplicationIn) -> Status[Any]:
                 submit=payload.submit,
                 request=request,
             )
-            return 201, presenters.detail(application, staff=False)
+            return 201, presenters.detail(application, staff=False, new_materials=materials)
         application = services.create_application(
             current_user(request),
             item,
@@ -140,7 +138,8 @@ def create(request: HttpRequest, payload: ApplicationIn) -> Status[Any]:
             submit=payload.submit,
             request=request,
         )
-        return 201, presenters.detail(application, staff=False)
+        # Created by this request: no material nor correction request yet.
+        return 201, presenters.detail(application, staff=False, new_materials=[])
 
     if parts is None:
         return _idempotent(request, payload.dict(), run)

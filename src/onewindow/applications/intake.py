@@ -179,9 +179,10 @@ def submit_in_one_request(
     enterprise_uscc: str | None = None,
     submit: bool = False,
     request: HttpRequest | None = None,
-) -> Application:
+) -> tuple[Application, list[ApplicationMaterial]]:
     """Create the application, store every material and submit it, in one transaction; or raise
-    one 422 naming every fault, with nothing created."""
+    one 422 naming every fault, with nothing created. Returns the application and the materials
+    stored (the answer is built from them rather than read back)."""
     parts.raise_faults()
     if not submit:
         message = _("一次提交材料时须同时提交申请（submit为true）。")
@@ -189,10 +190,11 @@ def submit_in_one_request(
     version = item.current_version
     specs = version.data["materials"] if version is not None else []
     checked = _check_files(parts, specs)
+    records: list[ApplicationMaterial] = []
 
     def store(application: Application) -> None:
         # A new application has no material to replace: every row in one INSERT.
-        records = []
+        records.clear()  # a retried transaction (a number drawn twice) stores them again
         for index, (upload, result) in sorted(checked.items()):
             record = ApplicationMaterial(
                 application=application,
@@ -209,7 +211,7 @@ def submit_in_one_request(
         ApplicationMaterial.objects.bulk_create(records)
 
     try:
-        return services.create_application(
+        application = services.create_application(
             user,
             item,
             data,
@@ -220,6 +222,7 @@ def submit_in_one_request(
         )
     except DomainError as error:
         raise _by_part(error) from None
+    return application, records
 
 
 def _check_files(

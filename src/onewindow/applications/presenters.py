@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils import timezone
@@ -9,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from onewindow.applications import selectors
 from onewindow.applications.lifecycle import ACTION_LABELS, Status
-from onewindow.applications.models import Application, TrustLevel
+from onewindow.applications.models import Application, ApplicationMaterial, TrustLevel
 
 
 def _timeline(application: Application, staff: bool, public: bool = False) -> list[dict[str, Any]]:
@@ -75,8 +76,26 @@ def public_view(application: Application) -> dict[str, Any]:
     }
 
 
-def detail(application: Application, staff: bool) -> dict[str, Any]:
-    correction = application.corrections.filter(resolved_at__isnull=True).first()
+def detail(
+    application: Application,
+    staff: bool,
+    *,
+    new_materials: Sequence[ApplicationMaterial] | None = None,
+) -> dict[str, Any]:
+    """The application as its applicant (or, with ``staff``, a clerk) reads it. ``new_materials``:
+    the application was created in this request with exactly these materials (none for a JSON
+    create, the one-request submission's), so it has no correction request and its materials need
+    not be read back; the answer is the same as when they are."""
+    if new_materials is None:
+        correction = application.corrections.filter(resolved_at__isnull=True).first()
+        materials = list(
+            application.materials.filter(replaced=False).select_related(
+                "checked_by", "reused_from__application"
+            )
+        )
+    else:
+        correction = None
+        materials = sorted(new_materials, key=lambda m: (m.material_index, m.uploaded_at))
     return {
         "id": application.pk,
         "number": application.number,
@@ -121,9 +140,7 @@ def detail(application: Application, staff: bool) -> dict[str, Any]:
                 "reused_from": m.reused_from.application.number if m.reused_from else "",
                 "commitment": m.commitment,
             }
-            for m in application.materials.filter(replaced=False).select_related(
-                "checked_by", "reused_from__application"
-            )
+            for m in materials
         ],
         "correction": correction.faults if correction else None,
         "timeline": _timeline(application, staff),

@@ -32,6 +32,20 @@ def visible_to_applicant(user: User) -> QuerySet[Application]:
     return Application.objects.filter(condition).select_related("item_version", "department")
 
 
+def visible_one_to_applicant(user: User, application_id: int) -> Application | None:
+    """The application if ``visible_to_applicant`` holds it, else None. One's own (applied for no
+    enterprise) is looked for first, without reading the person's agencies: nearly every request
+    on an application is its applicant's own, and then costs one query, not two."""
+    own = (
+        Application.objects.filter(pk=application_id, applicant=user, enterprise__isnull=True)
+        .select_related("item_version", "department")
+        .first()
+    )
+    if own is not None:
+        return own
+    return visible_to_applicant(user).filter(pk=application_id).first()
+
+
 def staff_condition(user: Any) -> Q:
     """Staff may see an application when they hold any role in its handling department or one of
     their seats has (or had) a task on it; never a draft (the applicant's alone)."""

@@ -215,7 +215,8 @@ def create_application(
                 if submit:
                     if before_submit is not None:
                         before_submit(application)
-                    return submit_application(application, user, request=request)
+                    # The row was inserted by this transaction: submitted as it is in memory.
+                    return _submit_locked(application, user, request)
                 publish(events.draft_created(application))
                 return application
         except IntegrityError as exc:  # a number drawn twice: draw again
@@ -424,16 +425,22 @@ def submit_application(
             # version as well, so every submission of one item queued behind the others (and
             # deadlocked with the foreign-key checks of drafts created meanwhile).
             Application.objects.select_for_update(of=("self",))
-            .select_related("item_version")
+            .select_related("item_version", "department")
             .get(pk=application.pk)
         )
-        if locked.status != Status.DRAFT:
-            raise not_allowed(locked, "submit")
-        _missing(locked).raise_if_any(_("申请还不完整，请按提示补充。"))
-        locked.submitted_at = timezone.now()
-        transition(locked, "submit", user, request=request)
-        # The clerks of the accepting department hear of the new task from open_stage.
-        _open_acceptance(locked)
+        return _submit_locked(locked, user, request)
+
+
+def _submit_locked(locked: Application, user: User, request: HttpRequest | None) -> Application:
+    """Submit a draft whose row the caller's transaction holds: locked, or inserted by it (the
+    one-request submission, whose new row no one else can see, needs no lock nor a read back)."""
+    if locked.status != Status.DRAFT:
+        raise not_allowed(locked, "submit")
+    _missing(locked).raise_if_any(_("申请还不完整，请按提示补充。"))
+    locked.submitted_at = timezone.now()
+    transition(locked, "submit", user, request=request)
+    # The clerks of the accepting department hear of the new task from open_stage.
+    _open_acceptance(locked)
     return locked
 
 

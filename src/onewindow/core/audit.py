@@ -19,8 +19,10 @@ the sealed events by position (``seq``); ``unsealed_breaks`` names events left u
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -31,7 +33,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest
 from django.utils import timezone
@@ -155,9 +157,66 @@ class _SealerRun:
 
 
 def _enqueue_sealer() -> None:
+    """Have the sealer run: at once (``AUDIT_SEAL_COALESCE_MS`` 0), or once per that many
+    milliseconds per process, from a background thread (``_Coalescer``)."""
+    window = int(getattr(settings, "AUDIT_SEAL_COALESCE_MS", 0)) / 1000
+    if window > 0:
+        _COALESCER.request(window)
+    else:
+        _enqueue_now()
+
+
+def _enqueue_now() -> None:
     from onewindow.core.tasks import seal_audit_trail
 
     seal_audit_trail.enqueue()
+
+
+class _Coalescer:
+    """At most one sealing per window per process, off the request path. Under load every commit
+    asked for its own sealer run (a read, a locked transaction and a commit after the request's
+    own), and all but one found nothing to seal; here the first commit of a window starts a timer
+    and the commits that follow within it ride on that run. The run starts after each of them has
+    committed (a commit finding a timer still pending is one the timer has not yet begun to seal),
+    so every event is sealed within the window plus a sealing's time, far inside
+    ``AUDIT_SEAL_WITHIN_SECONDS``. A process that exits runs its pending sealer first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        atexit.register(self.flush)
+
+    def request(self, window: float) -> None:
+        with self._lock:
+            if self._timer is not None:
+                return
+            self._timer = threading.Timer(window, self._run)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _run(self) -> None:
+        with self._lock:
+            self._timer = None
+        try:
+            _enqueue_now()
+        except Exception:  # the next commit's run, or the scheduled seal_audit, seals them
+            logger.exception("audit sealer run failed")
+        finally:
+            connections.close_all()  # this thread's own connections; the next run opens afresh
+
+    def flush(self) -> None:
+        """Run the pending sealer now (at exit), instead of leaving its events to a later one."""
+        with self._lock:
+            timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+            try:
+                _enqueue_now()
+            except Exception:
+                logger.exception("audit sealer run at exit failed")
+
+
+_COALESCER = _Coalescer()
 
 
 # -- Sealing ----------------------------------------------------------------------------------------

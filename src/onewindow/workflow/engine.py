@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onewindow.core.calendar import add_workdays
-from onewindow.notifications.services import notify
+from onewindow.notifications.services import notify_each
 from onewindow.organizations.models import Department
 from onewindow.workflow import seats
 from onewindow.workflow.models import Task
@@ -102,22 +102,21 @@ def _when(moment: datetime) -> str:
 
 
 def tell_inbox(task: Task) -> None:
-    """Tell every holder of the task's department role that new work is waiting. The key names
-    the task and the person, so announcing the same task again sends nothing."""
+    """Tell every holder of the task's department role that new work is waiting, in one INSERT.
+    The key names the task and the person, so announcing the same task again sends nothing."""
     label = kind_of(task.case_type).label
-    for person in seats.people_for(task):
-        notify(
-            person,
-            _("新任务：%(stage)s") % {"stage": task.stage_name},
-            _("%(kind)s%(number)s进入%(stage)s环节，请在%(due)s前办理。")
-            % {
-                "kind": label,
-                "number": task.case_number,
-                "stage": task.stage_name,
-                "due": _when(task.due_at),
-            },
-            key=f"task:{task.pk}:new:{person.pk}",
-        )
+    notify_each(
+        seats.people_for(task).values_list("pk", flat=True),
+        _("新任务：%(stage)s") % {"stage": task.stage_name},
+        _("%(kind)s%(number)s进入%(stage)s环节，请在%(due)s前办理。")
+        % {
+            "kind": label,
+            "number": task.case_number,
+            "stage": task.stage_name,
+            "due": _when(task.due_at),
+        },
+        key=lambda pk: f"task:{task.pk}:new:{pk}",
+    )
 
 
 def finish(task: Task, outcome: str, public_comment: str = "", internal_comment: str = "") -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from io import StringIO
@@ -575,6 +576,44 @@ def test_writers_do_not_queue_on_the_chain_and_a_late_commit_is_sealed_after() -
     audit.seal()
     assert AuditEvent.objects.get(pk=ids["first"]).seq == 2
     assert list(audit.verify_chain()) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_coalesced_sealing_seals_every_commit_of_a_window_in_one_background_run(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``AUDIT_SEAL_COALESCE_MS``, commits do not seal in their own thread: the first of a
+    window starts one sealer run in the background, the others ride on it, and every event is
+    sealed once the window has passed, in commit order, the chain intact."""
+    settings.AUDIT_SEAL_COALESCE_MS = 300
+    runs: list[int] = []
+    real = audit._enqueue_now
+
+    def counted() -> None:
+        runs.append(1)
+        real()
+
+    monkeypatch.setattr(audit, "_enqueue_now", counted)
+    for i in range(4):
+        audit.record("coalesced", object_id=i)  # each in its own transaction (autocommit)
+    assert AuditEvent.objects.filter(action="coalesced", seq__isnull=True).count() == 4
+    assert runs == []  # nothing sealed on the committing thread
+    deadline = time.monotonic() + 10
+    while AuditEvent.objects.filter(seq__isnull=True).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not AuditEvent.objects.filter(seq__isnull=True).exists()
+    assert runs == [1]  # one run for the four commits
+    assert list(
+        AuditEvent.objects.filter(action="coalesced")
+        .order_by("seq")
+        .values_list("object_id", flat=True)
+    ) == ["0", "1", "2", "3"]
+    assert list(audit.verify_chain()) == []
+    # A commit after the run starts the next window's run.
+    audit.record("coalesced", object_id=4)
+    audit._COALESCER.flush()  # as at a process's exit: the pending run, now
+    assert runs == [1, 1]
+    assert not AuditEvent.objects.filter(seq__isnull=True).exists()
 
 
 # -- sealing ---------------------------------------------------------------------------------------

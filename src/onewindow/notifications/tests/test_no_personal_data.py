@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 
 from onewindow.notifications.models import Message
-from onewindow.notifications.services import notify, queue_sms
+from onewindow.notifications.services import notify, notify_each, queue_sms
 from onewindow.notifications.sms.base import SmsMessage
 from onewindow.testing.factories import PersonFactory
 
@@ -41,6 +41,25 @@ def test_an_id_number_in_a_message_is_masked_before_it_is_stored_or_sent(
     assert ID not in sms["text"].upper() and "110105********002X" in sms["text"]
     [email] = mail.outbox
     assert ID not in email.subject.upper() and ID not in email.body.upper()
+
+
+def test_a_message_to_several_people_is_masked_stored_once_each_and_never_twice() -> None:
+    people = [PersonFactory.create() for _ in range(3)]
+    ids = [p.pk for p in people]
+    told = notify_each(
+        ids[:2], f"新任务 {ID}", f"联系人 13912345678，证件{ID}", key=lambda pk: f"task:9:new:{pk}"
+    )
+    assert told == 2
+    stored = list(Message.objects.filter(user_id__in=ids).order_by("user_id"))
+    assert [m.user_id for m in stored] == ids[:2]
+    for message in stored:
+        assert ID not in message.title.upper() and ID not in message.body.upper()
+        assert "13912345678" not in message.body and message.dedupe_key.startswith("task:9:new:")
+    # Told again, with one more person: only that person gets a message.
+    notify_each(ids, "新任务", "再次", key=lambda pk: f"task:9:new:{pk}")
+    assert Message.objects.filter(user_id__in=ids).count() == 3
+    assert Message.objects.get(user_id=ids[2]).body == "再次"
+    assert notify_each([], "新任务", "无人", key=str) == 0
 
 
 def test_an_sms_text_is_masked_before_it_is_queued(
