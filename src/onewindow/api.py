@@ -25,6 +25,7 @@ from onewindow.core.errors import (
     is_connection_error,
     status_message,
 )
+from onewindow.core.schemas import ApiRenderer
 from onewindow.licences.api import router as licences_router
 from onewindow.organizations.api import router as organizations_router
 from onewindow.workbench.api import router as workbench_router
@@ -39,6 +40,7 @@ api = NinjaAPI(
     '`{"error": {"code", "message", "fields": {"<field>": ["..."]}}}`, '
     "messages in Chinese by default, English with `Accept-Language: en`.",
     urls_namespace="api-v1",
+    renderer=ApiRenderer(),
 )
 api.add_router("/", accounts_router)
 api.add_router("/", organizations_router)

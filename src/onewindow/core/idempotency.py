@@ -19,13 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from onewindow.core.errors import DomainError
 from onewindow.core.models import IdempotencyRecord
+from onewindow.core.schemas import ApiJSONEncoder
 
 # The longest key kept (the column's width); a longer header is cut, as it always was.
 MAX_KEY = 64
@@ -116,4 +116,4 @@ def once(
 
 def _stored(body: Any) -> Any:
     """The body as JSON keeps it (dates as ISO text), which is also what a replay answers."""
-    return json.loads(json.dumps(body, cls=DjangoJSONEncoder))
+    return json.loads(json.dumps(body, cls=ApiJSONEncoder))

@@ -8,16 +8,16 @@ import json
 from typing import Any
 
 import pytest
-from django.core.serializers.json import DjangoJSONEncoder
 
 from onewindow.applications import presenters
 from onewindow.applications.tests.test_concurrency import submitted
+from onewindow.core.schemas import ApiJSONEncoder
 
 pytestmark = pytest.mark.django_db
 
 
 def as_json(body: Any) -> Any:
-    return json.loads(json.dumps(body, cls=DjangoJSONEncoder))
+    return json.loads(json.dumps(body, cls=ApiJSONEncoder))
 
 
 def test_one_application_is_answered_as_presented_to_its_applicant_and_to_staff(

@@ -77,3 +77,25 @@ def test_a_replayed_answer_is_the_json_the_first_one_became(person: Any) -> None
     again = idempotency.once(person, "k", digest, lambda: (200, {}))
     assert first.body == {"deadline": date(2026, 5, 4)}
     assert again.body == {"deadline": "2026-05-04"}
+
+
+@pytest.mark.parametrize("microsecond", [0, 456, 123456])
+def test_a_time_reads_the_same_in_the_first_answer_and_in_its_replay(microsecond: int) -> None:
+    """A time whose milliseconds are 000 was written ``…27.000Z`` first and ``…27Z`` when the
+    replay was read back and written again: both are now written to the millisecond."""
+    import datetime
+    import json
+
+    from ninja import Schema
+
+    from onewindow.core.schemas import ApiJSONEncoder
+
+    class When(Schema):
+        at: datetime.datetime
+
+    moment = datetime.datetime(2026, 11, 27, 9, 0, 27, microsecond, tzinfo=datetime.UTC)
+    first = json.dumps(When(at=moment).model_dump(), cls=ApiJSONEncoder)
+    stored = json.loads(first)
+    replayed = json.dumps(When(**stored).model_dump(), cls=ApiJSONEncoder)
+    assert first == replayed
+    assert stored["at"].startswith("2026-11-27T09:00:27.") and stored["at"].endswith("Z")
