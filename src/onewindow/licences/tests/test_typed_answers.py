@@ -8,10 +8,10 @@ import json
 from typing import Any
 
 import pytest
-from django.core.serializers.json import DjangoJSONEncoder
 from django.test import Client
 
 from onewindow.accounts.services import issue_token
+from onewindow.core.schemas import ApiJSONEncoder
 from onewindow.licences import verification
 from onewindow.licences.api import present
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def as_json(body: Any) -> Any:
-    return json.loads(json.dumps(body, cls=DjangoJSONEncoder))
+    return json.loads(json.dumps(body, cls=ApiJSONEncoder))
 
 
 def bearer(user: Any) -> dict[str, str]:
