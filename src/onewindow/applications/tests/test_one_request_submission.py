@@ -240,9 +240,7 @@ def test_a_nul_character_in_the_payload_is_named_not_stored(
     """The payload part's JSON may spell NUL as an escape (``\\u0000``), which no text guard
     sees in the raw part; PostgreSQL would refuse it on saving (a 500): refused by field instead."""
     body = {**_payload(world), **payload}
-    response = _send(
-        client, api(world.citizen), body, files={"material_0": PDF, "material_1": PDF}
-    )
+    response = _send(client, api(world.citizen), body, files={"material_0": PDF, "material_1": PDF})
     assert response.status_code == 422
     assert field in response.json()["error"]["fields"]
     assert _nothing_created()
