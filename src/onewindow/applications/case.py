@@ -82,13 +82,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
          templates=[L("经审查，符合条件，同意。")]),
     _row("review_object", {K.REVIEW}, {S.IN_REVIEW}, requires={COMMENT},
          templates=[L("经审查，不符合条件，不同意，理由如下：")]),
-    _row("suspend", {K.REVIEW, K.DECISION}, {S.IN_REVIEW, S.DECIDING}, requires={COMMENT}),
-    _row("resume", {K.REVIEW, K.DECISION}, {S.SUSPENDED}),
     _row("approve", {K.DECISION}, {S.DECIDING}, notice=L("您的申请已办结（准予）"),
          templates=[L("经审查，符合法定条件和标准，准予许可。")]),
     _row("deny", {K.DECISION}, {S.DECIDING}, requires={COMMENT},
          notice=L("您的申请已办结（不予准予）"),
          templates=[L("经审查，不符合法定条件，不予许可。")]),
+    _row("suspend", {K.REVIEW, K.DECISION}, {S.IN_REVIEW, S.DECIDING}, requires={COMMENT}),
+    _row("resume", {K.REVIEW, K.DECISION}, {S.SUSPENDED}),
     _row("deliver", {K.DELIVERY}, {S.COMPLETED}, notice=L("办理结果已送达")),
 )
 # fmt: on

@@ -148,3 +148,34 @@ def test_transfer_chooses_a_department_from_a_list(world: Any, api: Any) -> None
         application.number
         in as_user(world.people["other_clerk"]).get("/workbench/").content.decode()
     )
+
+
+def _offered_actions(page: str) -> list[str]:
+    start = page.index('name="action"')
+    options = page[start : page.index("</select>", start)]
+    return re.findall(r'<option value="([a-z_]+)"', options)
+
+
+def test_the_action_panel_offers_what_the_case_allows_the_special_procedure_last(
+    world: Any, api: Any
+) -> None:
+    """The panel selects its first action: never the special procedure (it comes after the stage's
+    outcomes), and resuming is offered only while the case is suspended, and then alone."""
+    application, task, clerk = claimed_by_clerk(world, api)
+    assert clerk.post(f"/workbench/tasks/{task.pk}/act/", {"action": "accept"}).status_code == 302
+    review = application.tasks.get(department=world.market, kind="review")
+    reviewer = as_user(world.people["market_reviewer"])
+    assert reviewer.post(f"/workbench/tasks/{review.pk}/claim/").status_code == 302
+    page = reviewer.get(f"/workbench/tasks/{review.pk}/").content.decode()
+    assert _offered_actions(page) == [
+        "request_correction",
+        "review_approve",
+        "review_object",
+        "suspend",
+    ]
+    suspended = reviewer.post(
+        f"/workbench/tasks/{review.pk}/act/", {"action": "suspend", "public_comment": "需现场核查"}
+    )
+    assert suspended.status_code == 302
+    page = reviewer.get(f"/workbench/tasks/{review.pk}/").content.decode()
+    assert _offered_actions(page) == ["resume"]
