@@ -246,7 +246,12 @@ class InputGuard:
         return render(
             request,
             "core/error.html",
-            {"message": error.message, "details": error.details(), "status": error.status},
+            {
+                # The heading says the message: the notice under it lists only what it does not.
+                "message": error.message,
+                "details": [d for d in error.details() if d != error.message],
+                "status": error.status,
+            },
             status=error.status,
         )
 
