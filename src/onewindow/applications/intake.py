@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
@@ -137,7 +137,7 @@ def _read(request: HttpRequest) -> tuple[Parts, bytes]:
         parts.status = 413
         parts.fault("", _("提交的内容过大。"))
         return parts, b"{}"
-    except (MultiPartParserError, TooManyFieldsSent):
+    except (MultiPartParserError, TooManyFieldsSent, TooManyFilesSent):
         parts.fault("", _("请求格式不正确。"))
         return parts, b"{}"
     body = _payload(fields.getlist(PAYLOAD), parts)
