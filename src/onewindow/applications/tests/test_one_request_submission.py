@@ -254,8 +254,7 @@ def test_ten_thousand_parts_are_refused_as_a_whole_not_read(
     request, with 422 like any other unreadable multipart body, and nothing is created."""
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = settings.DATA_UPLOAD_MAX_NUMBER_FILES = 50
     extra: dict[str, Any] = {
-        f"x{i}": (SimpleUploadedFile(f"{i}.pdf", PDF) if part == "file" else "x")
-        for i in range(60)
+        f"x{i}": (SimpleUploadedFile(f"{i}.pdf", PDF) if part == "file" else "x") for i in range(60)
     }
     response = _send(client, api(world.citizen), _payload(world), extra=extra)
     assert response.status_code == 422, response.content[:300]
