@@ -4,6 +4,7 @@ templates, rejection with its legal basis, handing over to a colleague, transfer
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -179,3 +180,12 @@ def test_the_action_panel_offers_what_the_case_allows_the_special_procedure_last
     assert suspended.status_code == 302
     page = reviewer.get(f"/workbench/tasks/{review.pk}/").content.decode()
     assert _offered_actions(page) == ["resume"]
+
+
+def test_the_case_number_in_the_heading_is_not_broken_at_its_hyphens(world: Any, api: Any) -> None:
+    """At 390 px the heading wrapped QL-20261128-XXXX after "QL-": the number stays on one line."""
+    application, task, clerk = claimed_by_clerk(world, api)
+    page = clerk.get(f"/workbench/tasks/{task.pk}/").content.decode()
+    assert f'<span class="muted case-number">{application.number}</span></h1>' in page
+    css = (Path(__file__).resolve().parents[2] / "portal/static/portal/site.css").read_text()
+    assert ".case-number { white-space: nowrap; }" in css
