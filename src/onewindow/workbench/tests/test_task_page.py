@@ -189,3 +189,20 @@ def test_the_case_number_in_the_heading_is_not_broken_at_its_hyphens(world: Any,
     assert f'<span class="muted case-number">{application.number}</span></h1>' in page
     css = (Path(__file__).resolve().parents[2] / "portal/static/portal/site.css").read_text()
     assert ".case-number { white-space: nowrap; }" in css
+
+
+def test_a_refused_action_is_shown_again_as_chosen_with_its_errors(world: Any, api: Any) -> None:
+    """不予受理 without its reasons: the page answers 422 with the action still 不予受理, what
+    was typed kept, and each problem beside its field; it used to reload on 受理 (the first)."""
+    application, task, clerk = claimed_by_clerk(world, api)
+    refused = clerk.post(
+        f"/workbench/tasks/{task.pk}/act/",
+        {"action": "reject", "internal_comment": "电话核实过", "legal_basis": ""},
+    )
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert '<option value="reject" selected>' in html
+    assert ">电话核实过</textarea>" in html
+    assert '<p class="error-message">请填写不予受理的法律依据。</p>' in html
+    application.refresh_from_db()
+    assert application.status == "submitted"
