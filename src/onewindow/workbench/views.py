@@ -270,7 +270,8 @@ def act(request: HttpRequest, task_id: int) -> HttpResponse:
             request=request,
         )
     except DomainError as error:
-        if error.status != 422:  # the task moved on (409) or is not this user's: say so, reload
+        held = task.state == Task.State.CLAIMED and task.assignee_id == user.pk
+        if error.status != 422 or not held:  # the task moved on, or the form is not shown: reload
             messages.error(request, " ".join(error.details()))
             return redirect("workbench:task", task_id=task_id)
         # What was chosen and typed is shown again beside its errors: a redirect would reset the
