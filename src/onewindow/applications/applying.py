@@ -55,6 +55,12 @@ class ApplyForm:
         self.data = rendering.parse(
             self.schema, request.POST, list(self.schema.get("properties", {}))
         )
+        # A required field the page filled in and the applicant emptied is asked for again, not
+        # silently filled back from the account while the page shows it empty.
+        required = set(self.schema.get("required", []))
+        for name in self.prefilled:
+            if name in required and name in request.POST and name not in self.data:
+                self.data[name] = ""
         return self.data
 
     def require_complete(self) -> None:

@@ -82,13 +82,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
          templates=[L("经审查，符合条件，同意。")]),
     _row("review_object", {K.REVIEW}, {S.IN_REVIEW}, requires={COMMENT},
          templates=[L("经审查，不符合条件，不同意，理由如下：")]),
-    _row("suspend", {K.REVIEW, K.DECISION}, {S.IN_REVIEW, S.DECIDING}, requires={COMMENT}),
-    _row("resume", {K.REVIEW, K.DECISION}, {S.SUSPENDED}),
     _row("approve", {K.DECISION}, {S.DECIDING}, notice=L("您的申请已办结（准予）"),
          templates=[L("经审查，符合法定条件和标准，准予许可。")]),
     _row("deny", {K.DECISION}, {S.DECIDING}, requires={COMMENT},
          notice=L("您的申请已办结（不予准予）"),
          templates=[L("经审查，不符合法定条件，不予许可。")]),
+    _row("suspend", {K.REVIEW, K.DECISION}, {S.IN_REVIEW, S.DECIDING}, requires={COMMENT}),
+    _row("resume", {K.REVIEW, K.DECISION}, {S.SUSPENDED}),
     _row("deliver", {K.DELIVERY}, {S.COMPLETED}, notice=L("办理结果已送达")),
 )
 # fmt: on
@@ -169,14 +169,7 @@ class ApplicationCase(CaseKind):
         open_stage(app, stage)
 
     def request_correction(self, task: Task, app: Application, ctx: ActionContext) -> None:
-        faults = [
-            {
-                "kind": str(f.get("kind", "material")),
-                "key": str(f.get("key", "")),
-                "message": str(f.get("message", "")),
-            }
-            for f in ctx.faults
-        ]
+        faults = checked_faults(app, ctx.faults)
         CorrectionRequest.objects.create(application=app, requested_by=ctx.user, faults=faults)
         summary = "；".join(f["message"] for f in faults if f["message"])
         if task.kind == K.ACCEPTANCE:
@@ -391,3 +384,45 @@ def _warn_department(application: Application) -> None:
             },
             key=f"app:{application.pk}:deadline-warn:{person.pk}",
         )
+
+
+def checked_faults(app: Application, given: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """一次性告知's faults as the applicant will read them: each names a material of the item (its
+    index) or a form field, or is a general line with words; a named one left without words gets
+    the task page's plain default. The task page only sends such faults; the API may send anything,
+    and a fault naming nothing the applicant can find, or saying nothing, would reach the applicant
+    as an empty notice: every such fault is refused by its place (``faults.<n>.key``, 422)."""
+    data = app.item_version.data
+    materials = data["materials"]
+    fields = data["form_schema"].get("properties", {})
+    faults: list[dict[str, str]] = []
+    errors: dict[str, list[str]] = {}
+    for n, fault in enumerate(given):
+        kind = str(fault.get("kind") or "material")
+        key = str(fault.get("key", "")).strip()
+        message = str(fault.get("message", "")).strip()
+        if kind not in ("material", "field"):
+            errors[f"faults.{n}.kind"] = [_("应为material（材料）或field（表单项）。")]
+            continue
+        if not key:
+            if not message:
+                errors[f"faults.{n}.message"] = [_("请写明需要补正的内容。")]
+            faults.append({"kind": kind, "key": "", "message": message})
+        elif kind == "material":
+            if not key.isdigit() or int(key) >= len(materials):
+                errors[f"faults.{n}.key"] = [_("该事项没有这一项申请材料。")]
+                continue
+            default = _("请重新提交“%(name)s”。") % {"name": materials[int(key)]["name"]}
+            faults.append({"kind": kind, "key": str(int(key)), "message": message or default})
+        else:
+            if key not in fields:
+                errors[f"faults.{n}.key"] = [_("申请表中没有这一项。")]
+                continue
+            title = fields[key].get("title", key)
+            default = _("请核对并修改“%(name)s”。") % {"name": title}
+            faults.append({"kind": kind, "key": key, "message": message or default})
+    if errors:
+        raise DomainError(
+            "validation_error", _("提交的信息有误，请按提示修改。"), fields=errors, status=422
+        )
+    return faults

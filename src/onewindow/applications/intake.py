@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
@@ -36,6 +36,7 @@ from onewindow.applications import files, services, uploads
 from onewindow.applications.models import Application, ApplicationMaterial
 from onewindow.catalog.models import ServiceItem
 from onewindow.core.errors import DomainError
+from onewindow.core.middleware import nul_in_json
 
 PAYLOAD = "payload"
 MATERIAL_PART = re.compile(r"material_(\d{1,4})")
@@ -136,7 +137,7 @@ def _read(request: HttpRequest) -> tuple[Parts, bytes]:
         parts.status = 413
         parts.fault("", _("提交的内容过大。"))
         return parts, b"{}"
-    except (MultiPartParserError, TooManyFieldsSent):
+    except (MultiPartParserError, TooManyFieldsSent, TooManyFilesSent):
         parts.fault("", _("请求格式不正确。"))
         return parts, b"{}"
     body = _payload(fields.getlist(PAYLOAD), parts)
@@ -167,6 +168,9 @@ def _payload(values: list[str], parts: Parts) -> bytes:
     if not isinstance(decoded, dict):
         parts.fault(PAYLOAD, _("payload应为JSON对象。"))
         return b"{}"
+    # As the NUL guard does for a JSON body: PostgreSQL refuses NUL in text, escaped or not.
+    for name in nul_in_json(decoded):
+        parts.fault(name, _("不能包含空字符（NUL）。"))
     return values[0].encode()
 
 

@@ -12,6 +12,15 @@ from onewindow.applications import selectors
 from onewindow.applications.lifecycle import ACTION_LABELS, Status
 from onewindow.applications.models import Application, ApplicationMaterial, TrustLevel
 
+# The timeline keeps who acted as words ("系统", "工作人员" instead of a staff member's name), in the
+# language of the moment they were written: read back, these two are said in the reader's language.
+_ACTOR_WORDS = {"系统": "系统", "System": "系统", "工作人员": "工作人员", "Staff": "工作人员"}
+
+
+def _actor(label: str) -> str:
+    word = _ACTOR_WORDS.get(label)
+    return _(word) if word else label
+
 
 def _timeline(application: Application, staff: bool, public: bool = False) -> list[dict[str, Any]]:
     entries = []
@@ -20,7 +29,7 @@ def _timeline(application: Application, staff: bool, public: bool = False) -> li
             "at": entry.at,
             "action": entry.action,
             "label": str(ACTION_LABELS.get(entry.action, entry.action)),
-            "by": entry.actor_label,
+            "by": _actor(entry.actor_label),
             "from": entry.from_status,
             "to": entry.to_status,
             "comment": entry.public_comment,

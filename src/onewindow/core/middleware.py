@@ -155,7 +155,7 @@ def _refuse(request: HttpRequest, status: int, limit: int) -> HttpResponse:
 NUL = "\x00"
 
 
-def _nul_in_json(value: Any, path: str = "") -> Iterator[str]:
+def nul_in_json(value: Any, path: str = "") -> Iterator[str]:
     """The dotted names of the strings (keys or values) in a JSON document that hold NUL."""
     if isinstance(value, str):
         if NUL in value:
@@ -166,10 +166,10 @@ def _nul_in_json(value: Any, path: str = "") -> Iterator[str]:
             if NUL in str(key):
                 yield name.replace(NUL, "")
             else:
-                yield from _nul_in_json(item, name)
+                yield from nul_in_json(item, name)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _nul_in_json(item, f"{path}.{index}" if path else str(index))
+            yield from nul_in_json(item, f"{path}.{index}" if path else str(index))
 
 
 def nul_fields(request: HttpRequest, view: Any = None) -> list[str]:
@@ -200,7 +200,7 @@ def nul_fields(request: HttpRequest, view: Any = None) -> list[str]:
                 if NUL in key or any(NUL in v for v in values):
                     names.append(key.replace(NUL, ""))
         elif content_type.endswith("json") and b"\\u0000" in request.body:
-            names.extend(_nul_in_json(json.loads(request.body)))
+            names.extend(nul_in_json(json.loads(request.body)))
     except (MultiPartParserError, RequestDataTooBig, SuspiciousOperation, ValueError):
         pass  # the view meets the same problem and answers it in its own words (413, 400)
     return names
@@ -246,7 +246,12 @@ class InputGuard:
         return render(
             request,
             "core/error.html",
-            {"message": error.message, "details": error.details(), "status": error.status},
+            {
+                # The heading says the message: the notice under it lists only what it does not.
+                "message": error.message,
+                "details": [d for d in error.details() if d != error.message],
+                "status": error.status,
+            },
             status=error.status,
         )
 

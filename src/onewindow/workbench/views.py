@@ -121,10 +121,14 @@ def _render_task(
     *,
     revealed: dict[str, str] | None = None,
     reveal_errors: dict[str, list[str]] | None = None,
+    refused: DomainError | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user = _user(request)
     page = _action_context(user, task)
+    if refused is not None:  # an action refused for what was sent: shown again, with its errors
+        page["posted"] = request.POST
+        page["act_errors"] = refused.fields or {"action": [refused.message]}
     if task.case_type != Application.case_type:
         return render(request, "workbench/task_case.html", page, status=status)
     page |= application_page.context(request, user, task, revealed)
@@ -253,10 +257,8 @@ def act(request: HttpRequest, task_id: int) -> HttpResponse:
     user, post = _user(request), request.POST
     task = _workable_task(user, task_id)
     action = post.get("action", "")
-    done = _outcome(
-        request,
-        _("已办理。"),
-        lambda: services.act(
+    try:
+        services.act(
             task_id,
             user,
             action,
@@ -266,9 +268,17 @@ def act(request: HttpRequest, task_id: int) -> HttpResponse:
             department=post.get("department", ""),
             legal_basis=post.get("legal_basis", "").strip(),
             request=request,
-        ),
-    )
-    return redirect("workbench:inbox") if done else redirect("workbench:task", task_id=task_id)
+        )
+    except DomainError as error:
+        held = task.state == Task.State.CLAIMED and task.assignee_id == user.pk
+        if error.status != 422 or not held:  # the task moved on, or the form is not shown: reload
+            messages.error(request, " ".join(error.details()))
+            return redirect("workbench:task", task_id=task_id)
+        # What was chosen and typed is shown again beside its errors: a redirect would reset the
+        # action to the first one (受理), and sending again would do what nobody chose.
+        return _render_task(request, task, refused=error, status=422)
+    messages.success(request, _("已办理。"))
+    return redirect("workbench:inbox")
 
 
 @staff_only

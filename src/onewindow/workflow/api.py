@@ -134,9 +134,12 @@ def reassign(request: HttpRequest, task_id: ID, payload: TaskReassignIn) -> Task
 
 
 class TaskFault(Schema):
-    kind: str = "material"
+    """A fault of 一次性告知: a material (``key`` its index) or a form field (``key`` its name),
+    in the clerk's words or, left empty, the task page's default; or a general line (no ``key``)."""
+
+    kind: str = Field("material", description="material or field")
     key: str = ""
-    message: str
+    message: str = ""
 
 
 class TaskActionIn(Schema):

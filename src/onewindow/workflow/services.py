@@ -123,9 +123,15 @@ def audit_task(
 
 
 def actions_of(task: Task) -> list[ActionSpec]:
-    """The actions of the task's case kind its stage and role offer, in the table's order."""
+    """The actions of the task's case kind its stage and role offer and its case's status allows,
+    in the table's order: a suspended case offers resuming only, one in hand not resuming (the
+    task page selects the first, so an action the case would refuse is never the one selected)."""
+    kind = kind_of(task.case_type)
+    status = kind.status(kind.load(task.case_id))
     return [
-        spec for spec in kind_of(task.case_type).actions_for(task.kind) if task.role in spec.roles
+        spec
+        for spec in kind.actions_for(task.kind)
+        if task.role in spec.roles and status in spec.statuses
     ]
 
 

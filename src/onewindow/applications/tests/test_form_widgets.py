@@ -230,3 +230,15 @@ def test_an_empty_first_step_makes_no_draft(item: Any, world: Any) -> None:
     done = _page(world).post(f"/items/{item.pk}/apply/", {**GOOD, "shop_area": "120"})
     assert done.status_code == 302
     assert Application.objects.get(item=item).data["shop_area"] == 120
+
+
+def test_a_prefilled_required_field_emptied_on_the_page_is_asked_for(world: Any) -> None:
+    """The page fills the name in from the account; emptied, it is asked for again, not filled
+    back silently while the page shows it empty."""
+    emptied = _page(world).post(f"/items/{world.item.pk}/apply/", {"name": " ", "area": "80"})
+    assert emptied.status_code == 422
+    assert 'href="#field-name">请填写“姓名”。' in emptied.content.decode()
+    assert not Application.objects.filter(item=world.item).exists()
+    kept = _page(world).post(f"/items/{world.item.pk}/apply/", {"name": "张三", "area": "80"})
+    assert kept.status_code == 302
+    assert Application.objects.get(item=world.item).data["name"] == "张三"

@@ -225,3 +225,38 @@ def test_without_a_token_nothing_is_read_or_created(world: Any, client: Client) 
     )
     assert response.status_code == 401
     assert _nothing_created()
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"data": {**FORM, "name": "张\x00三"}}, "data.name"),
+        ({"enterprise": "9\x00"}, "enterprise"),
+    ],
+)
+def test_a_nul_character_in_the_payload_is_named_not_stored(
+    world: Any, api: Any, client: Client, payload: dict[str, Any], field: str
+) -> None:
+    """The payload part's JSON may spell NUL as an escape (``\\u0000``), which no text guard
+    sees in the raw part; PostgreSQL would refuse it on saving (a 500): refused by field instead."""
+    body = {**_payload(world), **payload}
+    response = _send(client, api(world.citizen), body, files={"material_0": PDF, "material_1": PDF})
+    assert response.status_code == 422
+    assert field in response.json()["error"]["fields"]
+    assert _nothing_created()
+
+
+@pytest.mark.parametrize("part", ["field", "file"])
+def test_ten_thousand_parts_are_refused_as_a_whole_not_read(
+    world: Any, api: Any, client: Client, settings: Any, part: str
+) -> None:
+    """Thousands of parts (over Django's limits of fields and of files) are one fault of the
+    request, with 422 like any other unreadable multipart body, and nothing is created."""
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = settings.DATA_UPLOAD_MAX_NUMBER_FILES = 50
+    extra: dict[str, Any] = {
+        f"x{i}": (SimpleUploadedFile(f"{i}.pdf", PDF) if part == "file" else "x") for i in range(60)
+    }
+    response = _send(client, api(world.citizen), _payload(world), extra=extra)
+    assert response.status_code == 422, response.content[:300]
+    assert "" in response.json()["error"]["fields"]
+    assert _nothing_created()

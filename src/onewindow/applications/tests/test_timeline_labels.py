@@ -10,6 +10,7 @@ from pathlib import Path
 from django.utils import translation
 
 from onewindow.applications.lifecycle import ACTION_LABELS, TABLE
+from onewindow.applications.presenters import _actor
 
 SRC = Path(__file__).resolve().parents[2]
 # Calls that write a timeline row, and the position of their action among the arguments.
@@ -70,3 +71,16 @@ def test_every_label_reads_in_chinese_and_in_english() -> None:
             english = str(label)
         assert chinese != action and english != action
         assert english != chinese, f"{action}: no English for {chinese}"
+
+
+def test_who_acted_is_said_in_the_readers_language() -> None:
+    """ "系统" and "工作人员" are stored in the language of the moment; read in the reader's."""
+    with translation.override("en"):
+        assert [_actor(w) for w in ("系统", "工作人员", "Staff", "张晓明")] == [
+            "System",
+            "Staff",
+            "Staff",
+            "张晓明",
+        ]
+    with translation.override("zh-hans"):
+        assert [_actor(w) for w in ("System", "Staff", "张晓明")] == ["系统", "工作人员", "张晓明"]

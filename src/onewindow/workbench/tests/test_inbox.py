@@ -69,3 +69,13 @@ def test_overdue_tab_and_item_choice(world: Any, api: Any) -> None:
     assert application.number not in overdue and "没有待办任务。" in overdue
     application.tasks.update(due_at=timezone.now() - timedelta(hours=1))
     assert application.number in clerk.get("/workbench/?overdue=1").content.decode()
+
+
+@pytest.mark.parametrize("query", ["page=abc", "page=-1"])
+def test_a_bad_filter_says_its_problem_once_in_the_sites_layout(world: Any, query: str) -> None:
+    """The error page's heading is the message; the notice under it would only repeat it."""
+    response = as_user(world.people["clerk"]).get(f"/workbench/?{query}")
+    assert response.status_code == 422
+    main = response.content.decode().split("<main", 1)[1]
+    assert main.count("应为1至10000之间的整数。") == 1
+    assert "error-summary" not in main and 'class="site-header"' in response.content.decode()

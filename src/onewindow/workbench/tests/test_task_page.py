@@ -4,6 +4,7 @@ templates, rejection with its legal basis, handing over to a colleague, transfer
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -148,3 +149,60 @@ def test_transfer_chooses_a_department_from_a_list(world: Any, api: Any) -> None
         application.number
         in as_user(world.people["other_clerk"]).get("/workbench/").content.decode()
     )
+
+
+def _offered_actions(page: str) -> list[str]:
+    start = page.index('name="action"')
+    options = page[start : page.index("</select>", start)]
+    return re.findall(r'<option value="([a-z_]+)"', options)
+
+
+def test_the_action_panel_offers_what_the_case_allows_the_special_procedure_last(
+    world: Any, api: Any
+) -> None:
+    """The panel selects its first action: never the special procedure (it comes after the stage's
+    outcomes), and resuming is offered only while the case is suspended, and then alone."""
+    application, task, clerk = claimed_by_clerk(world, api)
+    assert clerk.post(f"/workbench/tasks/{task.pk}/act/", {"action": "accept"}).status_code == 302
+    review = application.tasks.get(department=world.market, kind="review")
+    reviewer = as_user(world.people["market_reviewer"])
+    assert reviewer.post(f"/workbench/tasks/{review.pk}/claim/").status_code == 302
+    page = reviewer.get(f"/workbench/tasks/{review.pk}/").content.decode()
+    assert _offered_actions(page) == [
+        "request_correction",
+        "review_approve",
+        "review_object",
+        "suspend",
+    ]
+    suspended = reviewer.post(
+        f"/workbench/tasks/{review.pk}/act/", {"action": "suspend", "public_comment": "需现场核查"}
+    )
+    assert suspended.status_code == 302
+    page = reviewer.get(f"/workbench/tasks/{review.pk}/").content.decode()
+    assert _offered_actions(page) == ["resume"]
+
+
+def test_the_case_number_in_the_heading_is_not_broken_at_its_hyphens(world: Any, api: Any) -> None:
+    """At 390 px the heading wrapped QL-20261128-XXXX after "QL-": the number stays on one line."""
+    application, task, clerk = claimed_by_clerk(world, api)
+    page = clerk.get(f"/workbench/tasks/{task.pk}/").content.decode()
+    assert f'<span class="muted case-number">{application.number}</span></h1>' in page
+    css = (Path(__file__).resolve().parents[2] / "portal/static/portal/site.css").read_text()
+    assert ".case-number { white-space: nowrap; }" in css
+
+
+def test_a_refused_action_is_shown_again_as_chosen_with_its_errors(world: Any, api: Any) -> None:
+    """不予受理 without its reasons: the page answers 422 with the action still 不予受理, what
+    was typed kept, and each problem beside its field; it used to reload on 受理 (the first)."""
+    application, task, clerk = claimed_by_clerk(world, api)
+    refused = clerk.post(
+        f"/workbench/tasks/{task.pk}/act/",
+        {"action": "reject", "internal_comment": "电话核实过", "legal_basis": ""},
+    )
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert '<option value="reject" selected>' in html
+    assert ">电话核实过</textarea>" in html
+    assert '<p class="error-message">请填写不予受理的法律依据。</p>' in html
+    application.refresh_from_db()
+    assert application.status == "submitted"
