@@ -104,7 +104,10 @@ class ApplicationCase(CaseKind):
     # -- the case -----------------------------------------------------------------------------------
     def load(self, case_id: int, *, lock: bool = False) -> Application:
         applications = Application.objects.select_related("item_version", "department")
-        return (applications.select_for_update() if lock else applications).get(pk=case_id)
+        # Only the application's own row is locked: the joined item version and department are
+        # shared by every case of the item, and locking them made unrelated cases queue.
+        locked = applications.select_for_update(of=("self",)) if lock else applications
+        return locked.get(pk=case_id)
 
     def stages(self, case: Application) -> list[Stage]:
         return [

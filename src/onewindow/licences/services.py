@@ -428,8 +428,10 @@ def expire_due(today: dt.date | None = None) -> int:
 
 
 def _locked(licence_id: int) -> Licence:
+    # The licence's own row only: its type, issuer and signing key are shared by every licence of
+    # the department, and locking them made changes to unrelated licences queue.
     licence = (
-        Licence.objects.select_for_update()
+        Licence.objects.select_for_update(of=("self",))
         .select_related("licence_type", "issuer", "signing_key")
         .filter(pk=licence_id)
         .first()

@@ -211,3 +211,29 @@ def test_two_simultaneous_clicks_on_a_form_make_one_set_of_drafts(
     assert outcomes[0][1]["to"] == outcomes[1][1]["to"]
     drafts = Application.objects.filter(applicant=world.citizen).count()
     assert drafts == (1 if page == "item" else 2)  # a bundle makes one draft per item
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+def test_an_action_locks_its_own_rows_not_the_item_or_the_licence_type(
+    world: Any, api: Any
+) -> None:
+    """Locking the joined item version (or a licence's type, issuer and key) made every case of
+    the item queue behind each other: only the case's own row is locked."""
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from onewindow.applications.case import APPLICATION
+    from onewindow.licences import services as licences
+
+    application = submitted(world, api)
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        APPLICATION.load(application.pk, lock=True)
+        with pytest.raises(Exception):  # noqa: B017 - no such licence; only the SQL matters
+            licences._locked(0)
+    locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert len(locks) == 2
+    assert all(
+        'FOR UPDATE OF "applications_application"' in sql
+        or 'FOR UPDATE OF "licences_licence"' in sql
+        for sql in locks
+    ), locks
