@@ -427,6 +427,9 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # One line per task run (every audit sealing, every event delivery) drowns the log; a
+        # failed task still logs at ERROR.
+        "django_tasks": {"level": "WARNING"},
     },
 }
 
