@@ -354,9 +354,14 @@ class SearchEntry(models.Model):
         max_length=200, blank=True, help_text="the name normalised as queries are, for ranking"
     )
     spell_head = models.CharField(
-        max_length=100, blank=True, help_text="pinyin and initials of the whole name"
+        max_length=300, blank=True, help_text="pinyin and initials of the whole name and its words"
     )
     spell = models.TextField(blank=True, help_text="pinyin and initials from each character on")
+    aliases = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="' pinyin initials ' of the keywords and of the synonyms the name answers to",
+    )
     name_terms = models.TextField(blank=True)
     body_terms = models.TextField(blank=True)
 

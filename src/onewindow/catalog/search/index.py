@@ -22,14 +22,17 @@ def write(entry: SearchEntry) -> None:
             cursor.execute(
                 "UPDATE catalog_searchentry SET document = to_tsvector('simple', %s) "
                 "WHERE item_id = %s",
-                [" ".join([entry.name_terms, entry.body_terms, entry.spell]), entry.pk],
+                [
+                    " ".join([entry.name_terms, entry.body_terms, entry.spell, entry.aliases]),
+                    entry.pk,
+                ],
             )
         else:
             cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [entry.pk])  # noqa: S608 - constant table name
             cursor.execute(
                 f"INSERT INTO {FTS_TABLE} (rowid, name_terms, body_terms, spell) "  # noqa: S608
                 "VALUES (%s, %s, %s, %s)",
-                [entry.pk, entry.name_terms, entry.body_terms, entry.spell],
+                [entry.pk, entry.name_terms, entry.body_terms, entry.spell + entry.aliases],
             )
 
 

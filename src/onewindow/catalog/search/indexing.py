@@ -9,7 +9,13 @@ from django.db import transaction
 from onewindow.catalog.choices import ENTERPRISE_TOPICS, PERSON_TOPICS, ServiceObject
 from onewindow.catalog.models import ItemVersion, SearchEntry, ServiceItem
 from onewindow.catalog.search import index
-from onewindow.catalog.search.text import document_terms, normalise, spellings
+from onewindow.catalog.search.text import (
+    aliases,
+    document_terms,
+    head_spellings,
+    normalise,
+    spellings,
+)
 
 
 def _body_text(data: dict[str, Any]) -> str:
@@ -39,7 +45,6 @@ def index_item(item: ServiceItem, version: ItemVersion) -> SearchEntry:
     objects = data.get("service_objects", [])
     name = data["name"]
     spelled = spellings(name)
-    spelled = spellings(name)
     entry, _created = SearchEntry.objects.update_or_create(
         item=item,
         defaults={
@@ -58,7 +63,8 @@ def index_item(item: ServiceItem, version: ItemVersion) -> SearchEntry:
             "online_depth": data["online_depth"],
             "popularity": item.popularity,
             "spell": " ".join(spelled),
-            "spell_head": " ".join(spelled[:2])[:100],
+            "aliases": aliases(name, data.get("keywords", ""))[:500],
+            "spell_head": head_spellings(name)[:300],
             "name_norm": normalise(name).replace(" ", "")[:200],
             "topics": topic_tokens(data),
             "name_terms": " ".join(sorted(document_terms(name, unigrams=True))),

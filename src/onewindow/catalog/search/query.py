@@ -65,12 +65,14 @@ def _tiers(query: ParsedQuery) -> list[Q]:
     database: the names are stored normalised, and the query texts hold only letters, digits and
     CJK characters, so LIKE needs no escaping and case plays no part."""
     if query.spelled:
+        # A word people say, spelled exactly (jz: 驾照), beats the initials of the name's start
+        # (jz: 建筑工程…), which beat a said word's start, then initials from inside the name.
         text = query.text
         head = Q(spell_head__startswith=text) | Q(spell_head__contains=" " + text)
         return [
-            Q(pk__in=[]),
+            Q(aliases__contains=f" {text} "),
             head,
-            Q(pk__in=[]),
+            Q(aliases__contains=" " + text),
             Q(pk__in=[]),
             Q(spell__startswith=text) | Q(spell__contains=" " + text),
         ]
@@ -102,6 +104,8 @@ def search(
     page = min(max(1, page), MAX_PAGE)
     entries = filters.apply(SearchEntry.objects.all())
     query = parse(q)
+    if not query.text and q.strip():
+        return SearchPage(q.strip()[:60], 0, page)  # punctuation or filler alone asks nothing
     if not query.text:
         total = entries.count()
         chosen = _entries(
@@ -114,6 +118,11 @@ def search(
         return SearchPage("", total, page, chosen)
     relaxed = False
     chosen, total = _page(entries.filter(pk__in=index.matching_ids(query)), query, page, page_size)
+    if not total and query.otherwise is not None:
+        query = query.otherwise
+        chosen, total = _page(
+            entries.filter(pk__in=index.matching_ids(query)), query, page, page_size
+        )
     if not total and index.is_relaxable(query.alternatives):
         relaxed = True
         chosen, total = _page(
