@@ -41,7 +41,14 @@ class ItemSummary(Schema):
     url: str
 
 
+class BundleRefOut(Schema):
+    id: int
+    name: str
+    url: str = Field(description="The bundle's page")
+
+
 class ItemList(Schema):
+    bundles: list[BundleRefOut] = Field(description="一件事 answering the query, best first")
     count: int
     page: int
     pages: int
@@ -131,6 +138,10 @@ def list_items(request: HttpRequest, params: Query[SearchParams]) -> dict[str, A
         "page": result.page,
         "pages": result.pages,
         "relaxed": result.relaxed,
+        "bundles": [
+            {"id": b.id, "name": b.name, "url": reverse("portal:bundle", args=[b.slug])}
+            for b in result.bundles
+        ],
         "items": [summary(e) for e in result.entries],
     }
 

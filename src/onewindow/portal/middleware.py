@@ -9,6 +9,7 @@ bounds memory.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 
@@ -39,10 +40,10 @@ def _key(request: HttpRequest) -> str | None:
     from onewindow.catalog.selectors import catalog_version
     from onewindow.organizations.selectors import directory_version
 
-    return (
-        f"page:{_language(request)}:{directory_version()}:{catalog_version()}:"
-        f"{request.get_full_path()}"
-    )
+    path = request.get_full_path()
+    if len(path) > 150:  # a cache key must stay short (memcached: 250 characters)
+        path = hashlib.sha256(path.encode()).hexdigest()
+    return f"page:{_language(request)}:{directory_version()}:{catalog_version()}:{path}"
 
 
 class PublicPageCache:

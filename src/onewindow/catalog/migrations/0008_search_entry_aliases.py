@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0007_material_commitment'),
+        ("catalog", "0007_material_commitment"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='searchentry',
-            name='aliases',
-            field=models.CharField(blank=True, help_text="' pinyin initials ' of the keywords and of the synonyms the name answers to", max_length=500),
+            model_name="searchentry",
+            name="aliases",
+            field=models.CharField(
+                blank=True,
+                help_text="' pinyin initials ' of the keywords and of the synonyms the name answers to",
+                max_length=500,
+            ),
         ),
         migrations.AlterField(
-            model_name='searchentry',
-            name='spell_head',
-            field=models.CharField(blank=True, help_text='pinyin and initials of the whole name and its words', max_length=300),
+            model_name="searchentry",
+            name="spell_head",
+            field=models.CharField(
+                blank=True,
+                help_text="pinyin and initials of the whole name and its words",
+                max_length=300,
+            ),
         ),
     ]

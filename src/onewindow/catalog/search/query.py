@@ -17,6 +17,7 @@ from django.db.models.functions import Length
 
 from onewindow.catalog.models import SearchEntry
 from onewindow.catalog.search import index
+from onewindow.catalog.search.bundles import BundleRef, matching_bundles
 from onewindow.catalog.search.text import ParsedQuery, normalise, parse
 
 PAGE_SIZE = 20
@@ -54,6 +55,7 @@ class SearchPage:
     page: int
     entries: list[SearchEntry] = field(default_factory=list)
     relaxed: bool = False  # no item matched every word; these match some of them
+    bundles: list[BundleRef] = field(default_factory=list)  # 一件事 answering the query
 
     @property
     def pages(self) -> int:
@@ -103,7 +105,7 @@ def search(
     filters = filters or Filters()
     page = min(max(1, page), MAX_PAGE)
     entries = filters.apply(SearchEntry.objects.all())
-    query = parse(q)
+    query = parsed = parse(q)
     if not query.text and q.strip():
         return SearchPage(q.strip()[:60], 0, page)  # punctuation or filler alone asks nothing
     if not query.text:
@@ -128,7 +130,7 @@ def search(
         chosen, total = _page(
             entries.filter(pk__in=index.matching_ids(query, relaxed=True)), query, page, page_size
         )
-    return SearchPage(query.text, total, page, chosen, relaxed)
+    return SearchPage(query.text, total, page, chosen, relaxed, matching_bundles(parsed))
 
 
 def _page(
