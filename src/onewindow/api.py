@@ -15,6 +15,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from onewindow.accounts.api import router as accounts_router
+from onewindow.accounts.enterprises_api import router as enterprises_router
 from onewindow.applications.api import router as applications_router
 from onewindow.catalog.api import router as catalog_router
 from onewindow.core.errors import (
@@ -43,6 +44,7 @@ api = NinjaAPI(
     renderer=ApiRenderer(),
 )
 api.add_router("/", accounts_router)
+api.add_router("/", enterprises_router)
 api.add_router("/", organizations_router)
 api.add_router("/", catalog_router)
 api.add_router("/", applications_router)

@@ -262,6 +262,15 @@ ONEWINDOW: dict[str, Any] = {
     "SMS_HTTP_TOKEN": os.environ.get("SMS_HTTP_TOKEN", ""),
     "SMS_HTTP_SIGN_NAME": os.environ.get("SMS_HTTP_SIGN_NAME", "OneWindow"),
     "SMS_HTTP_TIMEOUT": float(os.environ.get("SMS_HTTP_TIMEOUT", "5")),
+    # The market-registry verifier checking enterprise registrations (accounts.registry): the
+    # city's own register by default; the market supervision department's service by setting.
+    "MARKET_REGISTRY_BACKEND": os.environ.get(
+        "MARKET_REGISTRY_BACKEND", "onewindow.accounts.registry.contrib.local.LocalRegistry"
+    ),
+    "MARKET_REGISTRY_URL": os.environ.get("MARKET_REGISTRY_URL", ""),
+    "MARKET_REGISTRY_APP_KEY": os.environ.get("MARKET_REGISTRY_APP_KEY", ""),
+    "MARKET_REGISTRY_APP_SECRET": os.environ.get("MARKET_REGISTRY_APP_SECRET", ""),
+    "MARKET_REGISTRY_TIMEOUT": float(os.environ.get("MARKET_REGISTRY_TIMEOUT", "5")),
     # SMS one-time codes (统一身份认证).
     "SMS_CODE_TTL": timedelta(minutes=5),
     "SMS_CODE_MAX_TRIES": 5,

@@ -190,9 +190,18 @@ def id_number_index(number: str) -> str:
 
 
 class Agency(models.Model):
-    """An agent's authorisation to act for a legal person (法人授权经办人)."""
+    """An agent's authorisation to act for a legal person (法人授权经办人).
+
+    The enterprise's legal representative (法定代表人) holds one too, with the role
+    ``legal_representative``, the scope ``all`` and no end: it is what lets them act for the
+    enterprise and authorise (or revoke) its agents. One row per enterprise and person, whatever
+    its state, so there is never more than one authorisation for a pair."""
 
     ALL = "all"
+
+    class Role(models.TextChoices):
+        LEGAL_REPRESENTATIVE = "legal_representative", _("法定代表人")
+        AGENT = "agent", _("经办人")
 
     enterprise = models.ForeignKey(
         User,
@@ -213,9 +222,24 @@ class Agency(models.Model):
         default=list,
         help_text=_("事项类别或事项编码的列表；“all”表示全部业务。"),
     )
+    role = models.CharField(
+        _("身份"),
+        max_length=24,
+        choices=Role.choices,
+        default=Role.AGENT,
+        help_text=_("法定代表人由本人凭市场主体登记信息核验后登记；经办人由法定代表人授权。"),
+    )
     valid_from = models.DateTimeField(_("生效时间"), default=timezone.now)
     expires_at = models.DateTimeField(_("失效时间"))
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    granted_by = models.ForeignKey(
+        User,
+        verbose_name=_("授权人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("经办人授权")
@@ -233,6 +257,43 @@ class Agency(models.Model):
 
     def covers(self, scope: str) -> bool:
         return self.ALL in self.scope or scope in self.scope
+
+
+class RegisteredEnterprise(models.Model):
+    """The city's register of market entities (市场主体登记信息), as the market supervision
+    department publishes it: what the local registry verifier (``accounts.registry.contrib.local``)
+    checks an enterprise registration against. It holds the legal representative's ID number
+    only as a keyed SM3 blind index: enough to compare, nothing to read."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("存续")
+        REVOKED = "revoked", _("吊销")
+        CANCELLED = "cancelled", _("注销")
+
+    uscc = models.CharField(
+        _("统一社会信用代码"),
+        max_length=18,
+        unique=True,
+        help_text=_("GB 32100-2015：18位，第18位为校验码。"),
+    )
+    name = models.CharField(_("企业名称"), max_length=128)
+    representative_name = models.CharField(_("法定代表人姓名"), max_length=64)
+    representative_id_index = models.CharField(
+        _("法定代表人身份证号码索引"),
+        max_length=64,
+        blank=True,
+        help_text=_("以 SM3 密钥哈希（HMAC）计算的盲索引，用于核对，不可逆；空表示登记信息未含。"),
+    )
+    status = models.CharField(
+        _("登记状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+
+    class Meta:
+        verbose_name = _("市场主体登记信息")
+        verbose_name_plural = _("市场主体登记信息")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.uscc}）"
 
 
 class Membership(models.Model):

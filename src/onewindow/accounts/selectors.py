@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -63,3 +63,56 @@ def phone_on_file(user: User) -> str:
     """The account's mobile number in clear, to send it a code (the staff second factor); "" when
     none is on file."""
     return user.open_phone(why="sms code to the phone on file") if user.has_phone else ""
+
+
+# -- enterprises and their agents ------------------------------------------------------------------
+def my_enterprises(user: User) -> QuerySet[Agency]:
+    """The enterprises a person acts for today, as legal representative or agent: their own
+    authorisations, the representative's first."""
+    return effective_agencies(user).order_by("role", "enterprise__name")
+
+
+def represented_enterprise(user: User, uscc: str) -> User | None:
+    """The enterprise with this USCC if ``user`` is its legal representative today, else None:
+    the one question "may this person manage the enterprise's agents?" (someone else's enterprise
+    and an unknown code look the same)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    agency = (
+        effective_agencies(user)
+        .filter(role=Agency.Role.LEGAL_REPRESENTATIVE, enterprise__uscc=(uscc or "").upper()[:18])
+        .first()
+    )
+    return agency.enterprise if agency is not None else None
+
+
+def agents_of(enterprise: User) -> QuerySet[Agency]:
+    """The enterprise's agents, current first, then expired and revoked ones (kept as record)."""
+    return (
+        Agency.objects.filter(enterprise=enterprise, role=Agency.Role.AGENT)
+        .select_related("agent")
+        .order_by("revoked_at", "-expires_at", "-id")
+    )
+
+
+def enterprises_for_admin(query: str = "") -> QuerySet[User]:
+    """Enterprise accounts for the platform administrators' page, searched by USCC or name."""
+    enterprises = User.objects.filter(kind=User.Kind.LEGAL).order_by("name")
+    query = (query or "").strip()[:64]
+    if query:
+        enterprises = enterprises.filter(Q(uscc__icontains=query) | Q(name__icontains=query))
+    return enterprises
+
+
+def representative_of(enterprise: User) -> Agency | None:
+    now = timezone.now()
+    return (
+        Agency.objects.filter(
+            enterprise=enterprise,
+            role=Agency.Role.LEGAL_REPRESENTATIVE,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+        )
+        .select_related("agent")
+        .first()
+    )

@@ -13,8 +13,13 @@ class CatalogConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from onewindow.accounts.scopes import register_item_catalogue
         from onewindow.catalog.models import Bundle, BundleItem, SearchEntry
+        from onewindow.catalog.scopes import CatalogueScope
         from onewindow.catalog.selectors import bump_catalog_version
+
+        # An agent's scope names the catalogue's items (the identity app cannot import them).
+        register_item_catalogue(CatalogueScope())
 
         def changed(**kwargs: object) -> None:
             bump_catalog_version()

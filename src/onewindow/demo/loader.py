@@ -15,8 +15,15 @@ from django.utils import timezone
 
 from onewindow.accounts import selectors
 from onewindow.accounts import services as account_services
-from onewindow.accounts.models import Agency, Membership, User, new_person_handle
-from onewindow.core.validators import validate_mobile, validate_resident_id
+from onewindow.accounts.models import (
+    Agency,
+    Membership,
+    RegisteredEnterprise,
+    User,
+    id_number_index,
+    new_person_handle,
+)
+from onewindow.core.validators import validate_mobile, validate_resident_id, validate_uscc
 from onewindow.organizations.models import Department, Region, ServiceHall, Window
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -54,6 +61,7 @@ def load_city(data: dict[str, Any] | None = None) -> LoadReport:
     _load_halls(data["halls"], report)
     _load_people(data["people"], password_hash, report)
     _load_enterprises(data["enterprises"], password_hash, report)
+    _load_market_register(data.get("market_register", []), report)
     _load_staff(password_hash, report)
     return report
 
@@ -172,6 +180,25 @@ def _load_enterprises(rows: list[dict[str, Any]], password_hash: str, report: Lo
                     list(agent_row.get("scope", ["all"])),
                     timezone.now() + timedelta(days=int(agent_row.get("valid_days", 365))),
                 )
+
+
+def _load_market_register(rows: list[dict[str, Any]], report: LoadReport) -> None:
+    """The city's register of market entities, which enterprise registrations are checked
+    against (the local market-registry verifier)."""
+    for row in rows:
+        id_number = row.get("representative_id_number")
+        _entry, created = RegisteredEnterprise.objects.update_or_create(
+            uscc=validate_uscc(str(row["uscc"])),
+            defaults={
+                "name": row["name"],
+                "representative_name": row["representative"],
+                "representative_id_index": (
+                    id_number_index(validate_resident_id(str(id_number))) if id_number else ""
+                ),
+                "status": row.get("status", RegisteredEnterprise.Status.ACTIVE),
+            },
+        )
+        report.count("market_register", created)
 
 
 def _load_staff(password_hash: str, report: LoadReport) -> None:

@@ -3,6 +3,7 @@ keeping its routes beside its views (no app imports another app's views)."""
 
 from django.urls import path
 
+from onewindow.accounts import urls as accounts
 from onewindow.applications import urls as applications
 from onewindow.catalog import urls as catalog
 from onewindow.portal import views
@@ -24,6 +25,7 @@ urlpatterns = [
     path("accounts/logout/", views.logout_view, name="logout"),
     path("my/", views.my_space, name="my_space"),
     path("my/tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
+    *accounts.urlpatterns,
     *catalog.urlpatterns,
     *applications.urlpatterns,
 ]

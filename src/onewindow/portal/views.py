@@ -309,4 +309,4 @@ def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
     record = get_object_or_404(ApiToken, pk=token_id, user=request.user)
     services.revoke_token(record, request=request)
     messages.success(request, _("已撤销该接口令牌。"))
-    return redirect("portal:my_space")
+    return redirect("portal:account")

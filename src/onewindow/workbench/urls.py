@@ -1,5 +1,6 @@
 from django.urls import path
 
+from onewindow.accounts import staff_urls as enterprises
 from onewindow.workbench import views
 
 app_name = "workbench"
@@ -19,4 +20,5 @@ urlpatterns = [
         views.check_material,
         name="check_material",
     ),
+    *enterprises.urlpatterns,
 ]

@@ -195,13 +195,14 @@ def test_forms_need_csrf(person: Any) -> None:
     assert response.status_code == 403
 
 
-def test_revoke_token_from_my_space(client: Client, person: Any) -> None:
+def test_revoke_token_from_the_account_page(client: Client, person: Any) -> None:
     from onewindow.accounts.models import ApiToken
     from onewindow.accounts.services import issue_token
 
     _token, record = issue_token(person, name="脚本")
     client.force_login(person, backend="onewindow.accounts.backends.AccountBackend")
-    assert "脚本" in client.get("/my/").content.decode()
+    assert "账号设置" in client.get("/my/").content.decode()
+    assert "脚本" in client.get("/my/account/").content.decode()
     response = client.post(f"/my/tokens/{record.pk}/revoke/")
     assert response.status_code == 302
     assert ApiToken.objects.get(pk=record.pk).revoked_at is not None
