@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.decorators import decorate_view
@@ -12,6 +14,7 @@ from ninja.files import UploadedFile
 
 from onewindow.accounts.auth import AUTH, current_user
 from onewindow.applications import intake, presenters, progress, selectors, services, trust
+from onewindow.applications import receipt as receipts
 from onewindow.applications.models import Application
 from onewindow.applications.schemas import (
     ApplicationListOut,
@@ -416,3 +419,33 @@ def progress_code(request: HttpRequest, payload: ProgressCodeIn) -> Status[dict[
 def progress_lookup(request: HttpRequest, payload: ProgressIn) -> dict[str, Any]:
     application = progress.lookup(payload.number, payload.phone, payload.code)
     return presenters.public_view(application)
+
+
+@router.get(
+    "/applications/{application_id}/receipt",
+    auth=AUTH,
+    url_name="application_receipt",
+    summary="The receipt of a submitted application (PDF), for its applicant or their agent",
+    response={200: None, **errors(401, 404, 409, 422)},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The receipt as PDF (an attachment)",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def receipt(request: HttpRequest, application_id: ID) -> HttpResponse:
+    """Number, item, applicant (masked), submission date, materials received, promised date and a
+    QR code to the progress lookup. Anyone but the applicant (or their agent) gets 404."""
+    application = _mine(request, application_id)
+    if application.submitted_at is None:
+        raise DomainError("not_submitted", _("办件尚未提交，还没有回执。"), status=409)
+    progress_url = request.build_absolute_uri(
+        reverse("portal:progress") + "?" + urlencode({"number": application.number})
+    )
+    body = receipts.render(receipts.receipt_of(application, progress_url))
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="receipt-{application.number}.pdf"'
+    return response

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from onewindow.accounts.models import Agency, User
 from onewindow.accounts.selectors import effective_agencies
@@ -44,6 +45,8 @@ class ApplyForm:
         items = list(items)
         agencies = [a for a in effective_agencies(user) if _covers_all(a, items)]
         uscc = request.POST.get("enterprise") or request.GET.get("enterprise") or ""
+        if request.method == "GET" and not uscc and agencies and not Audience.of(items).natural:
+            uscc = agencies[0].enterprise.uscc or ""  # legal persons only: the first they act for
         enterprise = next((a.enterprise for a in agencies if a.enterprise.uscc == uscc), None)
         prefilled = forms.prefill(schema, user, enterprise)
         return cls(
@@ -62,6 +65,17 @@ class ApplyForm:
             if name in required and name in request.POST and name not in self.data:
                 self.data[name] = ""
         return self.data
+
+    def switch_enterprise(self, request: HttpRequest) -> None:
+        """The applicant chose another enterprise (or none): its details replace those of the
+        one before, and everything else typed stays as typed. Nothing is saved or checked."""
+        typed = self.read(request)
+        for name, prop in self.schema.get("properties", {}).items():
+            if prop.get("x-prefill") in forms.ENTERPRISE_FACTS:
+                typed.pop(name, None)
+                if name in self.prefilled:
+                    typed[name] = self.prefilled[name]
+        self.data = typed
 
     def require_complete(self) -> None:
         """The first step saves nothing until every required field is filled and right."""
@@ -82,6 +96,37 @@ class ApplyForm:
             "agencies": self.agencies,
             "enterprise": self.enterprise,
         }
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who may apply for an item (its ``service_objects``): natural persons (自然人), legal
+    persons (法人, through their representative or an authorised agent), or both."""
+
+    natural: bool
+    legal: bool
+
+    @classmethod
+    def of(cls, items: Iterable[ServiceItem]) -> Audience:
+        """Who may apply for all of ``items`` (a bundle asks what every item allows)."""
+        wanted = [
+            set(i.current_version.data.get("service_objects", [])) if i.current_version else set()
+            for i in items
+        ]
+        return cls(
+            natural=all("natural" in w for w in wanted), legal=all("legal" in w for w in wanted)
+        )
+
+    @property
+    def label(self) -> str:
+        if self.natural and self.legal:
+            return _("自然人和法人均可申请")
+        return _("仅限法人申请") if self.legal else _("仅限自然人申请")
+
+    def refuses(self, form: ApplyForm) -> bool:
+        """A person who may apply for no one here: a legal-person item and no enterprise they
+        act for. Told before any form how to act for one."""
+        return not self.natural and not form.agencies
 
 
 def _covers_all(agency: Agency, items: list[ServiceItem]) -> bool:

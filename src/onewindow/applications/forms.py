@@ -48,6 +48,10 @@ WIDGET_CHECKS: dict[str, Callable[[str], object]] = {
     "email": EmailValidator(message=_lazy("请填写有效的电子邮箱地址。")),
     "number": _number_text,
 }
+# A number a form asks without its own bounds (an area, a count, an amount) stays within a
+# trillion either way: beyond that it is a slip of the finger (or ``1e308``), not a quantity, and
+# it would overflow the columns and reports that read it.
+NUMBER_LIMIT = 10**12
 FREE_WIDGETS = frozenset({"text", "textarea", "address", "select", "radio", "checkbox"})
 _PREFILL_WIDGETS = {"uscc": "uscc", "id_number": "id_number", "phone": "phone"}
 
@@ -100,6 +104,11 @@ def _widget_error(prop: dict[str, Any], value: Any, title: str) -> str | None:
     """The widget's own check of a value the schema accepted (a number that is not finite, too)."""
     if isinstance(value, float) and not math.isfinite(value):
         return _("“%(title)s”应为数字。") % {"title": title}
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if "maximum" not in prop and value > NUMBER_LIMIT:
+            return _("“%(title)s”不能大于%(n)s。") % {"title": title, "n": f"{NUMBER_LIMIT:,}"}
+        if "minimum" not in prop and value < -NUMBER_LIMIT:
+            return _("“%(title)s”不能小于%(n)s。") % {"title": title, "n": f"{-NUMBER_LIMIT:,}"}
     check = WIDGET_CHECKS.get(_widget_of(prop))
     if check is None or not isinstance(value, str) or not value.strip():
         return None
@@ -156,6 +165,10 @@ def require_complete(
         raise DomainError(
             "validation_error", _("申请表填写有误，请按提示修改。"), fields=errors, status=422
         )
+
+
+# The facts ``prefill`` takes from the enterprise an agent applies for (the rest are the person's).
+ENTERPRISE_FACTS = frozenset({"company_name", "uscc", "legal_representative"})
 
 
 def prefill(schema: dict[str, Any], user: User, enterprise: User | None) -> dict[str, Any]:

@@ -90,3 +90,10 @@ def page(application: Application, user: User) -> dict[str, Any]:
 
 def _commitment(application: Application, spec: dict[str, Any]) -> str:
     return trust.commitment_text(application, spec) if spec.get("commitment_allowed") else ""
+
+
+def anchor(form: QueryDict) -> str:
+    """Where the materials page opens after a change: at the material changed
+    (``#material-<index>``), not at the top of a long list."""
+    index = _index(form, "material", "-1")
+    return f"#material-{index}" if index >= 0 else ""

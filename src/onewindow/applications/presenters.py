@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from onewindow.applications import selectors
 from onewindow.applications.lifecycle import ACTION_LABELS, Status
 from onewindow.applications.models import Application, ApplicationMaterial, TrustLevel
+from onewindow.catalog.definitions import ordered_fields
 
 # The timeline keeps who acted as words ("系统", "工作人员" instead of a staff member's name), in the
 # language of the moment they were written: read back, these two are said in the reader's language.
@@ -200,12 +203,109 @@ def form_labels(application: Application) -> dict[str, str]:
     return {k: v.get("title", k) for k, v in (schema.get("properties") or {}).items()}
 
 
+def display_value(prop: dict[str, Any], value: Any) -> str:
+    """A form value as a person reads it: a choice by its title (``oneOf`` ``const``/``title``
+    pairs, or ``x-enum-titles`` beside ``enum``), 是/否 for a yes-or-no, a date as 2026-11-27, a
+    whole number without ``.0``; an empty value as "—"."""
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    for option in prop.get("oneOf") or []:
+        if isinstance(option, dict) and option.get("const") == value and option.get("title"):
+            return str(option["title"])
+    titles, choices = prop.get("x-enum-titles") or [], prop.get("enum") or []
+    if value in choices and len(titles) == len(choices):
+        return str(titles[choices.index(value)])
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if prop.get("format") == "date" or prop.get("x-widget") == "date":
+        try:
+            return date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
 def form_rows(application: Application) -> list[dict[str, Any]]:
-    """The stored form (personal values masked) as labelled rows, in the form's order."""
-    labels = form_labels(application)
-    order = {key: index for index, key in enumerate(labels)}
-    keys = sorted(application.data, key=lambda k: order.get(k, len(order)))
-    return [{"name": k, "label": labels.get(k, k), "value": application.data[k]} for k in keys]
+    """The stored form (personal values masked) as labelled rows in the form's order, each value
+    as a person reads it and with the form field's anchor (``field-<name>``) to change it."""
+    schema = application.item_version.data.get("form_schema") or {}
+    properties: dict[str, Any] = schema.get("properties") or {}
+    order = {key: index for index, key in enumerate(ordered_fields(schema))} if properties else {}
+    keys = sorted(
+        set(application.data) | set(properties), key=lambda k: (order.get(k, len(order)), k)
+    )
+    return [
+        {
+            "name": key,
+            "label": str(properties.get(key, {}).get("title", key)),
+            "value": display_value(properties.get(key, {}), application.data.get(key)),
+            "anchor": f"field-{key}",
+        }
+        for key in keys
+    ]
+
+
+def missing_materials(application: Application) -> list[dict[str, Any]]:
+    """The required materials not yet given, by name, each with its place on the materials page
+    (``material-<index>``)."""
+    present = set(
+        application.materials.filter(replaced=False).values_list("material_index", flat=True)
+    )
+    return [
+        {"index": index, "name": spec["name"]}
+        for index, spec in enumerate(application.item_version.data.get("materials", []))
+        if spec.get("necessity") == "required" and index not in present
+    ]
+
+
+# The stepper's stations, each with the statuses in which it is done or current (a correction or a
+# special procedure keeps the applicant at the station where it stopped).
+STATIONS: tuple[tuple[str, Any], ...] = (
+    ("submitted", _lazy("已提交")),
+    ("accepted", _lazy("已受理")),
+    ("reviewing", _lazy("审查中")),
+    ("decided", _lazy("已办结")),
+    ("licence", _lazy("领取证照")),
+)
+# How many stations each status has passed (the next one is where the application is now).
+_PASSED = {
+    Status.DRAFT: 0,
+    Status.SUBMITTED: 1,
+    Status.CORRECTION: 1,
+    Status.NOT_ACCEPTED: 1,
+    Status.WITHDRAWN: 1,
+    Status.IN_REVIEW: 2,
+    Status.SUSPENDED: 2,
+    Status.DECIDING: 3,
+    Status.COMPLETED: 4,
+    Status.DELIVERED: 5,
+}
+_STOPPED = (Status.NOT_ACCEPTED, Status.WITHDRAWN)
+
+
+def stepper(application: Application) -> list[dict[str, Any]]:
+    """Progress as stations (submitted → accepted → reviewing → decided → licence), each ``done``,
+    ``current`` or ``todo``. A correction or a withdrawal after acceptance counts acceptance as
+    passed; an application that stopped (refused, withdrawn, denied) shows only what it passed."""
+    status = application.status
+    passed = _PASSED.get(Status(status), 0)
+    if status in (Status.CORRECTION, Status.WITHDRAWN) and application.accepted_at is not None:
+        passed = 2
+    stopped = status in _STOPPED or (
+        status in (Status.COMPLETED, Status.DELIVERED) and application.decision == "denied"
+    )
+    rows = []
+    for index, (key, label) in enumerate(STATIONS):
+        if index < passed:
+            state = "done"
+        elif stopped:
+            break
+        else:
+            state = "current" if index == passed else "todo"
+        rows.append({"key": key, "label": str(label), "state": state})
+    return rows
 
 
 def problem_rows(application: Application, problems: dict[str, list[str]]) -> list[dict[str, str]]:

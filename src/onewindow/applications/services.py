@@ -107,9 +107,13 @@ def _end_pause(application: Application, now: Any) -> None:
 
 
 def set_deadline(application: Application) -> None:
+    """The promised completion date (承诺办结日期): the item's promised working days from acceptance,
+    plus the days the clock was paused. Until a clerk accepts, it is counted from submission, so
+    the applicant learns a date when they submit; acceptance counts it again from its own day."""
     promised = int(application.item_version.data["promised_limit"])
-    if application.accepted_at is not None:
-        start = timezone.localdate(application.accepted_at)
+    started = application.accepted_at or application.submitted_at
+    if started is not None:
+        start = timezone.localdate(started)
         application.deadline = add_workdays(start, promised + application.paused_workdays)
 
 
@@ -438,6 +442,7 @@ def _submit_locked(locked: Application, user: User, request: HttpRequest | None)
         raise not_allowed(locked, "submit")
     _missing(locked).raise_if_any(_("申请还不完整，请按提示补充。"))
     locked.submitted_at = timezone.now()
+    set_deadline(locked)
     transition(locked, "submit", user, request=request)
     # The clerks of the accepting department hear of the new task from open_stage.
     _open_acceptance(locked)

@@ -14,8 +14,9 @@ from onewindow.applications.events import (
     Decided,
     Delivered,
     Rejected,
+    Submitted,
 )
-from onewindow.applications.models import TimelineEntry
+from onewindow.applications.models import Application, TimelineEntry
 from onewindow.core.events import subscribe
 from onewindow.notifications.services import notify
 
@@ -48,4 +49,26 @@ def tell_applicant(event: ApplicationEvent) -> None:
         key=f"app:{event.application_id}:{event.action}:{event.version}",
         sms=True,
         email=True,
+    )
+
+
+@subscribe(Submitted)
+def confirm_submission(event: Submitted) -> None:
+    """The applicant's receipt of a submission, in-site and by SMS: the number, the item and the
+    promised completion date. Once per application (the notice's key), however often the event is
+    delivered; the text names no one, and ``notify`` masks any number a value let through."""
+    application = (
+        Application.objects.select_related("applicant")
+        .only("pk", "number", "item_name", "deadline", "applicant")
+        .get(pk=event.application_id)
+    )
+    promised = application.deadline.isoformat() if application.deadline else _("受理后确定")
+    notify(
+        application.applicant,
+        _("申请已提交"),
+        _("办件%(number)s（%(item)s）已提交，承诺办结日期%(date)s。可凭办件编号查询进度。")
+        % {"number": event.number, "item": application.item_name, "date": promised},
+        link=reverse("portal:application_submitted", args=[event.number]),
+        key=f"app:{event.application_id}:submitted",
+        sms=True,
     )

@@ -17,6 +17,11 @@ urlpatterns = [
     ),
     path("my/applications/<str:number>/submit/", applications.review, name="application_review"),
     path(
+        "my/applications/<str:number>/submitted/",
+        applications.submitted,
+        name="application_submitted",
+    ),
+    path(
         "my/applications/<str:number>/files/<int:material_id>/",
         applications.material_file,
         name="application_material_file",

@@ -11,14 +11,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from onewindow.accounts.models import User
 from onewindow.applications import materials as application_materials
 from onewindow.applications import presenters, progress, rendering, selectors, services
-from onewindow.applications.applying import ApplyForm
+from onewindow.applications.applying import ApplyForm, Audience
 from onewindow.applications.files import material_response
 from onewindow.applications.lifecycle import Status
 from onewindow.applications.models import Application, ApplicationMaterial
@@ -73,14 +74,23 @@ def _once(
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest, item_id: int) -> HttpResponse:
     """Step 1: the form. A token in the page makes a double click create one draft, not two.
-    A staff account is refused the page (403), as it would be refused the application."""
+    A staff account is refused the page (403), as it would be refused the application; so is a
+    person who may not apply for this item, with how to act for an enterprise, before any form.
+    ``action=prefill`` (the enterprise chosen, with or without htmx) fills in the enterprise's
+    details and keeps the rest as typed; nothing is saved."""
     item = catalog.published_item(item_id)
     if item is None or item.current_version is None:
         raise Http404
     user = _user(request)
     services.require_applicant(user)
     form = ApplyForm.start(request, user, item.current_version.data["form_schema"], [item])
-    if request.method == "POST":
+    audience = Audience.of([item])
+    if audience.refuses(form):
+        return _who_may_apply(request, item.name, reverse("portal:guide", args=[item.pk]))
+    prefilling = request.method == "POST" and request.POST.get("action") == "prefill"
+    if prefilling:
+        form.switch_enterprise(request)
+    elif request.method == "POST":
         data = form.read(request)
         try:
             form.require_complete()
@@ -98,8 +108,22 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
             form.refuse(error)
         else:
             return redirect("portal:application_materials", number=done["number"])
-    context = {"item": item, "data_version": item.current_version, **form.context(_token())}
+    context = {
+        "item": item,
+        "data_version": item.current_version,
+        "audience": audience,
+        **form.context((prefilling and request.POST.get("token")) or _token()),
+    }
+    if prefilling and request.headers.get("HX-Request"):
+        return render(request, "applications/_apply_fields.html", context)
     return render(request, "applications/apply.html", context, status=form.status)
+
+
+def _who_may_apply(request: HttpRequest, name: str, back: str) -> HttpResponse:
+    """The page a person gets instead of a form they may not send: how to act for an enterprise."""
+    return render(
+        request, "applications/who_may_apply.html", {"name": name, "back": back}, status=403
+    )
 
 
 def _token() -> str:
@@ -154,7 +178,8 @@ def materials(request: HttpRequest, number: str) -> HttpResponse:
             error, status = application_materials.refusal_text(failure), failure.status
         else:
             messages.success(request, notice)
-            return redirect("portal:application_materials", number=number)
+            anchor = application_materials.anchor(request.POST)
+            return redirect(reverse("portal:application_materials", args=[number]) + anchor)
     context = {
         "application": application,
         **application_materials.page(application, _user(request)),
@@ -181,9 +206,7 @@ def review(request: HttpRequest, number: str) -> HttpResponse:
                 messages.success(request, _("补正材料已提交。"))
             else:
                 services.submit_application(application, _user(request), request)
-                messages.success(
-                    request, _("申请已提交，办件编号%(number)s。") % {"number": number}
-                )
+                return redirect("portal:application_submitted", number=number)
         except DomainError as error:
             problems, status = error.fields or {"": [error.message]}, error.status
         else:
@@ -196,10 +219,36 @@ def review(request: HttpRequest, number: str) -> HttpResponse:
             "application": application,
             "detail": presenters.detail(application, staff=False),
             "form_rows": presenters.form_rows(application),
+            "missing_materials": presenters.missing_materials(application),
             "problems": presenters.problem_rows(application, problems),
         },
         status=status,
     )
+
+
+@login_required
+@require_GET
+def submitted(request: HttpRequest, number: str) -> HttpResponse:
+    """After submitting: what happens next, the promised date, the number, how to follow it."""
+    application = _mine(request, number)
+    if application.submitted_at is None:
+        return redirect("portal:application_review", number=number)
+    return render(
+        request,
+        "applications/submitted.html",
+        {
+            "application": application,
+            "promised_limit": application.item_version.data.get("promised_limit"),
+            "steps": presenters.stepper(application),
+            "receipt_url": _receipt_url(application),
+        },
+    )
+
+
+def _receipt_url(application: Application) -> str:
+    if application.submitted_at is None:
+        return ""
+    return reverse("api-v1:application_receipt", args=[application.pk])
 
 
 @login_required
@@ -220,22 +269,32 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
             "application": application,
             "detail": presenters.detail(application, staff=False),
             "faults": presenters.open_faults(application),
-            "can_withdraw": application.status
-            in (
-                Status.SUBMITTED,
-                Status.CORRECTION,
-                Status.IN_REVIEW,
-                Status.DECIDING,
-                Status.SUSPENDED,
-            ),
+            "can_withdraw": application.status in WITHDRAWABLE,
+            "steps": presenters.stepper(application),
+            "receipt_url": _receipt_url(application),
         },
     )
 
 
+WITHDRAWABLE = (
+    Status.SUBMITTED,
+    Status.CORRECTION,
+    Status.IN_REVIEW,
+    Status.DECIDING,
+    Status.SUSPENDED,
+)
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest, number: str) -> HttpResponse:
+    """Withdraw an application, after a page that asks once more (and for a reason): a withdrawn
+    application cannot be brought back."""
     application = _mine(request, number)
+    if request.method == "GET":
+        if application.status not in WITHDRAWABLE:
+            return redirect("portal:application", number=number)
+        return render(request, "applications/withdraw.html", {"application": application})
     try:
         services.withdraw(application, _user(request), request.POST.get("reason", ""), request)
     except DomainError as error:
@@ -275,6 +334,8 @@ def my_messages(request: HttpRequest) -> HttpResponse:
 def progress_page(request: HttpRequest) -> HttpResponse:
     """进度查询: number + phone → code → the public view."""
     values = {k: request.POST.get(k, "").strip() for k in ("number", "phone", "code")}
+    if request.method == "GET":  # the receipt's QR code brings the number along
+        values["number"] = request.GET.get("number", "").strip()[:40]
     context: dict[str, Any] = {"values": values, "errors": {}}
     status = 200
     if request.method == "POST":
@@ -285,6 +346,7 @@ def progress_page(request: HttpRequest) -> HttpResponse:
             else:
                 application = progress.lookup(values["number"], values["phone"], values["code"])
                 context["view"] = presenters.public_view(application)
+                context["steps"] = presenters.stepper(application)
         except DomainError as error:
             context["errors"] = error.fields or {"": [error.message]}
             context["message"] = error.message
@@ -306,6 +368,9 @@ def apply_bundle(request: HttpRequest, slug: str) -> HttpResponse:
     services.require_applicant(user)
     items = [entry.item for entry in bundle.entries.all()]
     form = ApplyForm.start(request, user, catalog.bundle_form(bundle), items)
+    audience = Audience.of(items)
+    if audience.refuses(form):
+        return _who_may_apply(request, bundle.name, reverse("portal:bundle", args=[bundle.slug]))
     if request.method == "POST":
         data = form.read(request)
 
@@ -322,7 +387,7 @@ def apply_bundle(request: HttpRequest, slug: str) -> HttpResponse:
             form.refuse(error, general="", status=422)
         else:
             return redirect("portal:bundle_group", group=done["group"])
-    context = {"bundle": bundle, **form.context(_token())}
+    context = {"bundle": bundle, "audience": audience, **form.context(_token())}
     return render(request, "applications/apply_bundle.html", context, status=form.status)
 
 

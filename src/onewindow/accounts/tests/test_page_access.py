@@ -229,6 +229,7 @@ PAGES: dict[str, Page] = {
         GET, lambda s: {"number": s.submitted.number, "material_id": s.material.pk},
         "login 200 404 404 404 404 404"),
     "portal:application_withdraw":  Page(POST, submitted, "login 302 404 404 404 404 404"),
+    "portal:application_submitted": Page(GET, submitted, "login 200 404 404 404 404 404"),
     "portal:application_discard":   Page(GET, draft, "login 200 404 404 404 404 404"),
     "portal:bundle_group":     Page(GET, lambda s: {"group": s.draft.bundle_group}, "login 200 404 404 404 404 404"),
     "licences:wallet":         Page(GET, none, "login 200 200 302 302 302 302"),

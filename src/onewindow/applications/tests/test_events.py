@@ -92,7 +92,13 @@ def test_each_step_leaves_as_its_event_and_the_applicant_hears_once_of_each(
             .values_list("title", flat=True)
         )
 
-    assert notices() == ["请补正材料", "您的申请已受理", "您的申请已办结（准予）", "办理结果已送达"]
+    assert notices() == [
+        "申请已提交",
+        "请补正材料",
+        "您的申请已受理",
+        "您的申请已办结（准予）",
+        "办理结果已送达",
+    ]
     approved = Message.objects.get(user=world.citizen, title="您的申请已办结（准予）")
     number = Application.objects.get(pk=app_id).number
     assert number in approved.body and approved.body.endswith("准予许可")
@@ -102,7 +108,7 @@ def test_each_step_leaves_as_its_event_and_the_applicant_hears_once_of_each(
     OutboxEvent.objects.update(delivered_at=None, done=[])
     with django_capture_on_commit_callbacks(execute=True):
         assert all(deliver(r.pk) for r in rows)
-    assert len(notices()) == 4
+    assert len(notices()) == 5
 
 
 def test_a_refusal_and_a_withdrawal_leave_as_events(

@@ -220,7 +220,8 @@ def test_an_agent_applies_for_a_bundle_on_behalf_of_the_enterprise(world: Any) -
     accounts.grant_agency(company, world.citizen, ["all"], timezone.now() + timedelta(days=30))
     citizen = as_user(world.citizen)
     form = citizen.get("/bundles/shop/apply/").content.decode()
-    assert f'<option value="{company.uscc}">代表 青岚测试餐饮有限公司</option>' in form
+    # A bundle for enterprises only: the enterprise is chosen, and applying personally is no option.
+    assert f'<option value="{company.uscc}" selected>代表 青岚测试餐饮有限公司</option>' in form
     personal = citizen.post("/bundles/shop/apply/", {"area": "30", "seats": "12"})
     assert personal.status_code == 422
     assert "此事项只面向法人办理" in personal.content.decode()
