@@ -13,6 +13,9 @@ is told work is overdue    ``told_of_escalation(dept)``        ``is_told_of_esca
 may be handed the work     ``colleagues(dept, role)``          ``is_colleague(...)``
 manages the staff          ``managed_departments(user)``       ``may_manage_staff`` /
                                                                ``may_manage_member``
+whose seats are managed    ``staff_of(dept)``                  ``may_manage_member``
+may give a role            ``grantable_roles(admin, dept)``    ``may_grant(admin, dept, role)``
+keeps a department run     ``members_of(dept, DEPARTMENT_ADMIN)``  ``is_last_admin(user)``
 =========================  ==================================  =================================
 
 Task-level questions are ``workflow.seats``, built on these; no other module filters
@@ -78,6 +81,11 @@ def is_staff(user: Any) -> bool:
         and user.is_active
         and user.kind == User.Kind.STAFF
     )
+
+
+def is_staff_account(user: Any) -> bool:
+    """A staff account, active or not (an administrator manages deactivated members too)."""
+    return isinstance(user, User) and user.kind == User.Kind.STAFF
 
 
 def require_staff(user: Any) -> User:
@@ -162,6 +170,21 @@ def grant(user: User, department: Department | None, role: str) -> Membership:
     )
     forget(user)
     return membership
+
+
+def revoke(user: User, department: Department, role: str) -> bool:
+    """Take a department role from ``user``; whether they held it. The object given sees the
+    change at once."""
+    deleted, _rows = Membership.objects.filter(user=user, department=department, role=role).delete()
+    forget(user)
+    return bool(deleted)
+
+
+def recorded_memberships(user: User) -> list[Membership]:
+    """The rows an account holds as they are recorded, active or not, with their departments: what
+    an administrator manages on a member's page (a deactivated member keeps their rows, and gets
+    their seats back when reactivated). ``memberships_of`` is what a person holds now."""
+    return list(Membership.objects.filter(user=user).select_related("department").order_by("pk"))
 
 
 # -- may act on the work --------------------------------------------------------------------------
@@ -255,4 +278,54 @@ def may_manage_member(admin: Any, user: User) -> bool:
     return (
         not theirs.filter(role=Role.PLATFORM_ADMIN).exists()
         and theirs.filter(department_id__in=mine).exists()
+    )
+
+
+def staff_of(department_id: int) -> QuerySet[User]:
+    """Every staff account with a seat in the department, active or not, by name: the members a
+    department's administrators manage (``may_manage_member`` is the yes/no for one of them)."""
+    rows = Membership.objects.filter(department_id=department_id, role__in=DEPARTMENT_ROLES)
+    return User.objects.filter(kind=User.Kind.STAFF, pk__in=rows.values("user_id")).order_by(
+        "name", "pk"
+    )
+
+
+def roles_in(department_id: int, user_ids: list[int]) -> dict[int, list[str]]:
+    """The department roles each of ``user_ids`` holds in the department, in ``DEPARTMENT_ROLES``
+    order (a list page's column, read in one query)."""
+    held: dict[int, list[str]] = {pk: [] for pk in user_ids}
+    rows = Membership.objects.filter(
+        department_id=department_id, user_id__in=user_ids, role__in=DEPARTMENT_ROLES
+    ).values_list("user_id", "role")
+    for user_id, role in rows:
+        held[user_id].append(role)
+    for roles in held.values():
+        roles.sort(key=DEPARTMENT_ROLES.index)
+    return held
+
+
+def grantable_roles(admin: Any, department_id: int) -> tuple[str, ...]:
+    """The roles ``admin`` may give or take in the department: every department role where they
+    manage the staff, nothing elsewhere. The platform role is never given from a department's
+    pages (it is not a seat in one)."""
+    return DEPARTMENT_ROLES if may_manage_staff(admin, department_id) else ()
+
+
+def may_grant(admin: Any, department_id: int, role: str) -> bool:
+    """The yes/no twin of ``grantable_roles``."""
+    return role in grantable_roles(admin, department_id)
+
+
+def is_last_admin(user: User, department_id: int | None = None) -> bool:
+    """Whether ``user`` is the only active administrator of a department (of this one, or of any
+    they administer): taking their role or their account away would leave it unmanaged by its own
+    people. The yes/no twin of ``members_of(dept, DEPARTMENT_ADMIN)``."""
+    if not (user.is_active and user.kind == User.Kind.STAFF):
+        return False
+    theirs = Membership.objects.filter(user=user, role=Role.DEPARTMENT_ADMIN)
+    if department_id is not None:
+        theirs = theirs.filter(department_id=department_id)
+    return any(
+        not members_of(dept, Role.DEPARTMENT_ADMIN).exclude(pk=user.pk).exists()
+        for dept in theirs.values_list("department_id", flat=True)
     )

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from onewindow.accounts import staff_urls as enterprises
-from onewindow.workbench import views
+from onewindow.workbench import departments, staff, views
 
 app_name = "workbench"
 
@@ -20,5 +20,14 @@ urlpatterns = [
         views.check_material,
         name="check_material",
     ),
+    path("staff/", staff.staff_list, name="staff"),
+    path("staff/add/", staff.staff_add, name="staff_add"),
+    path("staff/<int:user_id>/", staff.staff_member, name="staff_member"),
+    path("staff/<int:user_id>/roles/", staff.staff_roles, name="staff_roles"),
+    path("staff/<int:user_id>/active/", staff.staff_active, name="staff_active"),
+    path("staff/<int:user_id>/password/", staff.staff_password, name="staff_password"),
+    path("departments/", departments.department_list, name="departments"),
+    path("departments/add/", departments.department_add, name="department_add"),
+    path("departments/<int:department_id>/", departments.department_edit, name="department_edit"),
     *enterprises.urlpatterns,
 ]

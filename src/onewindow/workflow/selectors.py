@@ -146,3 +146,15 @@ def department_load(department_ids: list[int]) -> list[dict[str, object]]:
 def transfer_targets(exclude_id: int) -> list[Department]:
     """Active departments a task can be transferred to (not the one handling it)."""
     return list(Department.objects.filter(is_active=True).exclude(pk=exclude_id).order_by("name"))
+
+
+def held_by(user_ids: list[int]) -> dict[int, list[Task]]:
+    """The tasks each person has claimed and not finished (what they hold now), nearest deadline
+    first: an administrator sees who holds which work before changing someone's seats."""
+    held: dict[int, list[Task]] = {pk: [] for pk in user_ids}
+    tasks = Task.objects.filter(assignee_id__in=user_ids, state=Task.State.CLAIMED).only(
+        *TASK_FIELDS
+    )
+    for task in tasks.order_by("due_at", "pk"):
+        held[task.assignee_id].append(task)
+    return held

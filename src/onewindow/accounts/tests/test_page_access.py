@@ -184,6 +184,12 @@ def licence(scene: Scene) -> dict[str, Any]:
     return {"licence_id": scene.licence.pk}
 
 
+def clerk(scene: Scene) -> dict[str, Any]:
+    person = scene.people["clerk"]
+    assert person is not None
+    return {"user_id": person.pk}
+
+
 GET, POST = "GET", "POST"
 PUBLIC = "200 200 200 200 200 200 200"
 
@@ -255,6 +261,17 @@ PAGES: dict[str, Page] = {
     "licences:issue":          Page(GET, submitted, "login 403 403 403 404 200 404"),
     "licences:import":         Page(GET, none, "login 403 403 403 403 200 403"),
     "licences:import_job":     Page(GET, lambda s: {"job_id": s.licence_job.pk}, "login 403 403 200 404 200 404"),
+    # -- staff and departments (the clerk's account is the member; the outsider is not staff to
+    # -- manage, but a clerk of another department) -----------------------------------------------
+    "workbench:staff":         Page(GET, none, "login 403 403 403 403 200 200"),
+    "workbench:staff_add":     Page(GET, none, "login 403 403 403 403 200 200"),
+    "workbench:staff_member":  Page(GET, clerk, "login 403 403 403 403 200 200"),
+    "workbench:staff_roles":   Page(POST, clerk, "login 403 403 403 403 422 422"),
+    "workbench:staff_active":  Page(POST, clerk, "login 403 403 403 403 302 302"),
+    "workbench:staff_password": Page(POST, clerk, "login 403 403 403 403 200 200"),
+    "workbench:departments":   Page(GET, none, "login 403 403 403 403 403 200"),
+    "workbench:department_add": Page(GET, none, "login 403 403 403 403 403 200"),
+    "workbench:department_edit": Page(GET, lambda s: {"department_id": s.task.department_id}, "login 403 403 403 403 403 200"),
     # -- the catalogue's administration (beside the Django admin) -------------------------------
     "catalog-admin:import":    Page(GET, none, "login 403 403 403 403 200 200"),
     "catalog-admin:job":       Page(GET, lambda s: {"job_id": s.catalog_job.pk}, "login 403 403 403 403 404 200"),
