@@ -109,6 +109,7 @@ MIDDLEWARE = [
     # Outside the page cache and the verification lane, so every answer carries the headers.
     "csp.middleware.CSPMiddleware",
     "onewindow.core.middleware.PermissionsPolicy",
+    "onewindow.core.middleware.MaintenanceMode",
     "onewindow.portal.middleware.PublicPageCache",
     "onewindow.core.middleware.ApiErrorMiddleware",
     "onewindow.licences.middleware.VerificationLane",
@@ -142,6 +143,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "onewindow.portal.context_processors.site",
+                "onewindow.portal.context_processors.staff_navigation",
             ],
         },
     }
@@ -284,6 +286,12 @@ ONEWINDOW: dict[str, Any] = {
     # API bearer tokens.
     "API_TOKEN_TTL": timedelta(hours=int(os.environ.get("API_TOKEN_TTL_HOURS", "12"))),
     "SITE_NAME": os.environ.get("SITE_NAME", "青岚市政务服务网"),
+    # 政府网站标识码 (《政府网站发展指引》, 国办发〔2017〕47号: ten digits, the region's code first;
+    # the demo city's is made up) and the ICP filing number, both shown in every page's footer.
+    "SITE_IDENTIFIER": os.environ.get("SITE_IDENTIFIER", "3799000001"),
+    "ICP_NUMBER": os.environ.get("ICP_NUMBER", "青ICP备00000000号"),
+    # Maintenance: every page and the API answer 503 with Retry-After (``/healthz`` stays up).
+    "MAINTENANCE": env_bool("MAINTENANCE", False),
     # Applications.
     "APPLICATION_PREFIX": os.environ.get("APPLICATION_PREFIX", "QL"),
     "UPLOAD_TYPES": env_list(

@@ -4,7 +4,10 @@ from django.urls import include, path
 from onewindow.api import api
 from onewindow.core.views import healthz
 
+# Errors answer pages in the site's layout and language, the API in its envelope (core.views).
 # With the database unreachable, pages and the API answer 503 with Retry-After (core.views).
+handler400 = "onewindow.core.views.bad_request"
+handler403 = "onewindow.core.views.forbidden"
 handler404 = "onewindow.core.views.not_found"
 handler500 = "onewindow.core.views.server_error"
 

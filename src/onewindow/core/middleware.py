@@ -20,13 +20,29 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.views.defaults import bad_request
 
 from onewindow.core.errors import DomainError, error_response, status_message
+from onewindow.core.views import bad_request, maintenance
 
 logger = logging.getLogger(__name__)
 API_PREFIX = "/api/"
 BOUNDARY = re.compile(r"[ -~]{0,200}[!-~]")  # django.http.multipartparser's rule
+
+
+class MaintenanceMode:
+    """While ``ONEWINDOW["MAINTENANCE"]`` is on, every page and the API answer 503 with
+    ``Retry-After`` before anything reads the database; ``/healthz`` answers as ever, so a load
+    balancer can tell maintenance from an outage, and static files still load."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.ONEWINDOW.get("MAINTENANCE") and not request.path.startswith(
+            ("/healthz", settings.STATIC_URL)
+        ):
+            return maintenance(request)
+        return self.get_response(request)
 
 
 class ApiErrorMiddleware:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -10,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -54,66 +56,112 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body)
 
 
-def server_error(request: HttpRequest) -> HttpResponse:
-    """Django's 500 handler: with the database unreachable, a page or the API answers 503 with
-    ``Retry-After`` in the site's language (the outage is temporary and the client should try
-    again); any other failure stays a 500. The page is rendered from nothing that needs the
-    database (no session, no user, no context processors)."""
-    exc = sys.exc_info()[1]
-    unavailable = exc is not None and is_connection_error(exc)
-    status = 503 if unavailable else 500
+def _unavailable_page(request: HttpRequest, status: int, reason: str) -> HttpResponse:
+    """The page for a failure of the whole site (500, 503), rendered from nothing that needs the
+    database (no session, no user, no context processors), in the site's language. The API answers
+    in its error envelope."""
     # The failure may have come before LocaleMiddleware chose the language.
     with translation.override(translation.get_language_from_request(request)):
         if request.path.startswith("/api/"):
             code, message = status_message(status)
             response: HttpResponse = error_response(code, message, status)
         else:
+            context = {
+                "site_name": settings.ONEWINDOW["SITE_NAME"],
+                "status": status,
+                "reason": reason,
+                "retry": request.get_full_path() if request.method == "GET" else "/",
+                "LANGUAGE_CODE": translation.get_language(),
+            }
             response = HttpResponse(
-                render_to_string(
-                    "core/unavailable.html",
-                    {
-                        "site_name": settings.ONEWINDOW["SITE_NAME"],
-                        "status": status,
-                        "unavailable": unavailable,
-                        "LANGUAGE_CODE": translation.get_language(),
-                    },
-                ),
-                status=status,
+                render_to_string("core/unavailable.html", context), status=status
             )
         response["Content-Language"] = translation.get_language()
-    if unavailable:
+    if status == 503:
         response["Retry-After"] = str(RETRY_AFTER)
-        logger.error("database unreachable on %s %s: %s", request.method, request.path, exc)
     return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 handler: with the database unreachable, a page or the API answers 503 with
+    ``Retry-After`` (the outage is temporary and the client should try again); any other failure
+    stays a 500."""
+    exc = sys.exc_info()[1]
+    if exc is not None and is_connection_error(exc):
+        logger.error("database unreachable on %s %s: %s", request.method, request.path, exc)
+        return _unavailable_page(request, 503, "database")
+    return _unavailable_page(request, 500, "error")
+
+
+def maintenance(request: HttpRequest) -> HttpResponse:
+    """The answer to every request while ``ONEWINDOW["MAINTENANCE"]`` is on (503, Retry-After)."""
+    return _unavailable_page(request, 503, "maintenance")
+
+
+def _way_back(request: HttpRequest) -> str:
+    """The page the visitor came from, when it is on this site (for a refused form, the form)."""
+    referer = request.headers.get("Referer", "")
+    same_site = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    itself = request.method == "GET" and referer == request.build_absolute_uri()
+    return referer if same_site and not itself else ""
+
+
+def error_page(
+    request: HttpRequest, status: int, message: str, details: list[str], **extra: Any
+) -> HttpResponse:
+    """A refused or failed page in the site's layout and language, with a way back (the page the
+    visitor came from, and home)."""
+    context = {
+        "message": message,
+        "details": details,
+        "status": status,
+        "back_url": _way_back(request),
+        **extra,
+    }
+    return render(request, "core/error.html", context, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 400 handler (a malformed request, a host not allowed)."""
+    return error_page(request, 400, _("请求有误"), [_("页面无法处理这个请求，请返回后重试。")])
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 403 handler: the page says it is not for this account, and how to go on."""
+    return error_page(
+        request,
+        403,
+        _("没有权限访问此页面"),
+        [_("您当前登录的账号不能打开这个页面。如需办理，请换用有权限的账号登录。")],
+    )
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Django's 404 handler: a page in the site's layout and language (the API's unknown paths get
     the error envelope from ``ApiErrorMiddleware``)."""
-    return render(
+    return error_page(
         request,
-        "core/error.html",
-        {
-            "message": _("页面不存在"),
-            "details": [_("您访问的页面不存在或已被删除。")],
-            "status": 404,
-        },
-        status=404,
+        404,
+        _("页面不存在"),
+        [_("您访问的页面不存在或已被删除。请检查网址，或从首页、搜索查找。")],
+        search=True,
     )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """Django's CSRF refusal in the site's layout: the default page speaks to developers and carries
-    an inline style the Content-Security-Policy refuses."""
-    return render(
+    """Django's CSRF refusal in the site's layout, for people: a form kept open past the session or
+    sent without the site's cookie. The default page speaks to developers and carries an inline
+    style the Content-Security-Policy refuses."""
+    return error_page(
         request,
-        "core/error.html",
-        {
-            "message": _("无法提交"),
-            "details": [
-                _("页面已过期，或浏览器没有保存本站的 Cookie。请返回上一页，刷新后重新提交。")
-            ],
-            "status": 403,
-        },
-        status=403,
+        403,
+        _("页面已过期，请返回重新提交"),
+        [
+            _(
+                "为保护您的信息，页面打开过久或浏览器没有保存本站的 Cookie 时不能提交。请返回上一页，刷新后重新提交。"
+            )
+        ],
+        expired=True,
     )

@@ -1,8 +1,8 @@
 """Serve public pages to anonymous visitors from a short-lived cache.
 
 Most traffic on a government portal is people reading guides and lists without logging in. Those
-pages hold nothing personal (no session, no CSRF token: the language switch is a plain link), so
-one rendering can serve everyone who asks in the same language. The key carries the directory
+pages hold nothing personal (no session, no CSRF token: the language and elderly-mode switches are
+plain links), so one rendering can serve everyone who asks in the same language and mode. The key carries the directory
 and catalogue versions, so a publication or a department change shows at once; the timeout only
 bounds memory.
 """
@@ -18,9 +18,11 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from onewindow.portal.preferences import elderly_mode
+
 CACHEABLE = re.compile(
     r"^/(|personal/|enterprise/|interaction/|departments/([\w-]+/(powers/)?)?|items/\d+/|"
-    r"search/|bundles/[\w-]+/|(personal|enterprise)/topics/[\w-]+/)$"
+    r"search/|bundles/[\w-]+/|(personal|enterprise)/topics/[\w-]+/|privacy/|accessibility/)$"
 )
 TIMEOUT = 60
 
@@ -43,7 +45,8 @@ def _key(request: HttpRequest) -> str | None:
     path = request.get_full_path()
     if len(path) > 150:  # a cache key must stay short (memcached: 250 characters)
         path = hashlib.sha256(path.encode()).hexdigest()
-    return f"page:{_language(request)}:{directory_version()}:{catalog_version()}:{path}"
+    mode = "elderly" if elderly_mode(request) else "standard"
+    return f"page:{_language(request)}:{mode}:{directory_version()}:{catalog_version()}:{path}"
 
 
 class PublicPageCache:

@@ -3,17 +3,20 @@ keeps what was typed); htmx only saves a round trip when sending an SMS code."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onewindow.accounts import authority, codes, selectors, services
@@ -23,6 +26,7 @@ from onewindow.core.errors import DomainError
 from onewindow.core.net import client_network
 from onewindow.organizations.models import Department, ServiceHall
 from onewindow.organizations.selectors import active_departments, directory_version
+from onewindow.portal import preferences
 from onewindow.portal.forms import (
     PasswordLoginForm,
     PasswordResetForm,
@@ -32,6 +36,7 @@ from onewindow.portal.forms import (
 )
 
 SESSION_BACKEND = "onewindow.accounts.backends.AccountBackend"
+FAVICON = Path(__file__).resolve().parent / "static" / "portal" / "favicon.ico"
 
 
 # -- public pages ----------------------------------------------------------------------------------
@@ -101,6 +106,27 @@ def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    """隐私声明: what the site keeps about a person, why, for how long, and their rights
+    (《个人信息保护法》)."""
+    return render(request, "portal/privacy.html")
+
+
+@require_GET
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """无障碍声明: what the site does for people with disabilities and older people
+    (GB/T 37668-2019, WCAG 2.2 AA), what is known not to work, and whom to tell."""
+    return render(request, "portal/accessibility.html")
+
+
+@cache_control(max_age=7 * 24 * 3600, public=True)
+@require_GET
+def favicon(request: HttpRequest) -> FileResponse:
+    """``/favicon.ico``, which browsers and feed readers ask for whatever the page links."""
+    return FileResponse(FAVICON.open("rb"), content_type="image/vnd.microsoft.icon")
+
+
+@require_GET
 def interaction(request: HttpRequest) -> HttpResponse:
     """互动交流: the 12345 hotline and every department's consultation phone."""
     hotline = Department.objects.filter(Q(slug="hotline") | Q(phone="12345")).first()
@@ -112,12 +138,16 @@ def interaction(request: HttpRequest) -> HttpResponse:
 
 
 # -- sign in and out -------------------------------------------------------------------------------
-def _next_url(request: HttpRequest) -> str:
+def _next_url(request: HttpRequest, user: User) -> str:
+    """Where a login goes: the page that asked for it, else staff to their workbench and everyone
+    else to 我的空间."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
+    if authority.is_staff(user):
+        return reverse("workbench:inbox")
     return reverse(settings.LOGIN_REDIRECT_URL)
 
 
@@ -165,7 +195,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             status = _refusal_status(error, 401, 403, 429)
         else:
             auth_login(request, user, backend=SESSION_BACKEND)
-            return redirect(_next_url(request))
+            return redirect(_next_url(request, user))
     return _render_login(request, form, mode, status)
 
 
@@ -258,25 +288,37 @@ def switch_language(request: HttpRequest, code: str) -> HttpResponse:
     """A plain link, so public pages carry no form token and can be cached for everyone."""
     if code not in dict(settings.LANGUAGES):
         raise Http404
+    response = redirect(_back_to(request))
+    preferences.remember(response, settings.LANGUAGE_COOKIE_NAME, code)
+    return response
+
+
+@require_GET
+def switch_elderly(request: HttpRequest, mode: str) -> HttpResponse:
+    """长辈模式 on or off: a plain link on every page (no script, no form token), remembered in a
+    cookie the page cache keys on."""
+    if mode not in ("on", "off"):
+        raise Http404
+    response = redirect(_back_to(request))
+    preferences.remember(response, preferences.ELDERLY_COOKIE, "1" if mode == "on" else "0")
+    return response
+
+
+def _back_to(request: HttpRequest) -> str:
     target = request.GET.get("next", "/")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        target = "/"
-    response = redirect(target)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        code,
-        max_age=365 * 24 * 3600,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True,
-    )
-    return response
+        return "/"
+    return target
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def logout_view(request: HttpRequest) -> HttpResponse:
+    """Signing out is a POST (a link or a prefetch must not sign anyone out); the address opened
+    directly explains that and offers the button."""
+    if request.method == "GET":
+        return render(request, "portal/logout.html")
     auth_logout(request)
     messages.info(request, _("您已安全退出。"))
     return redirect(settings.LOGOUT_REDIRECT_URL)

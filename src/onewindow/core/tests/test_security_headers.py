@@ -130,7 +130,7 @@ def test_a_missing_page_and_a_refused_form_speak_in_the_sites_layout(client: Cli
     refused = Client(enforce_csrf_checks=True).post("/accounts/login/", {"username": "x"})
     assert refused.status_code == 403
     html = refused.content.decode()
-    assert "无法提交" in html and "DEBUG" not in html and "<style" not in html
+    assert "页面已过期，请返回重新提交" in html and "DEBUG" not in html and "<style" not in html
     assert_headers(refused)
     api = client.get("/api/v1/no-such-thing")
     assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"

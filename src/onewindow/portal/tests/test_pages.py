@@ -35,7 +35,7 @@ def test_public_pages(client: Client, path: str) -> None:
     assert response.status_code == 200
     html = response.content.decode()
     assert '<html lang="zh-Hans">' in html
-    for label in ["个人办事", "法人办事", "部门", "互动交流", "我的"]:
+    for label in ["个人办事", "法人办事", "部门", "互动交流", "办件进度查询", "证照核验", "登录"]:
         assert f">{label}</a>" in html
     assert 'href="#main"' in html and "/static/portal/htmx-2.0.8.min.js" in html
     assert "http://" not in html and "https://" not in html  # nothing from a CDN
