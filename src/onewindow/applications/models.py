@@ -203,6 +203,8 @@ class TimelineEntry(models.Model):
     details = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("办件记录")
+        verbose_name_plural = _("办件记录")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -223,6 +225,8 @@ class CorrectionRequest(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("补正通知")
+        verbose_name_plural = _("补正通知")
         ordering = ["-requested_at"]
 
     def __str__(self) -> str:

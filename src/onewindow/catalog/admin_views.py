@@ -78,9 +78,19 @@ def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
     template = (
         "admin/catalog/_job.html" if request.headers.get("HX-Request") else "admin/catalog/job.html"
     )
-    return render(
-        request, template, {**admin.site.each_context(request), "title": _("导入进度"), "job": job}
-    )
+    running = job.status in (ImportJob.Status.PENDING, ImportJob.Status.CHECKING)
+    context = {
+        **admin.site.each_context(request),
+        "title": _("导入进度"),
+        "job": job,
+        "running": running,
+        # Every row checked, the one transaction that writes them all is under way.
+        "applying": running and job.total > 0 and job.processed >= job.total,
+        "errors": sorted(job.errors, key=lambda e: int(e.get("row") or 0)),
+    }
+    response = render(request, template, context)
+    response["Cache-Control"] = "no-store"  # the progress changes every second
+    return response
 
 
 @staff_required

@@ -312,6 +312,8 @@ class BundleItem(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("一件事所含事项")
+        verbose_name_plural = _("一件事所含事项")
         ordering = ["bundle", "order"]
         constraints = [
             models.UniqueConstraint(fields=["bundle", "item"], name="bundle_item_unique")
@@ -366,6 +368,8 @@ class SearchEntry(models.Model):
     body_terms = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("检索条目")
+        verbose_name_plural = _("检索条目")
         indexes = [
             models.Index(fields=["-popularity", "name"]),
             models.Index(fields=["department", "item_type"]),

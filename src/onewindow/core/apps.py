@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "onewindow.core"
     label = "core"
-    verbose_name = _("Core")
+    verbose_name = _("核心")
 
     def ready(self) -> None:
         from onewindow.core import checks  # noqa: F401 - registers the deploy checks

@@ -187,6 +187,8 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("幂等记录")
+        verbose_name_plural = _("幂等记录")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique")]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
+import segno
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -32,6 +33,14 @@ def verify_link(licence: Licence, base: str | None = None) -> str:
     payload, signature = compact_payload(licence)
     query = urlencode({"id": licence.identifier, "p": payload, "s": signature})
     return f"{base or public_url()}{reverse('licences:verify')}?{query}"
+
+
+def qr_svg(licence: Licence, base: str | None = None, title: str = "") -> str:
+    """The QR code the PDF prints (the same link: online check plus the signed compact payload),
+    as an inline SVG for a page: no size of its own (the page's CSS scales it), dark on white, and
+    the four-module quiet zone a reader needs when it is held up on a phone's screen."""
+    code = segno.make(verify_link(licence, base), error="m")
+    return str(code.svg_inline(omitsize=True, border=4, light="#fff", title=title or None))
 
 
 def face_items(licence: Licence, data: dict[str, Any] | None = None) -> list[tuple[str, str, str]]:

@@ -277,6 +277,8 @@ class LicenceEvent(models.Model):
     reason = models.TextField(_("理由"), blank=True)
 
     class Meta:
+        verbose_name = _("证照变更记录")
+        verbose_name_plural = _("证照变更记录")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -309,6 +311,8 @@ class ShareLink(models.Model):
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("授权查看链接")
+        verbose_name_plural = _("授权查看链接")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -353,6 +357,8 @@ class LicenceUse(models.Model):
     )
 
     class Meta:
+        verbose_name = _("用证记录")
+        verbose_name_plural = _("用证记录")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["licence", "-at"])]
 
@@ -387,6 +393,8 @@ class ImportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("证照导入")
+        verbose_name_plural = _("证照导入")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

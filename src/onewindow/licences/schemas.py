@@ -68,6 +68,14 @@ class VerificationOut(Schema):
     licence: PublicLicenceOut | dict[str, Any] = Field(
         description="The licence as a verifier sees it; {} when none was found"
     )
+    verdict: str = Field(description="In one word: 有效, 已吊销/注销, 已过期, 无法核验, ...")
+    explanation: str = Field(
+        description="In one sentence: by whom, to whom and until when; or why not"
+    )
+    status_reason: str = Field(description="Why it was revoked or suspended (masked)")
+    status_changed_at: str | None = Field(
+        description="The day it was revoked, suspended, replaced or expired"
+    )
     offline_payload_valid: bool | None = Field(
         None, description="Only with p and s: whether the QR code's payload holds"
     )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("verify/", views.verify_page, name="verify"),
     path("shared/<str:token>/", views.shared, name="shared"),
     path("<int:licence_id>/", views.detail, name="detail"),
+    path("<int:licence_id>/show/", views.show, name="show"),
     path("<int:licence_id>/reveal/", views.reveal, name="reveal"),
     path("<int:licence_id>/pdf/", views.download, name="download"),
     path("<int:licence_id>/shares/<int:share_id>/revoke/", views.unshare, name="unshare"),

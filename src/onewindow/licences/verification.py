@@ -56,6 +56,7 @@ class Verification:
             "status_label": str(Status(self.status).label) if self.status else "",
             "key_id": self.key_id,
             "licence": self.summary,
+            **plain_words(self),
         }
 
 
@@ -147,6 +148,77 @@ _STATUS_MESSAGES = {
     Status.EXPIRED: ("expired", gettext_lazy("签名有效，但该证照已过期。")),
     Status.REPLACED: ("replaced", gettext_lazy("签名有效，但该证照已换发新版本，本版本不再使用。")),
 }
+
+
+# -- the answer in plain words ---------------------------------------------------------------------
+# What a person at a counter reads first: one word (有效 / 已吊销 / 无法核验 ...) and one sentence
+# saying by whom, to whom, until when, or why not. The codes and the key stay in 技术信息.
+_VERDICTS = {
+    Status.VALID: gettext_lazy("有效"),
+    Status.SUSPENDED: gettext_lazy("已暂扣"),
+    Status.REVOKED: gettext_lazy("已吊销/注销"),
+    Status.EXPIRED: gettext_lazy("已过期"),
+    Status.REPLACED: gettext_lazy("已换发"),
+}
+_CANNOT = {
+    "tampered": gettext_lazy(
+        "证照内容或签名被改动过，不能证明这是颁发机构签发的证照。请向持证人索要原件或向颁发机构核实。"
+    ),
+    "unknown_key": gettext_lazy("签名不是本平台发布的密钥所签，无法确认颁发机构。"),
+    "compromised_key": gettext_lazy(
+        "签发所用的密钥已宣布泄露，这个签名不再可信。请向颁发机构核实。"
+    ),
+    "unknown_licence": gettext_lazy("本平台没有这个标识的证照。请核对证照标识，或向颁发机构核实。"),
+    "bad_identifier": gettext_lazy("证照标识格式或校验位不正确，请核对后重新输入。"),
+    "malformed": gettext_lazy("证照文件不完整或格式不正确。"),
+}
+
+
+def plain_words(result: Verification) -> dict[str, Any]:
+    """``verdict`` (one word), ``explanation`` (one sentence) and, for a licence no longer in
+    force, ``status_reason`` (the issuer's reason, personal numbers masked) and
+    ``status_changed_at`` (the day it changed)."""
+    summary, licence = result.summary, result.licence
+    if not result.signature_valid or licence is None or not summary:
+        return {
+            "verdict": _("无法核验"),
+            "explanation": str(_CANNOT.get(result.reason, result.message)),
+            "status_reason": "",
+            "status_changed_at": None,
+        }
+    status = Status(result.status) if result.status in Status.values else Status.VALID
+    since = licence.status_changed_at
+    day = timezone.localdate(since).isoformat() if since else ""
+    reason = personal.mask_text(licence.status_reason or "")
+    words = {
+        "issuer": summary["issuer"],
+        "holder": summary["holder"] or _("持证主体"),
+        "start": summary["valid_from"],
+        "end": summary["valid_until"] or "",
+        "day": day,
+        "reason": reason or _("未说明"),
+    }
+    if status == Status.VALID:
+        text = (
+            _("由%(issuer)s颁发给%(holder)s，有效期自%(start)s至%(end)s。")
+            if words["end"]
+            else _("由%(issuer)s颁发给%(holder)s，自%(start)s起长期有效。")
+        )
+    elif status == Status.EXPIRED:
+        day = words["end"]
+        text = _("由%(issuer)s颁发给%(holder)s，有效期已于%(end)s届满。")
+    elif status == Status.REVOKED:
+        text = _("%(issuer)s已于%(day)s吊销或注销这份证照，不再有效。原因：%(reason)s")
+    elif status == Status.SUSPENDED:
+        text = _("%(issuer)s已于%(day)s暂扣这份证照，暂扣期间不能使用。原因：%(reason)s")
+    else:
+        text = _("这份证照已于%(day)s换发新版本，本版本不再使用。请核验持证人手中的新版本。")
+    return {
+        "verdict": str(_VERDICTS[status]),
+        "explanation": text % words,
+        "status_reason": reason if status in (Status.REVOKED, Status.SUSPENDED) else "",
+        "status_changed_at": (day or None) if status != Status.VALID else None,
+    }
 
 
 def status_now(licence: Licence) -> str:

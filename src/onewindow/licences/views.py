@@ -136,6 +136,7 @@ def _render_detail(
             "reveal_url": reverse("licences:reveal", args=[licence.pk]),
             "reveal_errors": reveal_errors or {},
             "check": verification.verify_licence(licence),
+            "qr": _qr(request, licence),
             "form": form or ShareForm(),
             "new_link": new_link,
             "shares": licence.shares.all()[:50],
@@ -144,6 +145,31 @@ def _render_detail(
         },
         status=status,
     )
+
+
+def _qr(request: HttpRequest, licence: Licence) -> str:
+    title = _("%(name)s 核验二维码") % {"name": licence.name}
+    return documents.qr_svg(licence, request.build_absolute_uri("/").rstrip("/"), title)
+
+
+@login_required
+def show(request: HttpRequest, licence_id: int) -> HttpResponse:
+    """出示证照: the licence held up at a counter. The QR code as large as the screen allows, the
+    licence's name and number and the holder as the face prints them (a person masked), and its
+    status now; nothing to press, no script."""
+    licence = _own_licence(request, licence_id)
+    response = render(
+        request,
+        "licences/show.html",
+        {
+            "licence": licence,
+            "holder": verification.face_holder(licence)[0],
+            "check": verification.verify_licence(licence).as_dict(),
+            "qr": _qr(request, licence),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

@@ -244,6 +244,7 @@ PAGES: dict[str, Page] = {
     "portal:bundle_group":     Page(GET, lambda s: {"group": s.draft.bundle_group}, "login 200 404 404 404 404 404"),
     "licences:wallet":         Page(GET, none, "login 200 200 302 302 302 302"),
     "licences:detail":         Page(GET, licence, "login 200 404 404 404 404 404"),
+    "licences:show":           Page(GET, licence, "login 200 404 404 404 404 404"),
     "licences:reveal":         Page(POST, licence, "login 422 404 404 404 404 404"),
     "licences:download":       Page(GET, licence, "login 200 404 200 404 200 404"),
     "licences:unshare":        Page(POST, lambda s: {"licence_id": s.licence.pk, "share_id": s.share.pk}, "login 302 404 404 404 404 404"),

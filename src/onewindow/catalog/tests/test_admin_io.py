@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import load_workbook
 
-from onewindow.accounts.models import Membership
+from onewindow.accounts.models import Membership, User
 from onewindow.accounts.services import ensure_staff
 from onewindow.catalog.models import ImportJob, ServiceItem
 from onewindow.testing.factories import DepartmentFactory, make_item
@@ -165,3 +165,57 @@ def test_import_refuses_other_files(admin_client: Client) -> None:
         "/admin/catalog/io/", {"file": SimpleUploadedFile("items.pdf", b"%PDF")}
     )
     assert response.status_code == 422
+
+
+def test_a_running_import_shows_its_progress_and_refreshes(admin_client: Client) -> None:
+    job = ImportJob.objects.create(
+        created_by=User.objects.get(username="market.admin"),
+        file_name="items.csv",
+        status=ImportJob.Status.CHECKING,
+        total=200,
+        processed=50,
+    )
+    url = f"/admin/catalog/io/jobs/{job.pk}/"
+    response = admin_client.get(url)
+    page = response.content.decode()
+    assert response["Cache-Control"] == "no-store"
+    assert "已检查 50 / 200 行" in page and 'value="25"' in page
+    assert f'hx-get="{url}"' in page and 'hx-trigger="every 1s"' in page  # htmx polls the part
+    assert '<meta http-equiv="refresh"' in page and f'<a href="{url}">刷新</a>' in page  # no JS
+    part = admin_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert part.startswith('<div id="job"') and "<html" not in part
+
+    ImportJob.objects.filter(pk=job.pk).update(processed=200)
+    assert "检查通过，正在写入事项目录" in admin_client.get(url).content.decode()
+
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.DONE, created=150, updated=50
+    )
+    done = admin_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "新建 150 个事项，更新 50 个事项。" in done and "hx-get" not in done  # polling stops
+    assert "刷新" not in done
+
+
+def test_a_failed_import_lists_its_problems_row_by_row(admin_client: Client) -> None:
+    job = ImportJob.objects.create(
+        created_by=User.objects.get(username="market.admin"),
+        file_name="items.csv",
+        status=ImportJob.Status.FAILED,
+        total=3,
+        processed=3,
+        errors=[
+            {"row": 4, "field": "process", "message": "不是有效的JSON"},
+            {"row": 3, "field": "visits", "message": "跑动次数超过1次须说明理由"},
+            {"row": 3, "field": "visit_reason", "message": "请填写理由"},
+        ],
+    )
+    page = admin_client.get(f"/admin/catalog/io/jobs/{job.pk}/").content.decode()
+    assert "发现 3 个问题，未导入任何数据。" in page and "hx-get" not in page
+    assert page.index("第 3 行") < page.index("第 4 行")
+    assert '<th scope="rowgroup" rowspan="2">第 3 行</th>' in page
+    assert "跑动次数超过1次须说明理由" in page and "不是有效的JSON" in page
+
+
+def test_the_item_list_links_to_the_bulk_import(admin_client: Client) -> None:
+    page = admin_client.get("/admin/catalog/serviceitem/").content.decode()
+    assert 'href="/admin/catalog/io/"' in page

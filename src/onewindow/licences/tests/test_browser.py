@@ -81,7 +81,7 @@ def test_issue_download_verify_revoke(live_server: Any, browser: Any) -> None:
     page = log_in(browser, base, phone_of(citizen))
     page.goto(base + "/licences/")
     page.get_by_role("link", name="食品经营许可证").click()
-    page.get_by_role("status").get_by_text("证照真实有效").wait_for()
+    page.get_by_test_id("check").get_by_text("由青岚市").wait_for()
     with page.expect_download() as download:
         page.get_by_role("link", name="下载PDF").click()
     assert Path(download.value.path()).read_bytes()[:5] == b"%PDF-"
@@ -91,6 +91,7 @@ def test_issue_download_verify_revoke(live_server: Any, browser: Any) -> None:
     verdict = page.get_by_test_id("verification")
     assert "有效" in verdict.locator(".verdict").inner_text()
     assert "周小燕" not in verdict.inner_text()  # masked: 周**
+    verdict.get_by_text("技术信息").click()
     assert "二维码中的签名数据核验通过" in verdict.inner_text()
 
     services.change_status(licence.pk, "revoke", decider, "以欺骗手段取得许可")
