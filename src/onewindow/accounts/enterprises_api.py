@@ -137,7 +137,7 @@ def _enterprise(request: HttpRequest, uscc: str) -> User:
 
 @router.get(
     "/enterprises/{uscc}/agents",
-    response={200: list[AgentOut], **errors(401, 404)},
+    response={200: list[AgentOut], **errors(401, 404, 422)},
     auth=AUTH,
     summary="The enterprise's agents, current and past (legal representative only)",
 )
@@ -147,7 +147,7 @@ def list_agents(request: HttpRequest, uscc: str) -> list[dict[str, object]]:
 
 @router.delete(
     "/enterprises/{uscc}/agents/{agency_id}",
-    response={204: None, **errors(401, 404)},
+    response={204: None, **errors(401, 404, 422)},
     auth=AUTH,
     summary="Revoke an agent's authorisation (idempotent; legal representative only)",
 )

@@ -105,6 +105,11 @@ def _number(raw: str, kind: str) -> Any:
         return raw
     if not math.isfinite(number):
         return raw
-    if number.is_integer():
+    if number.is_integer() and abs(number) <= _EXACT:
         return int(number)
+    # Beyond what a float holds exactly (``1e308``): a "number" stays as typed in float form, so the
+    # page shows it again as the applicant wrote it, with its range error; an "integer" its text.
     return number if kind == "number" else raw
+
+
+_EXACT = 2**53

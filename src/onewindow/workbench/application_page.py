@@ -67,9 +67,35 @@ def context(
         "application": application,
         "detail": detail,
         "form_rows": _form_rows(application, revealed or {}, set(detail["revealable"])),
-        "materials_spec": list(enumerate(application.item_version.data["materials"])),
         "can_check": trust.can_check(user, task),
-        "fields_spec": list(presenters.form_labels(application).items()),
+    }
+
+
+def correction_rows(task: Task, posted: Any) -> dict[str, Any]:
+    """The correction notice's inputs, one per material and form field, with what was ticked and
+    typed in ``posted`` (a refused or re-chosen action shows them as they were sent)."""
+    application = application_of(task)
+    ticked_materials = set(posted.getlist("fault_material")) if posted else set()
+    ticked_fields = set(posted.getlist("fault_field")) if posted else set()
+    return {
+        "fault_materials": [
+            {
+                "key": str(index),
+                "name": spec["name"],
+                "ticked": str(index) in ticked_materials,
+                "message": posted.get(f"fault_material_{index}", "") if posted else "",
+            }
+            for index, spec in enumerate(application.item_version.data["materials"])
+        ],
+        "fault_fields": [
+            {
+                "key": name,
+                "name": title,
+                "ticked": name in ticked_fields,
+                "message": posted.get(f"fault_field_{name}", "") if posted else "",
+            }
+            for name, title in presenters.form_labels(application).items()
+        ],
     }
 
 

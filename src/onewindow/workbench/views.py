@@ -4,6 +4,7 @@ each requires is its case kind's action table."""
 
 from __future__ import annotations
 
+import uuid
 from functools import wraps
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
@@ -22,13 +24,19 @@ from onewindow.applications import selectors as application_selectors
 from onewindow.applications import trust
 from onewindow.applications.files import material_response
 from onewindow.applications.models import Application, ApplicationMaterial
-from onewindow.core import audit
+from onewindow.core import audit, idempotency
 from onewindow.core.errors import DomainError
 from onewindow.core.params import bounded_int, page_number
 from onewindow.workbench import application_page
 from onewindow.workflow import seats, selectors, services
 from onewindow.workflow.models import Task
-from onewindow.workflow.registry import DEPARTMENT, REQUIREMENTS, kind_choices, kind_of
+from onewindow.workflow.registry import (
+    DEPARTMENT,
+    REQUIREMENTS,
+    ActionSpec,
+    kind_choices,
+    kind_of,
+)
 
 
 def staff_only(view: Any) -> Any:
@@ -95,21 +103,44 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _action_context(user: User, task: Task) -> dict[str, Any]:
-    """The action panel: the task's actions from its kind's table, the fields they require, their
-    ready comments, and who the task may be handed to (``seats.colleagues``, the API's list)."""
+# Where each field an action is refused on is on the page (the error summary links to it).
+_ANCHORS = {
+    "action": "id_action",
+    "public_comment": "id_public_comment",
+    "legal_basis": "id_legal_basis",
+    "faults": "id_faults",
+    "department": "id_department",
+}
+
+
+def _error_links(errors: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """(anchor, message) for the error summary; a fault's own place (``faults.0.key``) is the
+    correction's box."""
+    return [
+        (_ANCHORS.get(name.split(".")[0], "id_action"), message)
+        for name, messages in errors.items()
+        for message in messages
+    ]
+
+
+def _action_context(user: User, task: Task, chosen: str, posted: Any) -> dict[str, Any]:
+    """The action panel: the task's actions from its kind's table for choosing one, and the inputs
+    of the chosen action only (its requirements, its ready comments, the departments a transfer
+    may go to); nothing is chosen until the clerk chooses. ``posted``: what was sent, shown again."""
     specs = services.actions_of(task)
-    needs = {r: any(r in spec.requires for spec in specs) for r in REQUIREMENTS}
+    spec = next((s for s in specs if s.name == chosen), None)
+    needs = {r: spec is not None and r in spec.requires for r in REQUIREMENTS}
     return {
         "task": task,
         "kind_label": kind_of(task.case_type).label,
-        "actions": [(spec.name, spec.label) for spec in specs],
+        "actions": [(s.name, s.label) for s in specs],
+        "chosen": spec,
         "needs": needs,
-        "templates": [
-            (spec.label, [(f"{spec.name}:{i}", t) for i, t in enumerate(spec.templates)])
-            for spec in specs
-            if spec.templates
-        ],
+        "templates": [(f"{spec.name}:{i}", t) for i, t in enumerate(spec.templates)]
+        if spec
+        else [],
+        "posted": posted,
+        "token": uuid.uuid4().hex,  # one page, one action (``core.idempotency``)
         "colleagues": list(seats.colleagues(task, user)) if task.is_active else [],
         "departments": selectors.transfer_targets(task.department_id) if needs[DEPARTMENT] else [],
     }
@@ -119,19 +150,28 @@ def _render_task(
     request: HttpRequest,
     task: Task,
     *,
+    chosen: str = "",
+    posted: Any = None,
     revealed: dict[str, str] | None = None,
     reveal_errors: dict[str, list[str]] | None = None,
     refused: DomainError | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user = _user(request)
-    page = _action_context(user, task)
+    page = _action_context(user, task, chosen, posted or {})
+    errors: dict[str, list[str]] = {}
     if refused is not None:  # an action refused for what was sent: shown again, with its errors
-        page["posted"] = request.POST
-        page["act_errors"] = refused.fields or {"action": [refused.message]}
+        errors = refused.fields or {"action": [refused.message]}
+    elif chosen and page["chosen"] is None:
+        message = _("“%(action)s”不是本环节可办理的动作，请从列表中选择。") % {
+            "action": chosen[:32]
+        }
+        errors, status = {"action": [message]}, 422
+    page["act_errors"], page["error_links"] = errors, _error_links(errors)
     if task.case_type != Application.case_type:
         return render(request, "workbench/task_case.html", page, status=status)
     page |= application_page.context(request, user, task, revealed)
+    page |= application_page.correction_rows(task, posted or {})
     page["reveal_errors"] = reveal_errors or {}
     return render(request, "workbench/task.html", page, status=status)
 
@@ -139,8 +179,10 @@ def _render_task(
 @staff_only
 @require_GET
 def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
-    """The task, its case (an application's form, personal values masked, and materials)."""
-    return _render_task(request, _workable_task(_user(request), task_id))
+    """The task, its case (an application's form, personal values masked, and materials) and,
+    once an action is chosen (``?action=``), that action's inputs."""
+    task = _workable_task(_user(request), task_id)
+    return _render_task(request, task, chosen=request.GET.get("action", "")[:64])
 
 
 @staff_only
@@ -251,34 +293,108 @@ def _public_comment(request: HttpRequest, task: Task, action: str) -> str:
     return str(spec.templates[int(index)])
 
 
+def _confirmed(request: HttpRequest) -> bool:
+    """The post comes from the confirmation step: it says so and carries that step's token."""
+    post = request.POST
+    token = post.get("token", "")
+    return post.get("confirmed") == "1" and len(token) == idempotency.FORM_TOKEN
+
+
+def _confirm(request: HttpRequest, task: Task, spec: ActionSpec, comment: str) -> HttpResponse:
+    """The confirmation step of a final action: what is about to happen, in words, and the same
+    post again with ``confirmed`` and a token (a second press of it is a replay, done once)."""
+    question = spec.confirm or _("您将对%(number)s执行“%(action)s”，不能撤回。")
+    post = request.POST
+    carried = [
+        (name, value)
+        for name in post
+        if name not in ("csrfmiddlewaretoken", "token", "confirmed", "choose", "back")
+        for value in post.getlist(name)
+    ]
+    return render(
+        request,
+        "workbench/task_confirm.html",
+        {
+            "task": task,
+            "spec": spec,
+            "question": str(question) % {"number": task.case_number, "action": spec.label},
+            "comment": comment,
+            "posted": post,
+            "carried": carried,
+            "token": uuid.uuid4().hex,
+        },
+    )
+
+
+def _once(request: HttpRequest, user: User, run: Any) -> idempotency.Answer:
+    """Run ``run`` once per token: a second press (or two at the same instant) answers as the
+    first did, and does nothing again."""
+    return idempotency.once(
+        user,
+        idempotency.form_key(request, "task-act"),
+        idempotency.form_fingerprint(request),
+        run,
+        mismatch=_("这一步已经确认过，内容与这次不同：请回到任务页面重新办理。"),
+    )
+
+
+def _raise(error: DomainError) -> tuple[int, Any]:
+    raise error
+
+
 @staff_only
 @require_POST
 def act(request: HttpRequest, task_id: int) -> HttpResponse:
+    """Carry out the chosen action. Choosing another action (the 选择 button, or a select changed
+    without its inputs shown) and going back from the confirmation show the page again with
+    everything sent; a final action (``ActionSpec.final``) is only carried out when confirmed."""
     user, post = _user(request), request.POST
     task = _workable_task(user, task_id)
     action = post.get("action", "")
+    shown = post.get("shown")
+    if post.get("choose") or post.get("back") or (shown is not None and shown != action):
+        return _render_task(request, task, chosen=action, posted=post)
+    comment = _public_comment(request, task, action)
+    given: dict[str, Any] = {
+        "public_comment": comment,
+        "internal_comment": post.get("internal_comment", ""),
+        "faults": _faults(request, task),
+        "department": post.get("department", ""),
+        "legal_basis": post.get("legal_basis", "").strip(),
+    }
+
+    def run() -> tuple[int, dict[str, str]]:
+        services.act(task_id, user, action, **given, request=request)
+        return 302, {"location": reverse("workbench:inbox")}
+
     try:
-        services.act(
-            task_id,
-            user,
-            action,
-            public_comment=_public_comment(request, task, action),
-            internal_comment=post.get("internal_comment", ""),
-            faults=_faults(request, task),
-            department=post.get("department", ""),
-            legal_basis=post.get("legal_basis", "").strip(),
-            request=request,
-        )
+        if not _confirmed(request):
+            spec = services.check(task_id, user, action, **given)
+            if spec.final:  # asked, not done: the server never takes a final action unconfirmed
+                return _confirm(request, task, spec, comment)
+        answer = _once(request, user, run)
     except DomainError as error:
-        held = task.state == Task.State.CLAIMED and task.assignee_id == user.pk
-        if error.status != 422 or not held:  # the task moved on, or the form is not shown: reload
-            messages.error(request, " ".join(error.details()))
-            return redirect("workbench:task", task_id=task_id)
-        # What was chosen and typed is shown again beside its errors: a redirect would reset the
-        # action to the first one (受理), and sending again would do what nobody chose.
-        return _render_task(request, task, refused=error, status=422)
+        refusal = error
+        try:  # the same token sent twice at once: the loser answers as the winner did
+            answer = _once(request, user, lambda: _raise(refusal))
+        except DomainError:
+            return _refused(request, task, user, action, refusal)
     messages.success(request, _("已办理。"))
-    return redirect("workbench:inbox")
+    return redirect(answer.body["location"])
+
+
+def _refused(
+    request: HttpRequest, task: Task, user: User, action: str, error: DomainError
+) -> HttpResponse:
+    held = task.state == Task.State.CLAIMED and task.assignee_id == user.pk
+    if error.status != 422 or not held:  # the task moved on, or the form is not shown: reload
+        messages.error(request, " ".join(error.details()))
+        return redirect("workbench:task", task_id=task.pk)
+    # What was chosen and typed is shown again beside its errors: a redirect would lose the
+    # choice and the words, and sending again would do what nobody chose.
+    return _render_task(
+        request, task, chosen=action, posted=request.POST, refused=error, status=422
+    )
 
 
 @staff_only

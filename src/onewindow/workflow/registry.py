@@ -67,7 +67,10 @@ class ActionSpec:
     statuses it acts in (a paused case waits); ``leads_to``: the status it leads to (for reading;
     the case kind's life cycle decides); ``notice``: the title of what the applicant is told (empty:
     nothing); ``templates``: ready comments the form offers; ``missing``: a requirement's own
-    message where the generic one would say too little."""
+    message where the generic one would say too little; ``final``: the action decides the case in a
+    way that cannot be taken back (accepting, refusing, deciding), so a page asks the person taking
+    it to confirm first; ``confirm``: what that question says (``%(number)s`` is the case's
+    number)."""
 
     name: str
     label: Any
@@ -79,6 +82,8 @@ class ActionSpec:
     notice: Any = ""
     templates: tuple[Any, ...] = ()
     missing: Mapping[str, Any] = field(default_factory=dict)
+    final: bool = False
+    confirm: Any = ""
 
     def __post_init__(self) -> None:
         unknown = set(self.requires) - set(REQUIREMENTS)
@@ -112,6 +117,8 @@ def action(
     notice: Any = "",
     templates: Iterable[Any] = (),
     missing: Mapping[str, Any] | None = None,
+    final: bool = False,
+    confirm: Any = "",
 ) -> ActionSpec:
     """An ``ActionSpec`` from plain iterables, so a table reads as one call per row."""
     return ActionSpec(
@@ -125,6 +132,8 @@ def action(
         notice,
         tuple(templates),
         dict(missing or {}),
+        final,
+        confirm,
     )
 
 

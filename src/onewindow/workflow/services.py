@@ -125,7 +125,7 @@ def audit_task(
 def actions_of(task: Task) -> list[ActionSpec]:
     """The actions of the task's case kind its stage and role offer and its case's status allows,
     in the table's order: a suspended case offers resuming only, one in hand not resuming (the
-    task page selects the first, so an action the case would refuse is never the one selected)."""
+    task page offers only these, so an action the case would refuse is never offered)."""
     kind = kind_of(task.case_type)
     status = kind.status(kind.load(task.case_id))
     return [
@@ -168,10 +168,8 @@ def check_action(task: Task, action: str, given: dict[str, Any]) -> tuple[CaseKi
     return kind, spec
 
 
-def act(
-    task_id: int,
+def _taken(
     user: User,
-    action: str,
     *,
     public_comment: str = "",
     internal_comment: str = "",
@@ -179,8 +177,8 @@ def act(
     department: str = "",
     legal_basis: str = "",
     request: HttpRequest | None = None,
-) -> Task:
-    """Carry out ``action`` on a task the user has claimed, through its case kind's handler."""
+) -> tuple[ActionContext, dict[str, Any]]:
+    """What the person taking an action gave, masked, and the same keyed by requirement."""
     # Comments, reasons and faults are free text kept on the case and sent to the applicant: an
     # ID or mobile number typed into one is kept masked.
     ctx = ActionContext(
@@ -198,6 +196,46 @@ def act(
         FAULTS: ctx.faults,
         DEPARTMENT: ctx.department,
     }
+    return ctx, given
+
+
+def check(task_id: int, user: User, action: str, **given: Any) -> ActionSpec:
+    """The action's row when ``act`` with the same arguments would go ahead as far as the table,
+    the task and the case's status tell, without changing anything: a page asks to confirm a
+    final action only when it would be carried out."""
+    _ctx, required = _taken(user, **given)
+    task = visible_task(task_id, user)
+    kind, spec = check_action(task, action, required)
+    if task.state != Task.State.CLAIMED or task.assignee_id != user.pk:
+        raise _conflict(_("请先认领该任务；任务可能已被他人办理。"))
+    case = kind.load(task.case_id)
+    if kind.status(case) not in spec.statuses:
+        raise kind.not_allowed(case, spec)
+    return spec
+
+
+def act(
+    task_id: int,
+    user: User,
+    action: str,
+    *,
+    public_comment: str = "",
+    internal_comment: str = "",
+    faults: list[dict[str, str]] | None = None,
+    department: str = "",
+    legal_basis: str = "",
+    request: HttpRequest | None = None,
+) -> Task:
+    """Carry out ``action`` on a task the user has claimed, through its case kind's handler."""
+    ctx, given = _taken(
+        user,
+        public_comment=public_comment,
+        internal_comment=internal_comment,
+        faults=faults,
+        department=department,
+        legal_basis=legal_basis,
+        request=request,
+    )
     kind, spec = check_action(visible_task(task_id, user), action, given)
     with transaction.atomic():
         task = Task.objects.select_for_update().get(pk=task_id)

@@ -26,6 +26,7 @@ the next page.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
@@ -37,8 +38,10 @@ from django.db import transaction
 from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from onewindow.accounts.models import User
+from onewindow.accounts import enterprises
+from onewindow.accounts.models import RegisteredEnterprise, User
 from onewindow.accounts.services import issue_token
 from onewindow.applications import services as applications
 from onewindow.applications.models import Application
@@ -48,7 +51,14 @@ from onewindow.catalog.models import ImportJob as CatalogImportJob
 from onewindow.licences import imports, sharing
 from onewindow.licences.models import LicenceType
 from onewindow.licences.services import CODE_TYPE_ID, Holder, issue
-from onewindow.testing.factories import DepartmentFactory, PersonFactory, make_item, staff
+from onewindow.testing.factories import (
+    DepartmentFactory,
+    PersonFactory,
+    make_item,
+    make_uscc,
+    phone_of,
+    staff,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +82,8 @@ class Scene:
     licence_job: Any
     catalog_job: Any
     token_id: int
+    uscc: str
+    agency_id: int
 
 
 def build_scene(client: Client) -> Scene:
@@ -132,6 +144,19 @@ def build_scene(client: Client) -> Scene:
     decider = staff(market, "decider")
     licence_job = imports.start(market, food, decider, "x.csv", b"")
     catalog_job = CatalogImportJob.objects.create(created_by=platform, file_name="items.csv")
+    # The owner represents an enterprise, which has one agent.
+    uscc = make_uscc(9090)
+    RegisteredEnterprise.objects.create(
+        uscc=uscc, name="青岚市矩阵商贸有限公司", representative_name=owner.name
+    )
+    enterprises.register_enterprise(owner, uscc, "青岚市矩阵商贸有限公司", owner.name)
+    agency = enterprises.authorise_agent(
+        owner,
+        uscc,
+        phone_of(PersonFactory.create()),
+        "all",
+        (timezone.localdate() + timedelta(days=30)).isoformat(),
+    )
     return Scene(
         people=people,
         item=item,
@@ -146,6 +171,8 @@ def build_scene(client: Client) -> Scene:
         licence_job=licence_job,
         catalog_job=catalog_job,
         token_id=issue_token(owner)[1].pk,
+        uscc=uscc,
+        agency_id=agency.pk,
     )
 
 
@@ -231,6 +258,11 @@ PAGES: dict[str, Page] = {
     "portal:apply_bundle":     Page(GET, lambda s: {"slug": s.bundle.slug}, "login 200 200 403 403 403 403"),
     "portal:my_applications":  Page(GET, none, "login 200 200 200 200 200 200"),
     "portal:my_messages":      Page(GET, none, "login 200 200 200 200 200 200"),
+    "portal:account":          Page(GET, none, "login 200 200 200 200 200 200"),
+    "portal:change_phone":     Page(GET, none, "login 200 200 200 200 200 200"),
+    "portal:my_enterprises":   Page(GET, none, "login 200 200 403 403 403 403"),
+    "portal:my_enterprise":    Page(GET, lambda s: {"uscc": s.uscc}, "login 200 404 403 403 403 403"),
+    "portal:revoke_agent":     Page(GET, lambda s: {"uscc": s.uscc, "agency_id": s.agency_id}, "login 200 404 403 403 403 403"),
     "portal:application":      Page(GET, submitted, "login 200 404 404 404 404 404"),
     "portal:application_edit": Page(GET, draft, "login 200 404 404 404 404 404"),
     "portal:application_materials": Page(GET, draft, "login 200 404 404 404 404 404"),
@@ -260,6 +292,8 @@ PAGES: dict[str, Page] = {
     "workbench:reassign":      Page(POST, task, "login 403 403 302 404 302 404"),
     "workbench:material":      Page(GET, lambda s: {"material_id": s.material.pk}, "login 403 403 200 404 200 404"),
     "workbench:check_material": Page(POST, lambda s: {"task_id": s.task.pk, "material_id": s.material.pk}, "login 403 403 302 404 302 404"),
+    "workbench:enterprises":   Page(GET, none, "login 403 403 403 403 403 200"),
+    "workbench:enterprise_revoke_agency": Page(POST, lambda s: {"agency_id": s.agency_id}, "login 403 403 403 403 403 302"),
     "licences:manage":         Page(GET, none, "login 403 403 200 200 200 200"),
     "licences:manage_detail":  Page(GET, licence, "login 403 403 200 404 200 404"),
     "licences:manage_reveal":  Page(POST, licence, "login 403 403 422 404 422 404"),

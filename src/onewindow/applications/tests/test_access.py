@@ -46,6 +46,8 @@ APPLICANT_ENDPOINTS: dict[str, dict[str, int]] = {
     "submit":          dict(zip(ACTORS, (200, 404, 200, 404, 404, 404, 401), strict=True)),
     "withdraw":        dict(zip(ACTORS, (200, 404, 200, 404, 404, 404, 401), strict=True)),
     "resubmit":        dict(zip(ACTORS, (200, 404, 200, 404, 404, 404, 401), strict=True)),
+    # The receipt is the applicant's own record: staff read the application, not its receipt.
+    "receipt":         dict(zip(ACTORS, (200, 404, 200, 404, 404, 404, 401), strict=True)),
 }
 # Which of the two applications each actor finds in GET /applications.
 LISTED: dict[str, set[str]] = {
@@ -167,6 +169,7 @@ APPLICANT_CALLS: dict[str, tuple[str, Any]] = {
         lambda api, app: api.post(f"/applications/{app.pk}/withdraw", {"reason": "不办了"}),
     ),
     "resubmit": ("correction", lambda api, app: api.post(f"/applications/{app.pk}/resubmit")),
+    "receipt": ("submitted", lambda api, app: api.get(f"/applications/{app.pk}/receipt")),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.test import Client
@@ -33,3 +34,8 @@ def claimed_by_clerk(world: Any, api: Any) -> tuple[Application, Any, Client]:
     clerk = as_user(world.people["clerk"])
     assert clerk.post(f"/workbench/tasks/{task.pk}/claim/").status_code == 302
     return application, task, clerk
+
+
+def confirmed(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` as the confirmation step of a final action sends it (a token of its own)."""
+    return {**data, "confirmed": "1", "token": uuid.uuid4().hex}

@@ -11,7 +11,7 @@ import pytest
 
 from onewindow.applications.models import CorrectionRequest
 from onewindow.testing.factories import staff
-from onewindow.workbench.tests.helpers import as_user, claimed_by_clerk
+from onewindow.workbench.tests.helpers import as_user, claimed_by_clerk, confirmed
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def _material_rows(html: str) -> dict[str, str]:
 
 def test_clerk_marks_exact_materials_and_fields_for_correction(world: Any, api: Any) -> None:
     application, task, clerk = claimed_by_clerk(world, api)
-    page = clerk.get(f"/workbench/tasks/{task.pk}/").content.decode()
+    page = clerk.get(f"/workbench/tasks/{task.pk}/?action=request_correction").content.decode()
     assert 'name="fault_material" value="1"' in page and "场所平面图" in page
     assert 'name="fault_field" value="area"' in page
     response = clerk.post(
@@ -74,7 +74,7 @@ def test_a_ticked_material_without_words_gets_a_plain_request(world: Any, api: A
 
 def test_a_comment_template_is_used_when_the_comment_is_left_empty(world: Any, api: Any) -> None:
     application, task, clerk = claimed_by_clerk(world, api)
-    page = clerk.get(f"/workbench/tasks/{task.pk}/").content.decode()
+    page = clerk.get(f"/workbench/tasks/{task.pk}/?action=reject").content.decode()
     assert '<select id="id_template" name="template"' in page
     assert '<option value="reject:1">申请人不具备申请资格，不予受理。</option>' in page
     assert 'name="legal_basis"' in page
@@ -90,12 +90,14 @@ def test_a_comment_template_is_used_when_the_comment_is_left_empty(world: Any, a
 
     clerk.post(
         f"/workbench/tasks/{task.pk}/act/",
-        {
-            "action": "reject",
-            "template": "reject:1",
-            "public_comment": "",
-            "legal_basis": "《中华人民共和国行政许可法》第三十二条",
-        },
+        confirmed(
+            {
+                "action": "reject",
+                "template": "reject:1",
+                "public_comment": "",
+                "legal_basis": "《中华人民共和国行政许可法》第三十二条",
+            }
+        ),
     )
     application.refresh_from_db()
     assert application.status == "not_accepted"
@@ -135,13 +137,13 @@ def test_clerk_hands_a_task_to_a_colleague_chosen_from_a_list(world: Any, api: A
 
 def test_transfer_chooses_a_department_from_a_list(world: Any, api: Any) -> None:
     application, task, clerk = claimed_by_clerk(world, api)
-    page = clerk.get(f"/workbench/tasks/{task.pk}/").content.decode()
+    page = clerk.get(f"/workbench/tasks/{task.pk}/?action=transfer").content.decode()
     assert '<select id="id_department" name="department">' in page
     assert '<option value="fire">消防救援支队</option>' in page
     assert '<option value="market">' not in page  # not to itself
     clerk.post(
         f"/workbench/tasks/{task.pk}/act/",
-        {"action": "transfer", "department": "fire", "public_comment": "属消防职责"},
+        confirmed({"action": "transfer", "department": "fire", "public_comment": "属消防职责"}),
     )
     application.refresh_from_db()
     assert application.department == world.fire
@@ -154,16 +156,17 @@ def test_transfer_chooses_a_department_from_a_list(world: Any, api: Any) -> None
 def _offered_actions(page: str) -> list[str]:
     start = page.index('name="action"')
     options = page[start : page.index("</select>", start)]
-    return re.findall(r'<option value="([a-z_]+)"', options)
+    return re.findall(r'<option value="([a-z_]+)"', options)  # "" (请选择) is not an action
 
 
 def test_the_action_panel_offers_what_the_case_allows_the_special_procedure_last(
     world: Any, api: Any
 ) -> None:
-    """The panel selects its first action: never the special procedure (it comes after the stage's
-    outcomes), and resuming is offered only while the case is suspended, and then alone."""
+    """The special procedure comes after the stage's outcomes, and resuming is offered only while
+    the case is suspended, and then alone."""
     application, task, clerk = claimed_by_clerk(world, api)
-    assert clerk.post(f"/workbench/tasks/{task.pk}/act/", {"action": "accept"}).status_code == 302
+    accepted = clerk.post(f"/workbench/tasks/{task.pk}/act/", confirmed({"action": "accept"}))
+    assert accepted.status_code == 302
     review = application.tasks.get(department=world.market, kind="review")
     reviewer = as_user(world.people["market_reviewer"])
     assert reviewer.post(f"/workbench/tasks/{review.pk}/claim/").status_code == 302

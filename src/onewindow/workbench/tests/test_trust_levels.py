@@ -13,7 +13,7 @@ from onewindow.catalog import services as catalog
 from onewindow.catalog.models import Material
 from onewindow.core.models import AuditEvent
 from onewindow.testing.factories import PersonFactory
-from onewindow.workbench.tests.helpers import as_user, claimed_by_clerk, submitted
+from onewindow.workbench.tests.helpers import as_user, claimed_by_clerk, confirmed, submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +157,8 @@ def test_a_commitment_is_refused_where_the_item_does_not_allow_it(world: Any, ap
 
 def test_reviewers_in_parallel_review_cannot_check_originals(world: Any, api: Any) -> None:
     application, task, clerk = claimed_by_clerk(world, api)
-    assert clerk.post(f"/workbench/tasks/{task.pk}/act/", {"action": "accept"}).status_code == 302
+    accepted = clerk.post(f"/workbench/tasks/{task.pk}/act/", confirmed({"action": "accept"}))
+    assert accepted.status_code == 302
     fire_task = application.tasks.get(department=world.fire, state="open")
     fire = api(world.people["fire_reviewer"])
     assert fire.post(f"/workbench/tasks/{fire_task.pk}/claim").status_code == 200

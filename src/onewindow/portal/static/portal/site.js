@@ -20,3 +20,12 @@ document.addEventListener("change", function (event) {
     box.value = select.options[select.selectedIndex].text;
   }
 });
+
+// A <details data-closed-narrow> (the task page's materials) is open in the page, for readers
+// without this file, and folded on a phone, where it comes before the work.
+document.addEventListener("DOMContentLoaded", function () {
+  if (!window.matchMedia("(max-width: 59.99rem)").matches) return;
+  document.querySelectorAll("details[data-closed-narrow]").forEach(function (details) {
+    details.open = false;
+  });
+});
