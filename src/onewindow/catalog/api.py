@@ -14,8 +14,8 @@ from pydantic import ConfigDict, Field
 
 from onewindow.catalog import selectors
 from onewindow.catalog.choices import ItemType
-from onewindow.catalog.models import SearchEntry
 from onewindow.catalog.search import Filters, search, suggest
+from onewindow.catalog.search.query import Hit
 from onewindow.core.errors import DomainError, errors
 from onewindow.core.params import ID, MAX_PAGE, MAX_VISITS
 
@@ -66,7 +66,7 @@ class SearchParams(Schema):
     page: int = 1
 
 
-def summary(entry: SearchEntry) -> dict[str, Any]:
+def summary(entry: Hit) -> dict[str, Any]:
     return {
         "id": entry.pk,
         "name": entry.name,
