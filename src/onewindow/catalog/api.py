@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -14,8 +18,9 @@ from pydantic import ConfigDict, Field
 
 from onewindow.catalog import selectors
 from onewindow.catalog.choices import ItemType
-from onewindow.catalog.models import SearchEntry
 from onewindow.catalog.search import Filters, search, suggest
+from onewindow.catalog.search.query import Hit
+from onewindow.catalog.selectors import catalog_version
 from onewindow.core.errors import DomainError, errors
 from onewindow.core.params import ID, MAX_PAGE, MAX_VISITS
 
@@ -66,7 +71,7 @@ class SearchParams(Schema):
     page: int = 1
 
 
-def summary(entry: SearchEntry) -> dict[str, Any]:
+def summary(entry: Hit) -> dict[str, Any]:
     return {
         "id": entry.pk,
         "name": entry.name,
@@ -131,8 +136,26 @@ def _filters(params: SearchParams) -> Filters:
     auth=None,
     summary="Search service items",
 )
-def list_items(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
-    result = search(params.q, _filters(params), params.page)
+def list_items(request: HttpRequest, params: Query[SearchParams]) -> HttpResponse:
+    """Answers are kept under the catalogue version (bumped by every publication, withdrawal and
+    bundle change), so a popular query is ranked once per change; ``SEARCH_CACHE_SECONDS = 0``
+    turns that off."""
+    filters = _filters(params)
+    timeout = settings.SEARCH_CACHE_SECONDS
+    key = "search:api:%s:%s" % (  # noqa: UP031 - a cache key, not a message
+        catalog_version(),
+        hashlib.sha256(params.model_dump_json().encode()).hexdigest(),
+    )
+    body = cache.get(key) if timeout else None
+    if body is None:
+        body = json.dumps(_answer(params, filters), ensure_ascii=False).encode()
+        if timeout:
+            cache.set(key, body, timeout)
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
+
+
+def _answer(params: SearchParams, filters: Filters) -> dict[str, Any]:
+    result = search(params.q, filters, params.page)
     return {
         "count": result.count,
         "page": result.page,

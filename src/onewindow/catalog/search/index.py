@@ -8,7 +8,6 @@ readings, prefix for pinyin), so they return the same candidates; ranking happen
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models.expressions import RawSQL
 
 from onewindow.catalog.models import SearchEntry
 from onewindow.catalog.search.text import Alternative, ParsedQuery
@@ -70,15 +69,14 @@ def _tsquery(query: ParsedQuery, relaxed: bool) -> str:
     return " | ".join(readings)
 
 
-def matching_ids(query: ParsedQuery, relaxed: bool = False) -> RawSQL:
-    """A subquery of the ids of items matching ``query`` (for ``pk__in``). The terms contain only
-    letters, digits and CJK characters (see ``text.normalise``), so quoting cannot be broken."""
+def match_sql(query: ParsedQuery, relaxed: bool = False) -> tuple[str, list[str]]:
+    """SQL selecting the ids of items matching ``query``, and its parameters."""
     if connection.vendor == "postgresql":
-        return RawSQL(
+        return (
             "SELECT item_id FROM catalog_searchentry WHERE document @@ to_tsquery('simple', %s)",
             [_tsquery(query, relaxed)],
         )
-    return RawSQL(  # noqa: S611 - the query text is a bound parameter
+    return (
         f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608
         [_fts5(query, relaxed)],
     )

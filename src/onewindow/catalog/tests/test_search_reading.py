@@ -196,3 +196,15 @@ def test_documents_rank_without_the_catalogue() -> None:
     ]
     assert [d.key for d in rank("sbk", answers)] == [2]
     assert [d.key for d in rank("护照丢了怎么办", answers)] == [1]
+
+
+def test_answers_are_kept_until_the_catalogue_changes(
+    client: Client, catalogue: dict[str, Any]
+) -> None:
+    first = client.get("/api/v1/catalog/items", {"q": "护照"}).json()
+    assert first["count"] == 3
+    make_item(
+        catalogue["普通护照签发"].department, name="普通护照加注", sequence=50, popularity=1
+    )
+    again = client.get("/api/v1/catalog/items", {"q": "护照"}).json()
+    assert again["count"] == 4  # the publication bumped the catalogue version
