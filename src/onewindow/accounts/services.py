@@ -70,6 +70,9 @@ class PersonRegistration:
     phone: str
     sms_code: str
     password: str
+    # The page asks for consent to the privacy statement before the ID number (False: refused);
+    # None where the channel's own client asks for it (the API).
+    privacy_consent: bool | None = None
 
 
 def _registration_refused() -> DomainError:
@@ -103,6 +106,8 @@ def register_person(data: PersonRegistration, request: HttpRequest | None = None
     blind indexes are unique in the database). The account table keeps no number in clear: the phone
     is sealed and the username is a random handle."""
     errors = FieldErrorsCollector()
+    if data.privacy_consent is False:
+        errors.add("privacy_consent", _("请阅读并同意隐私政策后再注册。"))
     name = errors.check("name", _validate_person_name, data.name)
     id_number = errors.check("id_number", validate_resident_id, data.id_number)
     phone = errors.check("phone", validate_mobile, data.phone)

@@ -75,6 +75,11 @@ class SmsLoginForm(PortalForm):
 
 
 class RegistrationForm(PortalForm):
+    # Asked first, before the ID number: what the platform keeps and why is in the statement.
+    privacy_consent = forms.BooleanField(
+        label=_("我已阅读并同意隐私政策"),
+        help_text=_("注册需要您的姓名、身份证号码和手机号，用于实名核验和办事；号码加密保存。"),
+    )
     name = forms.CharField(
         label=_("姓名"),
         max_length=30,

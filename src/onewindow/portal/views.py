@@ -221,6 +221,7 @@ def _registration(form: PortalForm) -> services.PersonRegistration:
         phone=form.value("phone"),
         sms_code=form.value("sms_code"),
         password=form.value("password"),
+        privacy_consent=bool(form.cleaned_data.get("privacy_consent")),
     )
 
 

@@ -50,7 +50,7 @@ class Registry(BaseHTTPRequestHandler):
     status = 200
     seen: list[dict[str, Any]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         expected = signature(
             "s3cret",

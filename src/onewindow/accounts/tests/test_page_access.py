@@ -26,9 +26,9 @@ the next page.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from http.cookies import SimpleCookie
 from typing import Any
 

@@ -21,6 +21,7 @@ def form(**overrides: str) -> dict[str, str]:
         "sms_code": "123456",
         "password": TEST_PASSWORD,
         "password_confirm": TEST_PASSWORD,
+        "privacy_consent": "on",
         "action": "register",
     }
     data.update(overrides)
@@ -67,4 +68,21 @@ def test_someone_elses_id_number_gets_the_generic_answer(
     assert response.status_code == 409
     assert "无法完成注册" in html and "已注册" not in html
     assert 'href="/accounts/password-reset/"' not in html
+    assert not User.objects.filter(phone_index=phone_index("13700001111")).exists()
+
+
+def test_registration_needs_consent_to_the_privacy_statement_first(
+    client: Client, outbox: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    page = client.get("/accounts/register/").content.decode()
+    assert 'href="/privacy/"' in page
+    assert page.index('name="privacy_consent"') < page.index('name="id_number"')
+    send(client, django_capture_on_commit_callbacks)
+    data = form(sms_code=outbox.last_code("13700001111"))
+    del data["privacy_consent"]
+    response = client.post("/accounts/register/", data)
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "请阅读并同意隐私政策后再注册" in html and 'href="#id_privacy_consent"' in html
+    assert f'value="{data["id_number"]}"' in html  # nothing typed is lost
     assert not User.objects.filter(phone_index=phone_index("13700001111")).exists()

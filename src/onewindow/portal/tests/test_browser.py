@@ -14,6 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_register_log_in_and_see_my_space(live_server: Any, page: Any, outbox: Any) -> None:
     phone, id_number = "13711112222", make_resident_id(2026)
     page.goto(live_server.url + "/accounts/register/")
+    page.get_by_label("我已阅读并同意").check()
     page.get_by_label("姓名").fill("陈静")
     page.get_by_label("居民身份证号码").fill(id_number)
     page.get_by_label("手机号").fill(phone)

@@ -127,6 +127,7 @@ def test_register_without_javascript(
         "phone": "13700001111",
         "password": TEST_PASSWORD,
         "password_confirm": TEST_PASSWORD,
+        "privacy_consent": "on",
     }
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/accounts/register/", {**data, "action": "send_code"})
@@ -159,7 +160,7 @@ def test_register_errors_are_listed_and_linked(client: Client) -> None:
     assert response.status_code == 422
     html = response.content.decode()
     summary = html[html.index('class="error-summary"') :]
-    for field in ["name", "id_number", "phone", "sms_code", "password"]:
+    for field in ["privacy_consent", "name", "id_number", "phone", "sms_code", "password"]:
         assert f'href="#id_{field}"' in summary
     assert re.search(
         r'id="id_id_number"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="id_id_number"', html
