@@ -144,3 +144,65 @@ def test_a_citizen_searches_applies_and_finds_the_licence(
     page.wait_for_url("**/licences/**")
     page.get_by_text("摊位经营许可证").first.wait_for()
     shot(page, "09-wallet")
+
+
+def test_who_may_apply_is_said_before_the_form_and_an_enterprise_fills_itself_in(
+    live_server: Any, page: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from onewindow.accounts import services as accounts
+
+    market = DepartmentFactory.create(slug="market", name="青岚市市场监督管理局")
+    schema = {
+        "type": "object",
+        "properties": {
+            "company_name": {"type": "string", "title": "单位名称", "x-prefill": "company_name"},
+            "shop_area": {"type": "number", "title": "经营面积（平方米）"},
+        },
+        "required": ["company_name", "shop_area"],
+    }
+    legal = make_item(
+        market,
+        name="食品经营许可",
+        service_objects=["legal"],
+        topics_person=[],
+        form_schema=schema,
+    )
+    both = make_item(
+        market,
+        name="户外广告设置许可",
+        sequence=2,
+        service_objects=["natural", "legal"],
+        form_schema=schema,
+    )
+    citizen = PersonFactory.create(name="周小燕")
+    base = live_server.url
+    page.goto(base + "/accounts/login/")
+    page.get_by_label("手机号或用户名").fill(phone_of(citizen))
+    page.get_by_label("密码").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/my/")
+
+    page.goto(f"{base}/items/{legal.pk}/")
+    page.locator(".apply-bar").get_by_role("link", name="在线办理").click()
+    page.get_by_role("heading", name="此事项只面向法人办理").wait_for()
+    assert page.get_by_role("link", name="前往我的企业").get_attribute("href") == "/my/enterprises/"
+    assert page.locator("form input[name=token]").count() == 0
+    shot(page, "10-who-may-apply")
+
+    company = accounts.create_legal_person(
+        "青岚测试餐饮有限公司", "91350100M000100Y43", "王建国", None
+    )
+    accounts.grant_agency(company, citizen, ["all"], timezone.now() + timedelta(days=30))
+    page.goto(f"{base}/items/{both.pk}/apply/")
+    page.get_by_label("经营面积（平方米）").fill("42")
+    page.get_by_label("申请身份").select_option(label="代表 青岚测试餐饮有限公司")
+    page.wait_for_function(
+        "document.getElementById('field-company_name').value === '青岚测试餐饮有限公司'"
+    )
+    assert page.get_by_label("经营面积（平方米）").input_value() == "42"  # kept
+    assert page.get_by_label("申请身份").input_value() == "91350100M000100Y43"
+    shot(page, "11-enterprise-prefilled")
