@@ -4,6 +4,7 @@ step go to /tmp/shots-apply/ for a person to look at."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from onewindow.testing.factories import (
 from onewindow.workflow import services as workflow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path("/tmp/shots-apply")
+SHOTS = Path(tempfile.gettempdir()) / "shots-apply"
 
 
 def shot(page: Any, name: str) -> None:
