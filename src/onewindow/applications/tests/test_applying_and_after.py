@@ -355,6 +355,7 @@ def test_progress_is_a_stepper_on_the_application_and_the_public_lookup(
         "/progress/",
         {"number": application.number, "phone": phone, "code": outbox.last_code(phone)},
     ).content.decode()
+    assert application.deadline is not None
     assert 'class="stepper"' in found and application.deadline.isoformat() in found
 
 
