@@ -263,11 +263,11 @@ def missing_materials(application: Application) -> list[dict[str, Any]]:
 # The stepper's stations, each with the statuses in which it is done or current (a correction or a
 # special procedure keeps the applicant at the station where it stopped).
 STATIONS: tuple[tuple[str, Any], ...] = (
-    ("submitted", _lazy("已提交")),
-    ("accepted", _lazy("已受理")),
-    ("reviewing", _lazy("审查中")),
-    ("decided", _lazy("已办结")),
-    ("licence", _lazy("领取证照")),
+    ("submitted", _lazy("提交")),
+    ("accepted", _lazy("受理")),
+    ("reviewing", _lazy("审查")),
+    ("decided", _lazy("办结")),
+    ("licence", _lazy("领证")),
 )
 # How many stations each status has passed (the next one is where the application is now).
 _PASSED = {

@@ -104,8 +104,8 @@ def test_apply_correct_approve(live_server: Any, browser: Any, tmp_path: Path) -
     page.get_by_text("已上传：plan.pdf").wait_for()
     page.get_by_role("link", name="下一步：确认提交").click()
     page.get_by_role("button", name="确认提交").click()
-    page.get_by_text("已提交，待受理").first.wait_for()
-    number = page.url.rstrip("/").split("/")[-1]
+    page.get_by_role("heading", name="申请已提交").wait_for()
+    number = page.url.rstrip("/").split("/")[-2]  # …/my/applications/<number>/submitted/
 
     staff_act(browser, base, "market.clerk", "一次性告知补正", "平面图缺少比例尺")
     page.goto(f"{base}/my/applications/{number}/")
