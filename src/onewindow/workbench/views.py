@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
@@ -66,12 +67,41 @@ def _workable_task(user: User, task_id: int) -> Task:
     return task
 
 
+# The inbox's filters: the parameter, its label on the page and its field's id.
+_FILTER_LABELS = {
+    "state": (_lazy("状态"), "f-state"),
+    "colour": (_lazy("期限"), "f-colour"),
+    "kind": (_lazy("类型"), "f-kind"),
+    "item": (_lazy("事项"), "f-item"),
+    "page": (_lazy("页码"), "f-state"),
+}
+
+
 def _filters(request: HttpRequest) -> dict[str, Any]:
+    """The inbox's filters from the query string; a value that is not one of a filter's choices
+    is refused naming its parameter (422), as a number out of range is (``bounded_int``)."""
     params = request.GET
+    errors: dict[str, list[str]] = {}
+    choices = {
+        "state": {v for v, _l in Task.State.choices},
+        "colour": {"green", "yellow", "red"},
+        "kind": {v for v, _l in kind_choices()},
+    }
+    for name, allowed in choices.items():
+        value = params.get(name, "")
+        if value and value not in allowed:
+            errors[name] = [_("没有“%(value)s”这一项，请从列表中选择。") % {"value": value[:32]}]
+    item = None
+    try:
+        # Out of range (``?item=9223372036854775807``) is a page error, not a database overflow.
+        item = bounded_int(params.get("item"), "item")
+    except DomainError as error:
+        errors |= error.fields
+    if errors:
+        raise DomainError("validation_error", _("筛选条件有误。"), fields=errors, status=422)
     return {
         "state": params.get("state", ""),
-        # Out of range (``?item=9223372036854775807``) is a page error, not a database overflow.
-        "item": bounded_int(params.get("item"), "item"),
+        "item": item,
         "kind": params.get("kind", "")[:32],
         "overdue": params.get("overdue") == "1",
         "mine": params.get("mine") == "1",
@@ -79,28 +109,53 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def _filter_errors(error: DomainError) -> list[tuple[str, str]]:
+    """(field id, "标签（参数）：问题") for the inbox's error summary: each names what was wrong."""
+    found = []
+    for name, problems in error.fields.items():
+        label, anchor = _FILTER_LABELS.get(name, (name, "f-state"))
+        for problem in problems:
+            found.append((anchor, f"{label}（{name}）：{problem}"))
+    return found or [("f-state", error.message)]
+
+
 @staff_only
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    user, page = _user(request), page_number(request.GET.get("page"))
-    tasks, has_next = selectors.page_of(selectors.inbox(user, **_filters(request)), page)
+    """The tasks in the user's seats, filtered; a bad filter answers 422 naming its parameter."""
+    user = _user(request)
+    try:
+        page = page_number(request.GET.get("page"))
+        tasks, has_next = selectors.page_of(selectors.inbox(user, **_filters(request)), page)
+    except DomainError as error:
+        context = _inbox_page(request, user, [], 1, False, _filter_errors(error))
+        return render(request, "workbench/inbox.html", context, status=error.status)
+    context = _inbox_page(request, user, tasks, page, has_next)
+    return render(request, "workbench/inbox.html", context)
+
+
+def _inbox_page(
+    request: HttpRequest,
+    user: User,
+    tasks: list[Task],
+    page: int,
+    has_next: bool,
+    filter_errors: list[tuple[str, str]] | None = None,
+) -> dict[str, Any]:
     query = request.GET.copy()  # paging links keep every filter and change only the page
     query.pop("page", None)
-    return render(
-        request,
-        "workbench/inbox.html",
-        {
-            "tasks": [(t, t.colour()) for t in tasks],
-            "params": request.GET,
-            "states": Task.State.choices,
-            "items": selectors.inbox_topics(user),
-            "kinds": kind_choices(),
-            "page": page,
-            "previous_page": page - 1 if page > 1 else None,
-            "next_page": page + 1 if has_next else None,
-            "query": query.urlencode(),
-        },
-    )
+    return {
+        "tasks": [(t, t.colour()) for t in tasks],
+        "params": request.GET,
+        "states": Task.State.choices,
+        "items": selectors.inbox_topics(user),
+        "kinds": kind_choices(),
+        "page": page,
+        "previous_page": page - 1 if page > 1 else None,
+        "next_page": page + 1 if has_next else None,
+        "query": query.urlencode(),
+        "filter_errors": filter_errors or [],
+    }
 
 
 # Where each field an action is refused on is on the page (the error summary links to it).

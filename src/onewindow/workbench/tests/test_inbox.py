@@ -73,9 +73,29 @@ def test_overdue_tab_and_item_choice(world: Any, api: Any) -> None:
 
 @pytest.mark.parametrize("query", ["page=abc", "page=-1"])
 def test_a_bad_filter_says_its_problem_once_in_the_sites_layout(world: Any, query: str) -> None:
-    """The error page's heading is the message; the notice under it would only repeat it."""
+    """The inbox itself answers, its summary naming the parameter once, in the site's layout."""
     response = as_user(world.people["clerk"]).get(f"/workbench/?{query}")
     assert response.status_code == 422
     main = response.content.decode().split("<main", 1)[1]
     assert main.count("应为1至10000之间的整数。") == 1
-    assert "error-summary" not in main and 'class="site-header"' in response.content.decode()
+    assert "页码（page）：应为1至10000之间的整数。" in main
+    assert 'class="site-header"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("item=9223372036854775808", "事项（item）：应为1至9223372036854775807之间的整数。"),
+        ("item=abc", "事项（item）："),
+        ("state=bogus", "状态（state）：没有“bogus”这一项"),
+        ("colour=blue", "期限（colour）：没有“blue”这一项"),
+        ("kind=nothing", "类型（kind）：没有“nothing”这一项"),
+        ("page=0", "页码（page）："),
+    ],
+)
+def test_a_bad_filter_names_its_parameter(world: Any, query: str, named: str) -> None:
+    response = as_user(world.people["clerk"]).get(f"/workbench/?{query}")
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert named in html and 'class="error-summary" role="alert"' in html
+    assert 'id="f-state"' in html  # the filters are there to correct it
