@@ -198,3 +198,22 @@ def test_a_reset_password_replaces_the_old_one_and_ends_tokens(market: Departmen
     assert not ApiToken.objects.filter(user=member, revoked_at__isnull=True).exists()
     event = AuditEvent.objects.get(action="accounts.staff_password_reset")
     assert event.actor_id == admin.pk and second not in str(event.data)
+
+
+def test_a_handed_over_password_is_temporary_until_its_holder_sets_their_own(
+    market: Department,
+) -> None:
+    admin = staff(market, "dept_admin")
+    member, password = services.add_staff(admin, market, new())
+    assert member.password_temporary
+    error = refusal(services.replace_temporary_password, member, "wrong", password, "other")
+    assert set(error.fields) == {"current", "password", "confirm"}
+    services.replace_temporary_password(member, password, "Still-Water-5931", "Still-Water-5931")
+    member.refresh_from_db()
+    assert not member.password_temporary and member.check_password("Still-Water-5931")
+    assert AuditEvent.objects.filter(
+        action="accounts.password_changed", actor_id=member.pk
+    ).exists()
+    services.reset_staff_password(admin, member)
+    member.refresh_from_db()
+    assert member.password_temporary
