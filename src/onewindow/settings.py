@@ -120,6 +120,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "onewindow.core.middleware.PrivateAnswers",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "onewindow.workbench.middleware.TemporaryPasswordGuard",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "onewindow.core.middleware.BodyLimitMiddleware",

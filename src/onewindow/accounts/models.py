@@ -111,6 +111,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         ),
     )
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
+    password_temporary = models.BooleanField(
+        _("须修改临时密码"),
+        default=False,
+        help_text=_(
+            "管理员设置或重置的密码只是临时的：持有人登录后须先设置自己的新密码，才能打开其他页面。"
+        ),
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 

@@ -332,7 +332,8 @@ def reset_password(
     errors.raise_if_any()
     with transaction.atomic():
         user.set_password(password)
-        user.save(update_fields=["password"])
+        user.password_temporary = False  # chosen by the holder of the phone, not handed over
+        user.save(update_fields=["password", "password_temporary"])
         ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )

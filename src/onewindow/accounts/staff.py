@@ -108,7 +108,8 @@ def add_staff(
     Guarantees: only an administrator of the department (or a platform administrator) may, else
     404; every field error at once: the name, the username (format, taken), the phone (optional; a
     mobile number, on no other account; stored sealed and masked), at least one department role and
-    never the platform role, the password (Django's validators, or generated); the account and its
+    never the platform role, the password (Django's validators, or generated; either way temporary:
+    the member sets their own at first sign-in, ``replace_temporary_password``); the account and its
     seats are created together or not at all, with one audit event; a username or phone taken by a
     concurrent request is the same field error."""
     _managed_department(admin, department)
@@ -135,6 +136,7 @@ def add_staff(
     member.is_staff = Membership.Role.DEPARTMENT_ADMIN in roles  # the admin site, as ensure_staff
     member.set_phone(phone or None)
     member.set_password(password)
+    member.password_temporary = True
     try:
         with transaction.atomic():
             member.save()
@@ -282,16 +284,46 @@ def set_active(admin: User, member: User, active: bool, request: HttpRequest | N
 def reset_staff_password(admin: User, member: User, request: HttpRequest | None = None) -> str:
     """Give a staff account a new temporary password, returned to be shown once.
 
-    Guarantees: only someone who manages the member, else 404; the old password stops working, the
-    member's other sessions end (Django ties sessions to the password) and their API tokens are
+    Guarantees: only someone who manages the member, else 404; the old password stops working and
+    the new one must be replaced at the member's next sign-in; the member's other sessions end (Django ties sessions to the password) and their API tokens are
     revoked; audited (never the password)."""
     _managed_member(admin, member)
     password = generate_password()
     with transaction.atomic():
         member.set_password(password)
-        member.save(update_fields=["password"])
+        member.password_temporary = True
+        member.save(update_fields=["password", "password_temporary"])
         ApiToken.objects.filter(user=member, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
         audit.record("accounts.staff_password_reset", request=request, actor=admin, obj=member)
     return password
+
+
+def replace_temporary_password(
+    user: User, current: str, password: str, confirm: str, request: HttpRequest | None = None
+) -> None:
+    """The holder of a temporary password (set or reset by an administrator) sets their own.
+
+    Guarantees: the current password is checked; the new one passes Django's validators, is
+    typed twice alike and differs from the temporary one; every field error at once; once set,
+    the account is no longer held to this page; audited (never a password). The caller keeps
+    the session signed in (``update_session_auth_hash``)."""
+    errors = FieldErrorsCollector()
+    if not user.check_password(current or ""):
+        errors.add("current", _("当前密码不正确。"))
+    errors.check(
+        "password",
+        lambda p: _validate_new_password(p, name=user.name, phone=None),
+        password,
+    )
+    if password and user.check_password(password):
+        errors.add("password", _("新密码不能与临时密码相同。"))
+    if password != confirm:
+        errors.add("confirm", _("两次输入的密码不一致。"))
+    errors.raise_if_any()
+    with transaction.atomic():
+        user.set_password(password)
+        user.password_temporary = False
+        user.save(update_fields=["password", "password_temporary"])
+        audit.record("accounts.password_changed", request=request, actor=user, obj=user)

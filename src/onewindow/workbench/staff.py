@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,7 +22,12 @@ from onewindow.accounts.models import User
 from onewindow.core.errors import DomainError
 from onewindow.core.params import bounded_int
 from onewindow.organizations.models import Department
-from onewindow.workbench.staff_forms import RolesForm, StaffForm, role_choices
+from onewindow.workbench.staff_forms import (
+    RolesForm,
+    StaffForm,
+    TemporaryPasswordForm,
+    role_choices,
+)
 from onewindow.workflow import selectors as work
 
 
@@ -230,3 +236,33 @@ def staff_password(request: HttpRequest, user_id: int) -> HttpResponse:
         "workbench/staff_password.html",
         {"member": member, "password": password, "created": False},
     )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def temporary_password(request: HttpRequest) -> HttpResponse:
+    """设置新密码: the holder of a password an administrator set or reset chooses their own before
+    any other page opens (``workbench.middleware.TemporaryPasswordGuard``)."""
+    user = request.user
+    assert isinstance(user, User)
+    form = TemporaryPasswordForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        post = request.POST
+        try:
+            services.replace_temporary_password(
+                user,
+                post.get("current", ""),
+                post.get("password", ""),
+                post.get("confirm", ""),
+                request,
+            )
+        except DomainError as error:
+            form.copy_errors(error)
+            status = error.status
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, _("新密码已设置。"))
+            return redirect("workbench:inbox")
+    page = {"form": form, "required": user.password_temporary}
+    return render(request, "workbench/temporary_password.html", page, status=status)

@@ -146,3 +146,19 @@ def department_initial(department: Department | None) -> dict[str, Any]:
         "sort_order": str(department.sort_order),
         "is_active": department.is_active,
     }
+
+
+class TemporaryPasswordForm(LooseForm):
+    current = forms.CharField(
+        label=_("临时密码"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "maxlength": 128}),
+    )
+    password = forms.CharField(
+        label=_("新密码"),
+        help_text=_("至少8位，不能全是数字，不要与姓名或手机号相似。"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "maxlength": 128}),
+    )
+    confirm = forms.CharField(
+        label=_("确认新密码"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "maxlength": 128}),
+    )

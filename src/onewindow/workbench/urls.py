@@ -26,6 +26,7 @@ urlpatterns = [
     path("staff/<int:user_id>/roles/", staff.staff_roles, name="staff_roles"),
     path("staff/<int:user_id>/active/", staff.staff_active, name="staff_active"),
     path("staff/<int:user_id>/password/", staff.staff_password, name="staff_password"),
+    path("password/", staff.temporary_password, name="password"),
     path("departments/", departments.department_list, name="departments"),
     path("departments/add/", departments.department_add, name="department_add"),
     path("departments/<int:department_id>/", departments.department_edit, name="department_edit"),

@@ -308,6 +308,7 @@ PAGES: dict[str, Page] = {
     "workbench:staff_roles":   Page(POST, clerk, "login 403 403 403 403 422 422"),
     "workbench:staff_active":  Page(POST, clerk, "login 403 403 403 403 302 302"),
     "workbench:staff_password": Page(POST, clerk, "login 403 403 403 403 200 200"),
+    "workbench:password":      Page(GET, none, "login 403 403 200 200 200 200"),
     "workbench:departments":   Page(GET, none, "login 403 403 403 403 403 200"),
     "workbench:department_add": Page(GET, none, "login 403 403 403 403 403 200"),
     "workbench:department_edit": Page(GET, lambda s: {"department_id": s.task.department_id}, "login 403 403 403 403 403 200"),

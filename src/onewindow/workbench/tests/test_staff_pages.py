@@ -82,8 +82,17 @@ def test_adding_a_member_shows_the_password_once_and_it_signs_in(market: Departm
     password = response.context["password"]
     assert password in body(response) and member.check_password(password)
     assert member.phone_masked == "137****4444" and "13700004444" not in body(response)
-    login = Client().post("/accounts/login/", {"username": "market.wangwu", "password": password})
+    newcomer = Client()
+    login = newcomer.post("/accounts/login/", {"username": "market.wangwu", "password": password})
     assert login.status_code == 302
+    # The password was handed over: the newcomer sets their own before any other page opens.
+    assert newcomer.get("/workbench/")["Location"] == "/workbench/password/"
+    assert newcomer.get("/my/")["Location"] == "/workbench/password/"
+    mine = {"current": password, "password": "Still-Water-5931", "confirm": "Still-Water-5931"}
+    assert newcomer.post("/workbench/password/", mine)["Location"] == "/workbench/"
+    assert newcomer.get("/workbench/").status_code == 200  # still signed in
+    member.refresh_from_db()
+    assert not member.password_temporary and member.check_password("Still-Water-5931")
 
 
 def test_a_refused_form_keeps_what_was_typed_beside_each_error(market: Department) -> None:
