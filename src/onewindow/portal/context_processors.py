@@ -47,6 +47,7 @@ def staff_navigation(request: HttpRequest) -> dict[str, object]:
         ("licences:manage", _("电子证照管理"), bool(authority.departments_of(user, *ISSUER_ROLES))),
         ("workbench:staff", _("人员管理"), authority.may_manage_staff(user)),
         ("workbench:departments", _("部门管理"), authority.is_platform_admin(user)),
+        ("workbench:enterprises", _("企业与经办人"), authority.is_platform_admin(user)),
     ]
     links = []
     for name, label, allowed in wanted:

@@ -2,9 +2,9 @@
 
 Most traffic on a government portal is people reading guides and lists without logging in. Those
 pages hold nothing personal (no session, no CSRF token: the language and elderly-mode switches are
-plain links), so one rendering can serve everyone who asks in the same language and mode. The key carries the directory
-and catalogue versions, so a publication or a department change shows at once; the timeout only
-bounds memory.
+plain links), so one rendering can serve everyone who asks in the same language and mode. The key
+carries the directory and catalogue versions, so a publication or a department change shows at
+once; the timeout only bounds memory.
 """
 
 from __future__ import annotations
@@ -28,8 +28,11 @@ TIMEOUT = 60
 
 
 def _language(request: HttpRequest) -> str:
-    # Exactly what LocaleMiddleware will choose, so a key never holds the other language's page.
-    return translation.get_language_from_request(request)
+    """The language and the display mode the page will be rendered in: exactly what
+    LocaleMiddleware will choose, and the elderly mode's cookie, so a key never holds a page of the
+    other language or mode."""
+    mode = "elderly" if elderly_mode(request) else "standard"
+    return f"{translation.get_language_from_request(request)}:{mode}"
 
 
 def _key(request: HttpRequest) -> str | None:

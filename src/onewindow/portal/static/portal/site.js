@@ -29,3 +29,17 @@ document.addEventListener("DOMContentLoaded", function () {
     details.open = false;
   });
 });
+// After a refused form the page opens at its error summary (GOV.UK's pattern): focus moves there,
+// so a screen reader reads the problems first and a keyboard continues from their links. Summaries
+// with the autofocus attribute are focused by the browser already; this covers the others.
+function focusErrorSummary() {
+  var summary = document.querySelector("main .error-summary");
+  if (!summary || (document.activeElement && document.activeElement !== document.body)) return;
+  if (!summary.hasAttribute("tabindex")) summary.setAttribute("tabindex", "-1");
+  summary.focus();
+}
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", focusErrorSummary);
+} else {
+  focusErrorSummary();
+}
