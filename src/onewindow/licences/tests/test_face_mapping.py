@@ -343,3 +343,38 @@ def test_a_person_applying_for_themselves_does_not_get_their_id_as_a_uscc(
     assert "uscc" not in face and "name" not in face
     assert _approve(application) is None  # the decider completes it: the register assigns a USCC
     assert application.timeline.filter(action="licence_pending").exists()
+
+
+# -- a material's note promises no exemption the platform cannot give -----------------------------
+# "已联网的可免提交" and the like name a condition the window checks; a bare "可免提交" on a required
+# material promises what only a licence type (免提交 by using an electronic licence) can keep.
+CONDITIONS = ("已联网", "已归集", "已共享", "两证合一", "直接登记类", "已通过网上", "持有电子")
+
+
+def _materials() -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for path in sorted(CATALOG.glob("*.yaml")):
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for row in loaded.get("items", []) if isinstance(loaded, dict) else []:
+            for material in row.get("materials", []):
+                if isinstance(material, dict):
+                    found.append((f"{path.name}: {row['name']}", material))
+    return found
+
+
+def test_no_required_demo_material_promises_an_exemption_it_cannot_give() -> None:
+    wrong = [
+        (item, material["name"])
+        for item, material in _materials()
+        if "免提交" in material.get("source_note", "")
+        and material.get("necessity", "required") == "required"
+        and not material.get("licence_type")
+        and not any(condition in material["source_note"] for condition in CONDITIONS)
+    ]
+    assert wrong == []
+    id_card = next(
+        m
+        for item, m in _materials()
+        if item.endswith("个体工商户登记（设立）") and "身份证" in m["name"]
+    )
+    assert "免提交" not in id_card["source_note"] and "须提交" in id_card["source_note"]
