@@ -122,8 +122,10 @@ class ServiceItem(models.Model):
         default=dict,
         blank=True,
         help_text=_(
-            "照面数据项 → 取值：data.<表单字段>、holder.name、holder.code、application.number、"
-            "item.name、department.name 或 =固定值；未列出的数据项取同名表单字段。"
+            "照面数据项 → 取值：data.<表单字段>、holder.name、holder.code、enterprise.uscc、"
+            "enterprise.name、enterprise.legal_representative（办件所属企业的登记信息）、"
+            "application.number、item.name、department.name 或 =固定值；"
+            "未列出的数据项取同名表单字段。"
         ),
     )
     keywords = models.CharField(

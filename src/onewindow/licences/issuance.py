@@ -29,14 +29,33 @@ def licence_type_for(application: Application) -> LicenceType | None:
     return LicenceType.objects.filter(code=code, is_active=True).first() if code else None
 
 
+def _enterprise(application: Application) -> User | None:
+    """The enterprise the application is for: the one an agent acts for, or the applicant when
+    the applicant is an enterprise account; none when a person applies for themselves."""
+    if application.enterprise is not None:
+        return application.enterprise
+    applicant = application.applicant
+    return applicant if applicant.kind == User.Kind.LEGAL else None
+
+
 def _source(application: Application, form: dict[str, Any], holder: Holder, source: str) -> Any:
     """One mapping source: ``data.<field>``, ``holder.name``, ``holder.code``,
-    ``application.number``, ``item.name``, ``department.name``, or ``=<literal>``."""
+    ``enterprise.uscc``, ``enterprise.name``, ``enterprise.legal_representative``,
+    ``application.number``, ``item.name``, ``department.name``, or ``=<literal>``.
+
+    ``enterprise.*`` is the enterprise's own register entry and nothing else: a person applying
+    for themselves has none, so a business licence's USCC is never filled with their ID number
+    (the item left unfilled goes to the decider, who completes it)."""
     if source.startswith("="):
         return source[1:]
     head, _dot, rest = source.partition(".")
     if head == "data":
         return form.get(rest)
+    if head == "enterprise":
+        enterprise = _enterprise(application)
+        if enterprise is None or rest not in ("uscc", "name", "legal_representative"):
+            return None
+        return getattr(enterprise, rest) or None
     values = {
         "holder.name": holder.name,
         "holder.code": holder.code,

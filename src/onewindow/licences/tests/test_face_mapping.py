@@ -263,3 +263,118 @@ def test_only_the_issuing_departments_deciders_and_administrators_open_the_issui
     issued = decider.post(url, face)
     assert issued.status_code == 302
     assert Licence.objects.get().data["business_scope"] == "热食类食品制售"
+
+
+# -- a business licence carries the enterprise's register entry, never a person's ------------------
+PERSON_SOURCES = {"holder.name", "holder.code"}
+
+
+def test_the_demo_enterprise_licences_take_the_enterprises_code_and_name() -> None:
+    rows = {row["name"]: row for row in licence_loader._rows()}
+    assert rows["营业执照"]["mapping"] == {
+        "uscc": "enterprise.uscc",
+        "name": "enterprise.name",
+        "legal_representative": "enterprise.legal_representative",
+    }
+    for row in rows.values():
+        if row["holder"] == "legal":  # a code or name of an enterprise is never a person's
+            assert not PERSON_SOURCES & set(row.get("mapping", {}).values()), row["name"]
+
+
+def business_item(licensing: Any, objects: list[str]) -> Any:
+    """The demo's business licence item, issuing a type whose face names the legal
+    representative, mapped as the demo maps it."""
+    code, mapping = licence_loader.for_result("营业执照")
+    kind = licensing.business
+    assert kind.code == code
+    kind.schema = licence_loader._schema(
+        next(r for r in licence_loader._rows() if r["code"] == code)
+    )
+    kind.save(update_fields=["schema"])
+    return make_item(
+        licensing.market,
+        publish=True,
+        name="个体工商户登记（设立）",
+        service_objects=objects,
+        topics_enterprise=["start"] if "legal" in objects else [],
+        topics_person=["work"] if "natural" in objects else [],
+        materials=["登记申请书"],
+        licence_type=kind.code,
+        licence_mapping=mapping,
+    )
+
+
+def _approve(application: Any) -> Any:
+    application.decision = "approved"
+    application.completed_at = timezone.now()
+    application.save()
+    return issuance.issue_for_application(application.pk)
+
+
+@pytest.mark.django_db
+def test_a_business_licence_bears_the_enterprises_uscc_name_and_representative(
+    licensing: Any,
+) -> None:
+    application = applying.create_application(
+        licensing.agent,
+        business_item(licensing, ["legal"]),
+        {},
+        enterprise_uscc=licensing.company.uscc,
+    )
+    licence = _approve(application)
+    assert licence is not None
+    company = licensing.company
+    assert licence.number == company.uscc
+    assert licence.data["uscc"] == company.uscc and licence.data["name"] == company.name
+    assert licence.data["legal_representative"] == "王建国"
+    assert licence.data["name"] != licensing.agent.name  # not the agent who applied
+
+
+@pytest.mark.django_db
+def test_a_person_applying_for_themselves_does_not_get_their_id_as_a_uscc(
+    licensing: Any,
+) -> None:
+    citizen = licensing.citizen
+    application = applying.create_application(citizen, business_item(licensing, ["natural"]), {})
+    kind = issuance.licence_type_for(application)
+    assert kind is not None
+    face = issuance.face_data(application, kind)
+    assert citizen.reveal_id_number() not in face.values()
+    assert "uscc" not in face and "name" not in face
+    assert _approve(application) is None  # the decider completes it: the register assigns a USCC
+    assert application.timeline.filter(action="licence_pending").exists()
+
+
+# -- a material's note promises no exemption the platform cannot give -----------------------------
+# "已联网的可免提交" and the like name a condition the window checks; a bare "可免提交" on a required
+# material promises what only a licence type (免提交 by using an electronic licence) can keep.
+CONDITIONS = ("已联网", "已归集", "已共享", "两证合一", "直接登记类", "已通过网上", "持有电子")
+
+
+def _materials() -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for path in sorted(CATALOG.glob("*.yaml")):
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for row in loaded.get("items", []) if isinstance(loaded, dict) else []:
+            for material in row.get("materials", []):
+                if isinstance(material, dict):
+                    found.append((f"{path.name}: {row['name']}", material))
+    return found
+
+
+def test_no_required_demo_material_promises_an_exemption_it_cannot_give() -> None:
+    wrong = [
+        (item, material["name"])
+        for item, material in _materials()
+        if "免提交" in material.get("source_note", "")
+        and material.get("necessity", "required") == "required"
+        and not material.get("licence_type")
+        and not any(condition in material["source_note"] for condition in CONDITIONS)
+    ]
+    assert wrong == []
+    id_card = next(
+        m
+        for item, m in _materials()
+        if item.endswith("个体工商户登记（设立）") and "身份证" in m["name"]
+    )
+    assert "免提交" not in id_card["source_note"] and "须提交" in id_card["source_note"]
