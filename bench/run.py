@@ -2,7 +2,10 @@
 from a second process (wrk, or a small Python load generator when wrk is missing) and print
 throughput and p50/p99 latency, each as a ratio to the baseline measured in the same run.
 
-    python bench/run.py [--duration 10] [--connections 16] [--items 20000]
+    python bench/run.py [--duration 10] [--connections 16] [--items 20000] [--search-only]
+
+The search API is measured twice: as served (answers kept under the catalogue version) and with
+that cache off (SEARCH_CACHE_SECONDS=0), so every request ranks.
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ def start_server(target: str, port: int, env: dict[str, str], cwd: Path) -> subp
     return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL)
 
 
-def wait_ready(url: str, timeout: float = 30) -> None:
+def wait_ready(url: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -151,8 +154,9 @@ def load_python(
     return Result(name, url, len(latencies) / duration, cuts[49], cuts[98], errors[0])
 
 
-def prepare_app_env(var_dir: Path) -> dict[str, str]:
-    shutil.rmtree(var_dir, ignore_errors=True)  # every run starts from the demo city alone
+def prepare_app_env(var_dir: Path, reuse: bool = False) -> dict[str, str]:
+    if not reuse:
+        shutil.rmtree(var_dir, ignore_errors=True)  # every run starts from the demo city alone
     env = {
         **os.environ,
         "ONEWINDOW_VAR_DIR": str(var_dir),
@@ -163,11 +167,10 @@ def prepare_app_env(var_dir: Path) -> dict[str, str]:
     env.pop("DATABASE_URL", None)
     env.setdefault("SECURE_COOKIES", "0")
     manage = [str(BIN / "python"), str(ROOT / "manage.py")]
-    for args in (
-        ["migrate", "--noinput", "-v0"],
-        ["load_demo"],
-        ["collectstatic", "--noinput", "-v0"],
-    ):
+    steps = [["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"]]
+    if not reuse:
+        steps.insert(1, ["load_demo"])
+    for args in steps:
         subprocess.run(manage + args, env=env, check=True, stdout=subprocess.DEVNULL)
     return env
 
@@ -240,12 +243,12 @@ def run_http(
 
 def report(results: list[Result], base: Result) -> None:
     print(
-        f"{'endpoint':<34}{'req/s':>10}{'× base':>9}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'endpoint':<46}{'req/s':>10}{'× base':>9}{'p50 ms':>9}{'p99 ms':>9}"
         f"{'p99 × base':>12}{'errors':>8}"
     )
     for r in results:
         print(
-            f"{r.name:<34}{r.rps:>10.0f}{r.rps / base.rps:>9.2f}{r.p50_ms:>9.2f}"
+            f"{r.name:<46}{r.rps:>10.0f}{r.rps / base.rps:>9.2f}{r.p50_ms:>9.2f}"
             f"{r.p99_ms:>9.2f}{r.p99_ms / base.p99_ms:>12.2f}{r.errors:>8}"
         )
 
@@ -255,26 +258,37 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--items", type=int, default=20_000, help="synthetic catalogue size")
+    parser.add_argument("--search-only", action="store_true", help="the search API alone")
+    parser.add_argument(
+        "--var-dir",
+        type=Path,
+        help="reuse this prepared data directory (e.g. one grown to --items)",
+    )
     args = parser.parse_args()
 
     load = load_wrk if shutil.which("wrk") else load_python
     RESULTS.mkdir(parents=True, exist_ok=True)
-    var_dir = RESULTS / "var"
-    app_env = prepare_app_env(var_dir)
-    guide = f"/items/{popular_item(app_env)}/"
-    results = run_http(
-        load,
-        args,
-        app_env,
-        [
+    var_dir = args.var_dir or RESULTS / "var"
+    app_env = prepare_app_env(var_dir, reuse=args.var_dir is not None)
+    uncached_env = {**app_env, "SEARCH_CACHE_SECONDS": "0"}
+    search_targets = [("search API (demo, 10 queries)", SEARCH_PATHS[0], SEARCH_PATHS)]
+    if args.search_only:
+        targets = search_targets
+    else:
+        guide = f"/items/{popular_item(app_env)}/"
+        targets = [
             ("/healthz", "/healthz", None),
             ("portal home /", "/", None),
-            ("search API (demo, 10 queries)", SEARCH_PATHS[0], SEARCH_PATHS),
+            *search_targets,
             ("guide page " + guide, guide, None),
-        ],
-        with_base=True,
-    )
+        ]
+    demo_label = "demo" if args.var_dir is None else "prepared"
+    results = run_http(load, args, app_env, _named(targets, demo_label, "cached"), with_base=True)
     base = results[0]
+    report(results, base)  # at once: the uncached server may take long to start on a busy machine
+    results += run_http(
+        load, args, uncached_env, _named(search_targets, demo_label, "uncached"), with_base=False
+    )
     print(
         f"\nload generator: {load.__name__[5:]}, {args.connections} connections, "
         f"{args.duration}s per endpoint, granian {WORKERS} worker(s) × {THREADS} threads\n"
@@ -291,19 +305,29 @@ def main() -> None:
         env=app_env,
         check=True,
     )
-    big = run_http(
-        load,
-        args,
-        app_env,
-        [(f"search API ({args.items} items)", SEARCH_PATHS[0], SEARCH_PATHS)],
-        with_base=False,
-    )
+    big_targets = [(f"search API ({args.items} items)", SEARCH_PATHS[0], SEARCH_PATHS)]
+    big = run_http(load, args, app_env, _named(big_targets, "", "cached"), with_base=False)
+    big += run_http(load, args, uncached_env, _named(big_targets, "", "uncached"), with_base=False)
     print()
     report(big, base)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     (RESULTS / f"http-{stamp}.json").write_text(
         json.dumps([asdict(r) for r in results + big], indent=2)
     )
+
+
+def _named(
+    targets: list[tuple[str, str, list[str] | None]], catalogue: str, mode: str
+) -> list[tuple[str, str, list[str] | None]]:
+    """Mark search targets as cached or uncached (other targets keep their names)."""
+    out = []
+    for name, path, paths in targets:
+        if name.startswith("search API"):
+            if catalogue and catalogue != "demo":
+                name = name.replace("demo", catalogue)
+            name = f"{name}, {mode}"
+        out.append((name, path, paths))
+    return out
 
 
 if __name__ == "__main__":

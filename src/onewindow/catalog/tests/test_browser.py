@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -33,3 +34,35 @@ def test_search_then_read_the_guide(live_server: Any, page: Any) -> None:
     table = page.locator("table.materials")
     assert "食品经营许可申请书" in table.inner_text() and "营业执照" in table.inner_text()
     assert page.get_by_role("heading", name="办理流程").is_visible()
+
+
+def test_phone_search_shows_the_bundle_and_results_in_the_first_screen(
+    live_server: Any, page: Any
+) -> None:
+    from onewindow.catalog.models import Bundle, BundleItem
+
+    market = DepartmentFactory.create(slug="market", name="青岚市市场监督管理局")
+    food = make_item(market, name="食品经营许可（新办）", keywords="餐馆 餐饮")
+    licence = make_item(market, name="营业执照（有限责任公司设立登记）", sequence=2)
+    bundle = Bundle.objects.create(
+        slug="open-restaurant",
+        name="开办餐馆一件事",
+        audience="enterprise",
+        keywords="开饭店 开餐馆",
+        lead_department=market,
+    )
+    BundleItem.objects.create(bundle=bundle, item=licence, order=0)
+    BundleItem.objects.create(bundle=bundle, item=food, order=1)
+
+    page.goto(live_server.url + "/search/?q=开饭店")
+    height = page.viewport_size["height"]
+    bundle_link = page.get_by_role("link", name="开办餐馆一件事")
+    first_item = page.get_by_role("link", name="食品经营许可（新办）")
+    assert bundle_link.bounding_box()["y"] < first_item.bounding_box()["y"]
+    assert first_item.bounding_box()["y"] + 20 < height  # results in the first screen
+    assert not page.get_by_label("部门").is_visible()  # filters folded under 筛选
+    page.get_by_text("筛选", exact=True).click()
+    assert page.get_by_label("部门").is_visible()
+    page.get_by_text("筛选", exact=True).click()
+    if shots := os.environ.get("SCREENSHOT_DIR"):  # to look at the page: SCREENSHOT_DIR=…
+        page.screenshot(path=f"{shots}/search-kfd-390.png")

@@ -203,8 +203,6 @@ def test_answers_are_kept_until_the_catalogue_changes(
 ) -> None:
     first = client.get("/api/v1/catalog/items", {"q": "护照"}).json()
     assert first["count"] == 3
-    make_item(
-        catalogue["普通护照签发"].department, name="普通护照加注", sequence=50, popularity=1
-    )
+    make_item(catalogue["普通护照签发"].department, name="普通护照加注", sequence=50, popularity=1)
     again = client.get("/api/v1/catalog/items", {"q": "护照"}).json()
     assert again["count"] == 4  # the publication bumped the catalogue version
