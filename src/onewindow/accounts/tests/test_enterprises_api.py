@@ -4,6 +4,7 @@ the enterprise within the authorisation and no longer after it is revoked or has
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -294,3 +295,64 @@ def test_the_representative_cannot_authorise_themself(client: Client, representa
     register(client, representative)
     response = authorise(client, representative, representative)
     assert response.status_code == 422 and "phone" in fields(response)
+
+
+# Who may call which enterprise endpoint: the representative, their agent, another citizen, a
+# platform administrator (managing is from the staff page, not as representative) and nobody.
+ACCESS_ACTORS = ("representative", "agent", "citizen", "platform", "anonymous")
+# fmt: off
+ACCESS: dict[str, tuple[str, str, tuple[int, ...]]] = {
+    #                                                              rep  agent citizen platform anon
+    "list mine":     ("GET",    "/enterprises",                    (200, 200, 200, 200, 401)),
+    "register":      ("POST",   "/enterprises",                    (409, 422, 422, 403, 401)),
+    "list agents":   ("GET",    "/enterprises/{uscc}/agents",      (200, 404, 404, 404, 401)),
+    "authorise":     ("POST",   "/enterprises/{uscc}/agents",      (201, 404, 404, 404, 401)),
+    "revoke":        ("DELETE", "/enterprises/{uscc}/agents/{id}", (204, 404, 404, 404, 401)),
+}
+# fmt: on
+
+
+@pytest.mark.parametrize("endpoint", list(ACCESS))
+def test_who_may_call_which_enterprise_endpoint(
+    client: Client, representative: User, endpoint: str
+) -> None:
+    from django.db import transaction
+
+    from onewindow.accounts.services import ensure_staff
+
+    register(client, representative)
+    agent = PersonFactory.create()
+    agency_id = authorise(client, representative, agent).json()["id"]
+    people: dict[str, User | None] = {
+        "representative": representative,
+        "agent": agent,
+        "citizen": PersonFactory.create(),
+        "platform": ensure_staff("platform.root", "平台管理员", None, "platform_admin", None),
+        "anonymous": None,
+    }
+    method, path, expected = ACCESS[endpoint]
+    url = "/api/v1" + path.format(uscc=USCC, id=agency_id)
+    body = {
+        "POST": {
+            "uscc": USCC,
+            "name": NAME,
+            "legal_representative": representative.name,
+            "phone": phone_of(PersonFactory.create()),
+            "scope": "all",
+            "valid_until": (timezone.localdate() + timedelta(days=5)).isoformat(),
+        }
+    }.get(method)
+    got = {}
+    for actor, person in people.items():
+        headers = api(client, person).headers if person is not None else {}
+        with transaction.atomic():
+            response = client.generic(
+                method,
+                url,
+                data=json.dumps(body) if body else "",
+                content_type="application/json",
+                headers=headers,
+            )
+            transaction.set_rollback(True)
+        got[actor] = response.status_code
+    assert got == dict(zip(ACCESS_ACTORS, expected, strict=True))
