@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from onewindow.applications import selectors
 from onewindow.applications.lifecycle import ACTION_LABELS, Status
@@ -263,11 +263,11 @@ def missing_materials(application: Application) -> list[dict[str, Any]]:
 # The stepper's stations, each with the statuses in which it is done or current (a correction or a
 # special procedure keeps the applicant at the station where it stopped).
 STATIONS: tuple[tuple[str, Any], ...] = (
-    ("submitted", _lazy("提交")),
-    ("accepted", _lazy("受理")),
-    ("reviewing", _lazy("审查")),
-    ("decided", _lazy("办结")),
-    ("licence", _lazy("领证")),
+    ("submitted", gettext_lazy("提交")),
+    ("accepted", gettext_lazy("受理")),
+    ("reviewing", gettext_lazy("审查")),
+    ("decided", gettext_lazy("办结")),
+    ("licence", gettext_lazy("领证")),
 )
 # How many stations each status has passed (the next one is where the application is now).
 _PASSED = {

@@ -100,6 +100,9 @@ def _build_labels() -> dict[str, dict[object, str]]:
     }
 
 
+GUIDE_LAYOUT = 2  # the guide says who may apply and keeps "在线办理" in reach on a phone
+
+
 @require_GET
 def guide(request: HttpRequest, item_id: int) -> HttpResponse:
     """办事指南. A published version never changes, so its rendered guide is cached under the
@@ -114,7 +117,11 @@ def guide(request: HttpRequest, item_id: int) -> HttpResponse:
     )
     if head is None:
         raise Http404
-    key = f"guide:{head['current_version_id']}:{get_language()}:{directory_version()}"
+    # ``GUIDE_LAYOUT`` changes with the guide's template, so a new layout is not hidden behind a
+    # day of cached old pages.
+    key = (
+        f"guide:{GUIDE_LAYOUT}:{head['current_version_id']}:{get_language()}:{directory_version()}"
+    )
     article = cache.get(key)
     if article is None:
         article = _render_guide(request, item_id)

@@ -221,9 +221,9 @@ def test_a_draft_is_deleted_after_asking_once_more(world: Any) -> None:
     application = services.create_application(world.citizen, world.item, {"area": 60})
     citizen = as_user(world.citizen)
     discard = f"/my/applications/{application.number}/discard/"
-    for page in ("", "submit/"):
-        html = citizen.get(f"/my/applications/{application.number}/{page}").content.decode()
-        assert f'href="{discard}"' in html
+    for page in (f"{application.number}/", f"{application.number}/submit/", ""):
+        html = citizen.get(f"/my/applications/{page}").content.decode()
+        assert f'href="{discard}"' in html  # from the draft, its check page and the list
     asked = citizen.get(discard).content.decode()
     assert "删除这份草稿？" in asked and "确定删除" in asked
     assert Application.objects.filter(pk=application.pk).exists()  # asking deletes nothing
