@@ -82,7 +82,9 @@ def correction_rows(task: Task, posted: Any) -> dict[str, Any]:
             {
                 "key": str(index),
                 "name": spec["name"],
-                "ticked": str(index) in ticked_materials,
+                # words typed without a tick count as a tick (``faults``)
+                "ticked": str(index) in ticked_materials
+                or bool(posted and posted.get(f"fault_material_{index}", "").strip()),
                 "message": posted.get(f"fault_material_{index}", "") if posted else "",
             }
             for index, spec in enumerate(application.item_version.data["materials"])
@@ -91,7 +93,8 @@ def correction_rows(task: Task, posted: Any) -> dict[str, Any]:
             {
                 "key": name,
                 "name": title,
-                "ticked": name in ticked_fields,
+                "ticked": name in ticked_fields
+                or bool(posted and posted.get(f"fault_field_{name}", "").strip()),
                 "message": posted.get(f"fault_field_{name}", "") if posted else "",
             }
             for name, title in presenters.form_labels(application).items()

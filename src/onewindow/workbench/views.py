@@ -163,7 +163,7 @@ _ANCHORS = {
     "action": "id_action",
     "public_comment": "id_public_comment",
     "legal_basis": "id_legal_basis",
-    "faults": "id_faults",
+    "faults": "id_faults-set",
     "department": "id_department",
 }
 

@@ -38,11 +38,14 @@ def staff_act(browser: Any, base: str, username: str, action: str, text: str = "
     page.locator("table a").first.click()
     page.get_by_role("button", name="认领").click()
     page.get_by_label("办理动作").select_option(label=action)
+    page.get_by_role("group", name=action).wait_for()  # the chosen action's inputs
     if action == "一次性告知补正":
         page.get_by_label("补正内容（一次性告知，每行一项）").fill(text)
     else:
         page.get_by_label("意见（申请人可见）").fill(text or "同意")
-    page.get_by_role("button", name="提交").click()
+    page.get_by_role("group", name=action).get_by_role("button").click()
+    if page.get_by_role("button", name=f"确认{action}").count():  # a final action confirms
+        page.get_by_role("button", name=f"确认{action}").click()
     page.wait_for_url("**/workbench/")
     page.context.close()
 

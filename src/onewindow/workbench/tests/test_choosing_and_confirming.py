@@ -76,7 +76,7 @@ def test_a_failed_correction_keeps_the_action_the_comment_and_every_tick(
     assert '<option value="request_correction" selected>' in html
     assert '<option value="accept" selected>' not in html
     assert ">请按以下要求补正</textarea>" in html and ">电话联系过</textarea>" in html
-    assert '<a href="#id_faults">请逐项列出需要补正的材料或内容（一次性告知）。</a>' in html
+    assert '<a href="#id_faults-set">请逐项列出需要补正的材料或内容（一次性告知）。</a>' in html
     application.refresh_from_db()
     assert application.status == "submitted"
 
