@@ -4,19 +4,19 @@ them, so what it remembers of a person is forgotten when their seats change).
 Every question "may this person see, act on, be told of, be handed, manage ..." is answered from
 the seats returned here, as a query condition (for lists) and as a yes/no (for one object):
 
-=========================  ==================================  =================================
-question                   list (query)                        one person / one row (yes/no)
-=========================  ==================================  =================================
-may act on the work        ``work_condition(user)``            ``may_work(user, dept, role)``
-is told new work waits     ``told_of_new_work(dept, role)``    ``is_told_of_new_work(...)``
-is told work is overdue    ``told_of_escalation(dept)``        ``is_told_of_escalation(...)``
-may be handed the work     ``colleagues(dept, role)``          ``is_colleague(...)``
-manages the staff          ``managed_departments(user)``       ``may_manage_staff`` /
-                                                               ``may_manage_member``
-whose seats are managed    ``staff_of(dept)``                  ``may_manage_member``
-may give a role            ``grantable_roles(admin, dept)``    ``may_grant(admin, dept, role)``
-keeps a department run     ``members_of(dept, DEPARTMENT_ADMIN)``  ``is_last_admin(user)``
-=========================  ==================================  =================================
+=========================  ======================================  ================================
+question                   list (query)                            one person / one row (yes/no)
+=========================  ======================================  ================================
+may act on the work        ``work_condition(user)``                ``may_work(user, dept, role)``
+is told new work waits     ``told_of_new_work(dept, role)``        ``is_told_of_new_work(...)``
+is told work is overdue    ``told_of_escalation(dept)``            ``is_told_of_escalation(...)``
+may be handed the work     ``colleagues(dept, role)``              ``is_colleague(...)``
+manages the staff          ``managed_departments(user)``           ``may_manage_staff`` /
+                                                                   ``may_manage_member``
+whose seats are managed    ``staff_of(dept)``                      ``may_manage_member``
+may give a role            ``grantable_roles(admin, dept)``        ``may_grant(admin, dept, role)``
+is the last administrator  ``members_of(dept, DEPARTMENT_ADMIN)``  ``is_last_admin(user, dept)``
+=========================  ======================================  ================================
 
 Task-level questions are ``workflow.seats``, built on these; no other module filters
 ``Membership`` (``accounts/tests/test_authority_single_door.py`` fails when one does).
@@ -32,6 +32,10 @@ The rule, once:
 - A platform administrator manages every department's staff and the catalogue; they work on no
   task unless they also hold a seat. Platform administration is never a department seat, even
   when a membership row names a department.
+- Department roles are given and taken by those who manage the department's staff
+  (``grantable_roles``); the platform role is never given from a department. A department keeps
+  at least one active administrator, and nobody takes their own administrator role or account
+  (``accounts.staff`` asks ``is_last_admin``).
 - Only active staff accounts hold seats: a citizen, an enterprise, a deactivated account or an
   anonymous visitor holds none, whatever rows exist.
 

@@ -67,3 +67,27 @@ def test_an_administrator_adds_a_clerk_who_signs_in(live_server: Any, page: Any)
     page.get_by_role("heading", name="待办任务").wait_for()
     page.screenshot(path=SHOTS / "6-new-clerk-inbox.png", full_page=True)
     assert page.url.endswith("/workbench/")
+
+
+def test_a_platform_administrator_corrects_a_department(live_server: Any, page: Any) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    market = DepartmentFactory.create(slug="market", name="青岚市市场监督管理局")
+    staff(market, "platform_admin", "platform.admin")
+    base = live_server.url
+
+    sign_in(page, base, "platform.admin", TEST_PASSWORD)
+    page.goto(base + "/workbench/departments/")
+    page.screenshot(path=SHOTS / "7-departments.png", full_page=True)
+    page.get_by_role("link", name="青岚市市场监督管理局", exact=True).click()
+    page.get_by_label("统一社会信用代码").fill("11379900MB0001074X")
+    page.get_by_label("启用").uncheck()
+    page.get_by_role("button", name="保存").click()
+    page.get_by_role("alert").wait_for()
+    page.screenshot(path=SHOTS / "8-department-error.png", full_page=True)
+    assert page.get_by_label("统一社会信用代码").input_value() == "11379900MB0001074X"
+    assert not page.get_by_label("启用").is_checked()  # what was chosen is kept
+    page.get_by_label("统一社会信用代码").fill(market.uscc)
+    page.get_by_role("button", name="保存").click()
+    page.get_by_text("已保存").wait_for()
+    market.refresh_from_db()
+    assert not market.is_active
