@@ -76,9 +76,8 @@ def linkable_pages() -> set[str]:
                 if inner.startswith(NOT_SITE) or inner in NOT_SITE:
                     continue
                 names |= walk(entry.url_patterns, f"{namespace}{inner}:" if inner else namespace)
-            elif isinstance(entry, URLPattern) and entry.name:
-                if not entry.pattern.converters and "<" not in str(entry.pattern):
-                    names.add(f"{namespace}{entry.name}")
+            elif isinstance(entry, URLPattern) and entry.name and not entry.pattern.regex.groups:
+                names.add(f"{namespace}{entry.name}")
         return names
 
     return walk(get_resolver().url_patterns) - set(NOT_LINKED)
