@@ -212,7 +212,7 @@ def test_a_failed_import_lists_its_problems_row_by_row(admin_client: Client) -> 
     page = admin_client.get(f"/admin/catalog/io/jobs/{job.pk}/").content.decode()
     assert "发现 3 个问题，未导入任何数据。" in page and "hx-get" not in page
     assert page.index("第 3 行") < page.index("第 4 行")
-    assert '<th scope="rowgroup" rowspan="2">第 3 行</th>' in page
+    assert '<th scope="rowgroup" rowspan="2" class="nowrap">第 3 行</th>' in page
     assert "跑动次数超过1次须说明理由" in page and "不是有效的JSON" in page
 
 
