@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "onewindow.core.middleware.PermissionsPolicy",
     "onewindow.portal.middleware.PublicPageCache",
+    "onewindow.catalog.middleware.SearchAnswerCache",
     "onewindow.core.middleware.ApiErrorMiddleware",
     "onewindow.licences.middleware.VerificationLane",
     "django.contrib.sessions.middleware.SessionMiddleware",
