@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "onewindow.core.middleware.PermissionsPolicy",
     "onewindow.core.middleware.MaintenanceMode",
     "onewindow.portal.middleware.PublicPageCache",
+    "onewindow.catalog.middleware.SearchAnswerCache",
     "onewindow.core.middleware.ApiErrorMiddleware",
     "onewindow.licences.middleware.VerificationLane",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from datetime import date
@@ -18,9 +17,9 @@ from pydantic import ConfigDict, Field
 
 from onewindow.catalog import selectors
 from onewindow.catalog.choices import ItemType
+from onewindow.catalog.middleware import CONTENT_TYPE, answer_key
 from onewindow.catalog.search import Filters, search, suggest
 from onewindow.catalog.search.query import Hit
-from onewindow.catalog.selectors import catalog_version
 from onewindow.core.errors import DomainError, errors
 from onewindow.core.params import ID, MAX_PAGE, MAX_VISITS
 
@@ -142,16 +141,13 @@ def list_items(request: HttpRequest, params: Query[SearchParams]) -> HttpRespons
     turns that off."""
     filters = _filters(params)
     timeout = settings.SEARCH_CACHE_SECONDS
-    key = "search:api:%s:%s" % (  # noqa: UP031 - a cache key, not a message
-        catalog_version(),
-        hashlib.sha256(params.model_dump_json().encode()).hexdigest(),
-    )
+    key = answer_key(request.META.get("QUERY_STRING", ""))  # read by SearchAnswerCache too
     body = cache.get(key) if timeout else None
     if body is None:
         body = json.dumps(_answer(params, filters), ensure_ascii=False).encode()
         if timeout:
             cache.set(key, body, timeout)
-    return HttpResponse(body, content_type="application/json; charset=utf-8")
+    return HttpResponse(body, content_type=CONTENT_TYPE)
 
 
 def _answer(params: SearchParams, filters: Filters) -> dict[str, Any]:
