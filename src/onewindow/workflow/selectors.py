@@ -156,5 +156,6 @@ def held_by(user_ids: list[int]) -> dict[int, list[Task]]:
         *TASK_FIELDS
     )
     for task in tasks.order_by("due_at", "pk"):
-        held[task.assignee_id].append(task)
+        if task.assignee_id is not None:  # the filter says so; the type does not
+            held[task.assignee_id].append(task)
     return held

@@ -255,6 +255,26 @@ def cast(db: None) -> dict[str, Any]:
     return {"departments": departments, "people": people, "rows_holder": rows_holder}
 
 
+def _staff_questions_agree(department: Department, people: list[User]) -> None:
+    ids = [p.pk for p in people]
+    # The staff an administrator manages: every staff account with a seat, active or not.
+    held = authority.roles_in(department.pk, ids)
+    assert set(authority.staff_of(department.pk).filter(pk__in=ids)) == {
+        p for p in people if authority.is_staff_account(p) and held[p.pk]
+    }
+    # The last administrator: the only active one.
+    admins = set(authority.members_of(department.pk, Role.DEPARTMENT_ADMIN))
+    for p in people:
+        assert authority.is_last_admin(p, department.pk) == (admins == {p})
+        for role in ALL_ROLES:
+            assert authority.may_grant(p, department.pk, role) == (
+                role in authority.grantable_roles(p, department.pk)
+            )
+            assert authority.may_grant(p, department.pk, role) == (
+                role != Role.PLATFORM_ADMIN and authority.may_manage_staff(p, department.pk)
+            )
+
+
 @settings(
     max_examples=60,
     deadline=None,
@@ -314,6 +334,7 @@ def test_every_list_agrees_with_its_yes_no(
                     for p in people
                     if authority.is_colleague(p, department.pk, role, exclude=asking)
                 }
+        _staff_questions_agree(department, people)
         escalated = set(authority.told_of_escalation(department.pk))
         assert escalated == {p for p in people if authority.is_told_of_escalation(p, department.pk)}
         assert set(authority.members_of(department.pk)) == {
