@@ -27,8 +27,10 @@ def test_register_log_in_and_see_my_space(live_server: Any, page: Any, outbox: A
     page.wait_for_url("**/my/")
     assert "注册成功" in page.content()
 
+    page.locator("details.menu summary").click()  # on a phone the account links are in the menu
     page.get_by_role("button", name="退出").click()
     page.wait_for_url(live_server.url + "/")
+    page.locator("details.menu summary").click()
     page.get_by_role("link", name="登录").first.click()
     page.get_by_label("手机号或用户名").fill(phone)
     page.get_by_label("密码").fill(TEST_PASSWORD)
