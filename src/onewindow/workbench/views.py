@@ -115,7 +115,8 @@ def _filter_errors(error: DomainError) -> list[tuple[str, str]]:
     for name, problems in error.fields.items():
         label, anchor = _FILTER_LABELS.get(name, (name, "f-state"))
         for problem in problems:
-            found.append((anchor, f"{label}（{name}）：{problem}"))
+            named = {"label": label, "name": name, "problem": problem}
+            found.append((anchor, _("%(label)s（%(name)s）：%(problem)s") % named))
     return found or [("f-state", error.message)]
 
 
