@@ -411,7 +411,8 @@ def public_answer(identifier: str) -> dict[str, Any]:
     row = _read(identifier)
     if row is None:
         return _not_here().as_dict()
-    memo = f"licence-answer:{get_language()}:{timezone.localdate().isoformat()}:{_digest(row)}"
+    # "2": the answer's shape (its plain words); an answer remembered in another shape is not read.
+    memo = f"licence-answer:2:{get_language()}:{timezone.localdate().isoformat()}:{_digest(row)}"
     body: dict[str, Any] | None = cache.get(memo)
     if body is None:
         body = verify_licence(_licence_from(row)).as_dict()
