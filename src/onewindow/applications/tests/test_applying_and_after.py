@@ -389,3 +389,31 @@ def test_withdrawing_asks_for_confirmation_first(world: Any) -> None:
     assert application.status == "withdrawn"
     assert owner.get(path)["Location"] == f"/my/applications/{application.number}/"
     assert as_user(PersonFactory.create()).get(path).status_code == 404
+
+
+def test_the_demo_food_licence_explains_itself_to_a_person_before_its_form(world: Any) -> None:
+    """The demo catalogue's food licence (for enterprises only), as its loader builds the form."""
+    from pathlib import Path
+
+    import yaml
+
+    from onewindow.demo import catalog_loader
+
+    rows = []
+    for path in sorted((Path(catalog_loader.__file__).parent / "data" / "catalog").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        items = data.get("items", []) if isinstance(data, dict) else []
+        rows += [r for r in items if str(r.get("name", "")).startswith("食品经营许可")]
+    assert rows and rows[0]["objects"] == ["legal"]
+    item = make_item(
+        world.market,
+        name=rows[0]["name"],
+        sequence=4,
+        service_objects=["legal"],
+        topics_person=[],
+        form_schema=catalog_loader._form(rows[0]),
+    )
+    page = as_user(world.citizen).get(f"/items/{item.pk}/apply/")
+    html = page.content.decode()
+    assert page.status_code == 403 and "此事项只面向法人办理" in html
+    assert 'href="/my/enterprises/"' in html and "单位名称" not in html
