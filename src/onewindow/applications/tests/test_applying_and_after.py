@@ -142,6 +142,9 @@ def test_choosing_an_enterprise_fills_in_its_details_and_keeps_what_was_typed(wo
     assert '青岚测试餐饮有限公司"' not in back.content.decode().split('id="apply-fields"')[1]
     html = citizen.get(f"/items/{item.pk}/apply/").content.decode()
     assert 'hx-post="/items/' in html and "使用此企业的资料" in html
+    # Enter in a field submits with the form's first button: saving, not choosing the enterprise.
+    first = html.split('name="token"')[1].split("<button")[1].split(">")[0]
+    assert 'name="action"' not in first and 'type="submit"' in first
 
 
 # -- bad input ----------------------------------------------------------------------------------
