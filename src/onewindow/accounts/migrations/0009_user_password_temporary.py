@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0007_user_phone_sealed"),
+        ("accounts", "0008_enterprise_register_and_representatives"),
     ]
 
     operations = [
