@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0007_material_commitment"),
+        ("catalog", "0008_search_entry_aliases"),
     ]
 
     operations = [
