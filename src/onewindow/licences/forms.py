@@ -44,9 +44,15 @@ class ShareForm(forms.Form):
 
 
 class ActionForm(forms.Form):
+    """An issuer's change to a licence. Nothing is chosen for them, and the changes that end a
+    licence's use (``FINAL``) are done only after a second, confirming press."""
+
+    FINAL = ("revoke", "replace")
+
     action = forms.ChoiceField(
         label=gettext_lazy("操作"),
         choices=[
+            ("", gettext_lazy("请选择")),
             ("suspend", gettext_lazy("暂扣")),
             ("resume", gettext_lazy("恢复")),
             ("revoke", gettext_lazy("吊销/撤销")),
@@ -56,6 +62,10 @@ class ActionForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def needs_confirmation(self) -> bool:
+        return self.cleaned_data["action"] in self.FINAL and not self.cleaned_data["confirmed"]
 
 
 class IssueForm(forms.Form):

@@ -325,6 +325,8 @@ def manage_detail(request: HttpRequest, licence_id: int) -> HttpResponse:
     form = ActionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+        if form.needs_confirmation():
+            return _render_manage(request, licence, form=form, status=200, confirm=action)
         try:
             if action == "replace":
                 new = services.replace(licence.pk, user, {}, reason, request=request)
@@ -368,12 +370,14 @@ def _render_manage(
     revealed: dict[str, str] | None = None,
     reveal_errors: dict[str, list[str]] | None = None,
     status: int = 200,
+    confirm: str = "",
 ) -> HttpResponse:
     user = _user(request)
     return render(
         request,
         "licences/manage_detail.html",
         {
+            "confirm": confirm,
             "licence": licence,
             "facts": _facts(licence, revealed),
             "reveal_url": reverse("licences:manage_reveal", args=[licence.pk]),

@@ -236,3 +236,25 @@ def test_the_issuers_pages_refuse_everyone_but_staff_in_the_sites_own_words(
     refused = client.get(reverse("licences:import"))
     assert refused.status_code == 403
     assert "只有颁发部门的决定人员或管理员可以导入证照" in refused.content.decode()
+
+
+def test_revoking_from_the_issuers_page_asks_first_and_nothing_is_chosen_for_them(
+    licensing: Any, client: Client
+) -> None:
+    """The action select starts empty, and a revocation pressed once only asks: the licence stays
+    valid until the confirming press, which carries the reason typed the first time."""
+    licence = licensing.business_licence()
+    url = f"/licences/manage/{licence.pk}/"
+    client.force_login(licensing.decider, backend="onewindow.accounts.backends.AccountBackend")
+    page = client.get(url).content.decode()
+    assert '<option value="" selected>' in page
+    asked = client.post(url, {"action": "revoke", "reason": "以欺骗手段取得许可"})
+    assert asked.status_code == 200
+    html = asked.content.decode()
+    assert "您将吊销/撤销证照" in html and 'name="confirmed" value="1"' in html
+    licence.refresh_from_db()
+    assert licence.status == "valid"
+    done = client.post(url, {"action": "revoke", "reason": "以欺骗手段取得许可", "confirmed": "1"})
+    assert done.status_code == 302
+    licence.refresh_from_db()
+    assert licence.status == "revoked" and licence.status_reason == "以欺骗手段取得许可"
