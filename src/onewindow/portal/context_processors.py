@@ -43,7 +43,7 @@ def staff_navigation(request: HttpRequest) -> dict[str, object]:
     wanted: list[tuple[str, str | Promise, bool]] = [
         ("workbench:inbox", _("待办任务"), True),
         # The department's load and its licences are for those who answer for the department.
-        ("workbench:load", _("部门工作量"), bool(heads)),
+        ("workbench:load", _("部门工作量"), bool(heads) or authority.is_platform_admin(user)),
         ("licences:manage", _("电子证照管理"), bool(authority.departments_of(user, *ISSUER_ROLES))),
         ("workbench:staff", _("人员管理"), authority.may_manage_staff(user)),
         ("workbench:departments", _("部门管理"), authority.is_platform_admin(user)),

@@ -127,11 +127,15 @@ def inbox_topics(user: User) -> list[tuple[str, str]]:
     return choices
 
 
-def department_load(department_ids: list[int]) -> list[dict[str, object]]:
-    """A department head's view: open, claimed and overdue tasks per department and stage."""
+def department_load(department_ids: list[int] | None) -> list[dict[str, object]]:
+    """A department head's view: open, claimed and overdue tasks per department and stage (of
+    every department when ``department_ids`` is None: the platform's view)."""
     now = timezone.now()
+    tasks = Task.objects.filter(active=1)
+    if department_ids is not None:
+        tasks = tasks.filter(department_id__in=department_ids)
     rows = (
-        Task.objects.filter(department_id__in=department_ids, active=1)
+        tasks
         .values("department__name", "stage_name")
         .annotate(
             total=Count("id"),

@@ -283,7 +283,7 @@ PAGES: dict[str, Page] = {
     "licences:use":            Page(GET, draft, "login 200 404 404 404 404 404"),
     # -- staff ----------------------------------------------------------------------------------
     "workbench:inbox":         Page(GET, none, "login 403 403 200 200 200 200"),
-    "workbench:load":          Page(GET, none, "login 403 403 403 403 200 403"),
+    "workbench:load":          Page(GET, none, "login 403 403 403 403 200 200"),
     "workbench:task":          Page(GET, task, "login 403 403 200 404 200 404"),
     "workbench:reveal":        Page(POST, task, "login 403 403 422 404 422 404"),
     "workbench:claim":         Page(POST, task, "login 403 403 302 404 302 404"),

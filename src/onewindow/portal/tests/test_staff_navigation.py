@@ -41,8 +41,14 @@ EXPECTED = {
     "clerk": ["/workbench/"],
     "reviewer": ["/workbench/"],
     "decider": ["/workbench/", "/workbench/load/", "/licences/manage/"],
-    "dept_admin": ["/workbench/", "/workbench/load/", "/licences/manage/"],
-    "platform": ["/workbench/"],
+    "dept_admin": ["/workbench/", "/workbench/load/", "/licences/manage/", "/workbench/staff/"],
+    "platform": [
+        "/workbench/",
+        "/workbench/load/",
+        "/workbench/staff/",
+        "/workbench/departments/",
+        "/workbench/enterprises/",
+    ],
 }
 
 
