@@ -88,6 +88,28 @@ def _chosen_scope(request: HttpRequest) -> Any:
     return request.POST.getlist("items")[: enterprises.MAX_SCOPE_ITEMS + 1]
 
 
+def _authorise(
+    request: HttpRequest, person: User, uscc: str, form: AgentForm
+) -> tuple[int, str]:
+    """Authorise the agent the form names: the page's status and the scope's own error (shown
+    beside the item picker, not in the form's summary); 0 when it was done."""
+    try:
+        enterprises.authorise_agent(
+            person,
+            uscc,
+            form.value("phone"),
+            _chosen_scope(request),
+            form.value("valid_until"),
+            request,
+        )
+    except DomainError as error:
+        scope_error = " ".join(error.fields.pop("scope", []))
+        if error.fields or not scope_error:
+            form.apply_errors(error)
+        return _status(error), scope_error
+    return 0, ""
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def my_enterprise(request: HttpRequest, uscc: str) -> HttpResponse:
@@ -95,28 +117,13 @@ def my_enterprise(request: HttpRequest, uscc: str) -> HttpResponse:
     items, the items searchable by name)."""
     person, enterprise = _managed(request, uscc)
     form = AgentForm(request.POST or None)
-    status = 200
-    scope_error = ""
+    status, scope_error = 200, ""
     if request.method == "POST" and form.is_valid():
-        try:
-            enterprises.authorise_agent(
-                person,
-                uscc,
-                form.value("phone"),
-                _chosen_scope(request),
-                form.value("valid_until"),
-                request,
-            )
-        except DomainError as error:
-            scope_error = " ".join(error.fields.pop("scope", []))
-            if error.fields or not scope_error:
-                form.apply_errors(error)
-            status = _status(error)
-        else:
+        status, scope_error = _authorise(request, person, uscc, form)
+        if not status:
             messages.success(request, _("已授权经办人，并已通知本人。"))
             return redirect("portal:my_enterprise", uscc=enterprise.uscc)
     query = (request.GET.get("q") or request.POST.get("q") or "").strip()[:50]
-    chosen = set(request.POST.getlist("items"))
     return render(
         request,
         "accounts/enterprise.html",
@@ -129,7 +136,7 @@ def my_enterprise(request: HttpRequest, uscc: str) -> HttpResponse:
             "scope_mode": request.POST.get("scope_mode", "all"),
             "scope_error": scope_error,
             "items": item_catalogue().search(query, SCOPE_CHOICES_SHOWN),
-            "chosen": chosen,
+            "chosen": set(request.POST.getlist("items")),
             "query": query,
         },
         status=status,
@@ -159,6 +166,31 @@ def _tokens(user: User) -> list[ApiToken]:
     return [t for t in records if t.is_usable()]
 
 
+def _change_password(request: HttpRequest, user: User, form: PasswordChangeForm) -> int:
+    """The page's status after a password change: 0 when done (the session stays signed in)."""
+    try:
+        account.change_password(
+            user, form.value("current_password"), form.value("new_password"), request
+        )
+    except DomainError as error:
+        form.apply_errors(error)
+        return _status(error)
+    update_session_auth_hash(request, user)
+    return 0
+
+
+def _create_token(user: User, form: TokenForm) -> tuple[int, str]:
+    """The page's status and the new token's secret (shown once)."""
+    try:
+        secret, _record = account.create_token(
+            user, form.value("token_name"), int(form.value("token_days") or 0)
+        )
+    except DomainError as error:
+        form.apply_errors(error)
+        return _status(error), ""
+    return 200, secret
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_page(request: HttpRequest) -> HttpResponse:
@@ -169,29 +201,13 @@ def account_page(request: HttpRequest) -> HttpResponse:
     token_form = TokenForm(request.POST if action == "token" else None)
     status, secret = 200, ""
     if action == "password" and password_form.is_valid():
-        try:
-            account.change_password(
-                user,
-                password_form.value("current_password"),
-                password_form.value("new_password"),
-                request,
-            )
-        except DomainError as error:
-            password_form.apply_errors(error)
-            status = _status(error)
-        else:
-            update_session_auth_hash(request, user)
+        status = _change_password(request, user, password_form)
+        if not status:
             messages.success(request, _("密码已修改，其他设备上的登录已退出。"))
             return redirect("portal:account")
     elif action == "token" and token_form.is_valid():
-        try:
-            secret, _record = account.create_token(
-                user, token_form.value("token_name"), int(token_form.value("token_days") or 0)
-            )
-        except DomainError as error:
-            token_form.apply_errors(error)
-            status = _status(error)
-        else:
+        status, secret = _create_token(user, token_form)
+        if secret:
             token_form = TokenForm()
     return render(
         request,

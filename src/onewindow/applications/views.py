@@ -91,23 +91,17 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
     if prefilling:
         form.switch_enterprise(request)
     elif request.method == "POST":
-        data = form.read(request)
-        try:
-            form.require_complete()
-            done = _once(
-                request,
-                user,
-                "page",
-                lambda: {
-                    "number": services.create_application(
-                        user, item, data, enterprise_uscc=form.enterprise or None, request=request
-                    ).number
-                },
-            )
-        except DomainError as error:
-            form.refuse(error)
-        else:
-            return redirect("portal:application_materials", number=done["number"])
+        number = _create_draft(request, user, item, form)
+        if number:
+            return redirect("portal:application_materials", number=number)
+    return _apply_page(request, item, audience, form, prefilling)
+
+
+def _apply_page(
+    request: HttpRequest, item: Any, audience: Audience, form: ApplyForm, prefilling: bool
+) -> HttpResponse:
+    """The form page; after an enterprise was chosen, its token is kept (the draft is not created
+    yet), and htmx gets only the fields it swaps."""
     context = {
         "item": item,
         "data_version": item.current_version,
@@ -117,6 +111,27 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
     if prefilling and request.headers.get("HX-Request"):
         return render(request, "applications/_apply_fields.html", context)
     return render(request, "applications/apply.html", context, status=form.status)
+
+
+def _create_draft(request: HttpRequest, user: User, item: Any, form: ApplyForm) -> str:
+    """The new draft's number, or "" with the form refused (its errors shown, nothing lost)."""
+    data = form.read(request)
+    try:
+        form.require_complete()
+        done = _once(
+            request,
+            user,
+            "page",
+            lambda: {
+                "number": services.create_application(
+                    user, item, data, enterprise_uscc=form.enterprise or None, request=request
+                ).number
+            },
+        )
+    except DomainError as error:
+        form.refuse(error)
+        return ""
+    return str(done["number"])
 
 
 def _who_may_apply(request: HttpRequest, name: str, back: str) -> HttpResponse:

@@ -15,7 +15,7 @@ from onewindow.licences import verification
 
 def _svg(page: str) -> str:
     """The QR code on the page, as its inline SVG."""
-    svg = re.search(r"<svg .*?</svg>", page, re.S)
+    svg = re.search(r"<svg (?:(?!</svg>).)*核验二维码.*?</svg>", page, re.S)
     assert svg, "no QR code on the page"
     return svg.group(0)
 
