@@ -120,7 +120,7 @@ def test_register_authorise_apply_revoke(live_server: Any, browser: Any) -> None
 
     # The form opened before is refused; a new one no longer offers the enterprise.
     clerk.get_by_role("button", name="保存并下一步").click()
-    clerk.locator(".error-summary").wait_for()
+    clerk.get_by_text("此事项只面向法人办理").wait_for()
     shot(clerk, "6-agent-refused")
     assert Application.objects.filter(enterprise__uscc=USCC).count() == 1
     clerk.goto(f"{base}/items/{item.pk}/")

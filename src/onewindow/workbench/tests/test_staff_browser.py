@@ -53,6 +53,7 @@ def test_an_administrator_adds_a_clerk_who_signs_in(live_server: Any, page: Any)
     assert authority.holds(member, market.pk, "clerk")
     page.get_by_role("link", name="查看该工作人员").click()
     page.screenshot(path=SHOTS / "4-member.png", full_page=True)
+    page.locator("details.menu summary").click()  # on a phone the account links are in the menu
     page.get_by_role("button", name="退出").click()
     page.wait_for_load_state()
 
