@@ -88,9 +88,7 @@ def _chosen_scope(request: HttpRequest) -> Any:
     return request.POST.getlist("items")[: enterprises.MAX_SCOPE_ITEMS + 1]
 
 
-def _authorise(
-    request: HttpRequest, person: User, uscc: str, form: AgentForm
-) -> tuple[int, str]:
+def _authorise(request: HttpRequest, person: User, uscc: str, form: AgentForm) -> tuple[int, str]:
     """Authorise the agent the form names: the page's status and the scope's own error (shown
     beside the item picker, not in the form's summary); 0 when it was done."""
     try:

@@ -135,8 +135,7 @@ def department_load(department_ids: list[int] | None) -> list[dict[str, object]]
     if department_ids is not None:
         tasks = tasks.filter(department_id__in=department_ids)
     rows = (
-        tasks
-        .values("department__name", "stage_name")
+        tasks.values("department__name", "stage_name")
         .annotate(
             total=Count("id"),
             open=Count("id", filter=Q(state=Task.State.OPEN)),
