@@ -70,7 +70,9 @@ class SearchParams(Schema):
     page: int = 1
 
 
-def summary(entry: Hit) -> dict[str, Any]:
+def summary(entry: Hit, guide_url: str) -> dict[str, Any]:
+    """``guide_url`` is the guide's address for item 0, resolved once for the whole list (a
+    ``reverse`` per item was a tenth of an answer's time)."""
     return {
         "id": entry.pk,
         "name": entry.name,
@@ -82,7 +84,7 @@ def summary(entry: Hit) -> dict[str, Any]:
         "promised_days": entry.promised_days,
         "visits": entry.visits,
         "online_depth": entry.online_depth,
-        "url": reverse("portal:guide", args=[entry.pk]),
+        "url": guide_url.replace("/0/", f"/{entry.pk}/"),
     }
 
 
@@ -152,6 +154,7 @@ def list_items(request: HttpRequest, params: Query[SearchParams]) -> HttpRespons
 
 def _answer(params: SearchParams, filters: Filters) -> dict[str, Any]:
     result = search(params.q, filters, params.page)
+    guide = reverse("portal:guide", args=[0])
     return {
         "count": result.count,
         "page": result.page,
@@ -161,7 +164,7 @@ def _answer(params: SearchParams, filters: Filters) -> dict[str, Any]:
             {"id": b.id, "name": b.name, "url": reverse("portal:bundle", args=[b.slug])}
             for b in result.bundles
         ],
-        "items": [summary(e) for e in result.entries],
+        "items": [summary(e, guide) for e in result.entries],
     }
 
 
