@@ -186,6 +186,20 @@ def test_paging(catalogue: None) -> None:
     assert not {e.pk for e in first.entries} & {e.pk for e in second.entries}
 
 
+@pytest.mark.parametrize("filters", [Filters(), Filters(department="market")])
+def test_query_count_is_the_same_on_every_page(catalogue: None, filters: Filters) -> None:
+    """The ranking query reads one page; the count comes from a query of its own, or from the
+    page when it is the last one."""
+    everything = search("登记", filters, page_size=100)
+    assert everything.count == len(everything.entries) >= 3
+    seen: list[int] = []
+    for number in range(1, everything.count + 3):
+        page = search("登记", filters, page=number, page_size=2)
+        assert page.count == everything.count, number
+        seen += [e.pk for e in page.entries]
+    assert seen == [e.pk for e in everything.entries]
+
+
 def test_api_search_and_item(client: Client, catalogue: None) -> None:
     body = client.get("/api/v1/catalog/items", {"q": "驾照", "object": "natural"}).json()
     assert body["count"] == 2
