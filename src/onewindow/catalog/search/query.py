@@ -23,7 +23,6 @@ from onewindow.catalog.search.bundles import BundleRef, matching_bundles
 from onewindow.catalog.search.text import ParsedQuery, normalise, parse
 
 PAGE_SIZE = 20
-RANK_INDEX = "catalog_search_rank_idx"  # SearchEntry.Meta: what ranking reads of an entry
 MAX_PAGE = 500
 
 
@@ -134,18 +133,14 @@ def _ranked_ids(
     """The page's ids in rank order and the number of matches. The count is a query of its own:
     counting in the ranking query (``COUNT(*) OVER ()``) made the database rank every match in
     full before cutting the page, three times the cost for a query matching thousands."""
-    match_sql, match_params = index.match_sql(query, relaxed)
+    matching, match_params = index.matching_entries(query, relaxed)
     where, where_params = filters.sql()
     tiers = _tiers(query)
     case = " ".join(f"WHEN {sql} THEN {rank}" for rank, (sql, _) in enumerate(tiers))
     case_params = [p for _, ps in tiers for p in ps]
     offset = (page - 1) * page_size
-    # SQLite's planner takes the primary key for ``item_id IN (…)`` unless told (PostgreSQL
-    # chooses from its statistics).
-    hint = f" INDEXED BY {RANK_INDEX}" if connection.vendor == "sqlite" else ""
     sql = (
-        f"SELECT e.item_id FROM catalog_searchentry e{hint} "  # noqa: S608 - fixed text
-        f"WHERE e.item_id IN ({match_sql}){where} "
+        f"SELECT e.item_id {matching}{where} "
         f"ORDER BY CASE {case} ELSE 5 END, e.popularity DESC, LENGTH(e.name), e.item_id "
         "LIMIT %s OFFSET %s"
     )
@@ -156,12 +151,9 @@ def _ranked_ids(
         if 0 < len(ids) < page_size or (not ids and page == 1):
             return ids, offset + len(ids)  # the last page: the count is known
         if where:
-            cursor.execute(
-                "SELECT COUNT(*) FROM catalog_searchentry e "  # noqa: S608 - fixed text
-                f"WHERE e.item_id IN ({match_sql}){where}",
-                [*match_params, *where_params],
-            )
+            cursor.execute(f"SELECT COUNT(*) {matching}{where}", [*match_params, *where_params])
         else:  # every indexed id is an entry's
+            match_sql, match_params = index.match_sql(query, relaxed)
             cursor.execute(f"SELECT COUNT(*) FROM ({match_sql}) m", match_params)  # noqa: S608
         return ids, int(cursor.fetchone()[0])
 
