@@ -165,12 +165,13 @@ def answer_body(query_string: str, query: QueryDict) -> bytes | None:
 
 def _body(query_string: str, params: SearchParams, filters: Filters) -> bytes:
     timeout = settings.SEARCH_CACHE_SECONDS
+    if not timeout:
+        return json.dumps(_answer(params, filters), ensure_ascii=False).encode()
     key = answer_key(query_string)  # read by SearchLane too
-    body: bytes | None = cache.get(key) if timeout else None
+    body: bytes | None = cache.get(key)
     if body is None:
         body = json.dumps(_answer(params, filters), ensure_ascii=False).encode()
-        if timeout:
-            cache.set(key, body, timeout)
+        cache.set(key, body, timeout)
     return body
 
 
