@@ -110,7 +110,8 @@ def _tiers(query: ParsedQuery) -> list[tuple[str, list[str]]]:
         exact.append(alternative.text)
         starts.append(alternative.text)
         terms = [f"%{term}%" for unit in alternative.units for term in unit]
-        every.append((" AND ".join(["e.name_norm LIKE %s"] * len(terms)) or "1 = 0", terms))
+        if terms != [f"%{alternative.text}%"]:  # that one is the tier before: evaluated once
+            every.append((" AND ".join(["e.name_norm LIKE %s"] * len(terms)), terms))
 
     def any_of(template: str, values: list[str]) -> tuple[str, list[str]]:
         return "(" + " OR ".join([template] * len(values)) + ")", values
@@ -120,7 +121,7 @@ def _tiers(query: ParsedQuery) -> list[tuple[str, list[str]]]:
         any_of("e.name_norm LIKE %s", [f"{t}%" for t in starts]),
         any_of("e.name_norm LIKE %s", [f"%{t}%" for t in starts]),
         (
-            "(" + " OR ".join(f"({sql})" for sql, _ in every) + ")",
+            "(" + " OR ".join(f"({sql})" for sql, _ in every) + ")" if every else "1 = 0",
             [p for _, ps in every for p in ps],
         ),
         ("1 = 0", []),
