@@ -111,7 +111,7 @@ MIDDLEWARE = [
     "onewindow.core.middleware.PermissionsPolicy",
     "onewindow.core.middleware.MaintenanceMode",
     "onewindow.portal.middleware.PublicPageCache",
-    "onewindow.catalog.middleware.SearchAnswerCache",
+    "onewindow.catalog.middleware.SearchLane",
     "onewindow.core.middleware.ApiErrorMiddleware",
     "onewindow.licences.middleware.VerificationLane",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -3,7 +3,7 @@
 SQLite: an FTS5 table ``catalog_search_fts(name_terms, body_terms, spell)`` whose rowid is the item id.
 PostgreSQL: a ``document tsvector`` column on ``catalog_searchentry`` with a GIN index. Both hold the
 same space-separated terms and answer the same boolean query (AND of a word's terms, OR of the
-readings, prefix for pinyin), so they return the same candidates; ranking happens in Python."""
+readings, prefix for pinyin), so they return the same candidates; ranking happens in SQL (``query.py``)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from onewindow.catalog.models import SearchEntry
 from onewindow.catalog.search.text import Alternative, ParsedQuery
 
 FTS_TABLE = "catalog_search_fts"
+RANK_INDEX = "catalog_search_rank_idx"  # SearchEntry.Meta: what ranking reads of an entry
 
 
 def write(entry: SearchEntry) -> None:
@@ -78,6 +79,23 @@ def match_sql(query: ParsedQuery, relaxed: bool = False) -> tuple[str, list[str]
         )
     return (
         f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608
+        [_fts5(query, relaxed)],
+    )
+
+
+def matching_entries(query: ParsedQuery, relaxed: bool = False) -> tuple[str, list[str]]:
+    """``FROM … WHERE …`` over the entries ``e`` matching ``query``, and its parameters: joined
+    to the matches rather than ``e.item_id IN (…)``, which built a list of them first. On SQLite
+    an entry is read from the narrow index of what ranking needs (the planner takes the primary
+    key unless told)."""
+    if connection.vendor == "postgresql":
+        return (
+            "FROM catalog_searchentry e WHERE e.document @@ to_tsquery('simple', %s)",
+            [_tsquery(query, relaxed)],
+        )
+    return (
+        f"FROM {FTS_TABLE} f JOIN catalog_searchentry e INDEXED BY {RANK_INDEX} "
+        f"ON e.item_id = f.rowid WHERE {FTS_TABLE} MATCH %s",
         [_fts5(query, relaxed)],
     )
 

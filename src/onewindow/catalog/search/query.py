@@ -110,7 +110,8 @@ def _tiers(query: ParsedQuery) -> list[tuple[str, list[str]]]:
         exact.append(alternative.text)
         starts.append(alternative.text)
         terms = [f"%{term}%" for unit in alternative.units for term in unit]
-        every.append((" AND ".join(["e.name_norm LIKE %s"] * len(terms)) or "1 = 0", terms))
+        if terms != [f"%{alternative.text}%"]:  # that one is the tier before: evaluated once
+            every.append((" AND ".join(["e.name_norm LIKE %s"] * len(terms)), terms))
 
     def any_of(template: str, values: list[str]) -> tuple[str, list[str]]:
         return "(" + " OR ".join([template] * len(values)) + ")", values
@@ -120,7 +121,7 @@ def _tiers(query: ParsedQuery) -> list[tuple[str, list[str]]]:
         any_of("e.name_norm LIKE %s", [f"{t}%" for t in starts]),
         any_of("e.name_norm LIKE %s", [f"%{t}%" for t in starts]),
         (
-            "(" + " OR ".join(f"({sql})" for sql, _ in every) + ")",
+            "(" + " OR ".join(f"({sql})" for sql, _ in every) + ")" if every else "1 = 0",
             [p for _, ps in every for p in ps],
         ),
         ("1 = 0", []),
@@ -130,31 +131,32 @@ def _tiers(query: ParsedQuery) -> list[tuple[str, list[str]]]:
 def _ranked_ids(
     query: ParsedQuery, filters: Filters, relaxed: bool, page: int, page_size: int
 ) -> tuple[list[int], int]:
-    """One query: the page's ids in rank order and the number of matches."""
-    match_sql, match_params = index.match_sql(query, relaxed)
+    """The page's ids in rank order and the number of matches. The count is a query of its own:
+    counting in the ranking query (``COUNT(*) OVER ()``) made the database rank every match in
+    full before cutting the page, three times the cost for a query matching thousands."""
+    matching, match_params = index.matching_entries(query, relaxed)
     where, where_params = filters.sql()
     tiers = _tiers(query)
     case = " ".join(f"WHEN {sql} THEN {rank}" for rank, (sql, _) in enumerate(tiers))
     case_params = [p for _, ps in tiers for p in ps]
+    offset = (page - 1) * page_size
     sql = (
-        "SELECT e.item_id, COUNT(*) OVER () FROM catalog_searchentry e "  # noqa: S608 - fixed text
-        f"WHERE e.item_id IN ({match_sql}){where} "
+        f"SELECT e.item_id {matching}{where} "
         f"ORDER BY CASE {case} ELSE 5 END, e.popularity DESC, LENGTH(e.name), e.item_id "
         "LIMIT %s OFFSET %s"
     )
-    params = [*match_params, *where_params, *case_params, page_size, (page - 1) * page_size]
+    params = [*match_params, *where_params, *case_params, page_size, offset]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-        if rows:
-            return [r[0] for r in rows], int(rows[0][1])
-        if page == 1:
-            return [], 0
-        cursor.execute(  # past the last page: the count alone
-            f"SELECT COUNT(*) FROM catalog_searchentry e WHERE e.item_id IN ({match_sql}){where}",  # noqa: S608
-            [*match_params, *where_params],
-        )
-        return [], int(cursor.fetchone()[0])
+        ids = [r[0] for r in cursor.fetchall()]
+        if 0 < len(ids) < page_size or (not ids and page == 1):
+            return ids, offset + len(ids)  # the last page: the count is known
+        if where:
+            cursor.execute(f"SELECT COUNT(*) {matching}{where}", [*match_params, *where_params])
+        else:  # every indexed id is an entry's
+            match_sql, match_params = index.match_sql(query, relaxed)
+            cursor.execute(f"SELECT COUNT(*) FROM ({match_sql}) m", match_params)  # noqa: S608
+        return ids, int(cursor.fetchone()[0])
 
 
 def search(

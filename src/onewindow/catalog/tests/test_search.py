@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from onewindow.catalog.search import Filters, search
 from onewindow.testing.factories import DepartmentFactory, make_item
@@ -186,6 +188,20 @@ def test_paging(catalogue: None) -> None:
     assert not {e.pk for e in first.entries} & {e.pk for e in second.entries}
 
 
+@pytest.mark.parametrize("filters", [Filters(), Filters(department="market")])
+def test_query_count_is_the_same_on_every_page(catalogue: None, filters: Filters) -> None:
+    """The ranking query reads one page; the count comes from a query of its own, or from the
+    page when it is the last one."""
+    everything = search("登记", filters, page_size=100)
+    assert everything.count == len(everything.entries) >= 3
+    seen: list[int] = []
+    for number in range(1, everything.count + 3):
+        page = search("登记", filters, page=number, page_size=2)
+        assert page.count == everything.count, number
+        seen += [e.pk for e in page.entries]
+    assert seen == [e.pk for e in everything.entries]
+
+
 def test_api_search_and_item(client: Client, catalogue: None) -> None:
     body = client.get("/api/v1/catalog/items", {"q": "驾照", "object": "natural"}).json()
     assert body["count"] == 2
@@ -217,6 +233,46 @@ def test_api_rejects_bad_filters(client: Client) -> None:
     assert response.status_code == 422
     assert set(response.json()["error"]["fields"]) == {"item_type", "object", "max_visits"}
     assert client.get("/api/v1/catalog/items", {"page": "x"}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"q": "登记"},
+        {"q": "驾照", "object": "natural", "page": "1"},
+        {"q": "", "department": "market", "online": "true", "max_visits": "3"},
+        {"q": "量子纠缠"},
+    ],
+)
+def test_search_lane_answers_as_the_api_operation_does(
+    client: Client, catalogue: None, settings: Any, query: dict[str, str]
+) -> None:
+    """A well-formed search is answered before sessions, language and the rest (no cookie is
+    read or set), ranked every time with the cache off, and the same as the Ninja operation's."""
+    settings.SEARCH_CACHE_SECONDS = 0
+    client.cookies["sessionid"] = "not-a-session"
+    with CaptureQueriesContext(connection) as lane_queries:
+        lane = client.get("/api/v1/catalog/items", query)
+    assert not [q for q in lane_queries if "django_session" in q["sql"]]
+    assert not lane.has_header("Content-Language")  # no language was chosen
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("SearchLane")]
+    operation = Client().get("/api/v1/catalog/items", query)  # a client loads the middleware once
+    assert operation.has_header("Content-Language")  # the full stack answered
+    assert lane.status_code == operation.status_code == 200
+    assert lane.json() == operation.json()
+
+
+def test_search_lane_leaves_bad_input_to_the_operation(client: Client) -> None:
+    for query in ({"page": "x"}, {"max_visits": ""}, {"item_type": "99"}, {"page": "0"}):
+        response = client.get("/api/v1/catalog/items", query, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 422, query
+        assert response["Content-Language"] == "en"
+    # What the lane does not know (a repeated or unknown parameter) the operation answers.
+    unusual: list[dict[str, Any]] = [{"q": ["证", "登记"]}, {"q": "证", "sort": "name"}]
+    for query in unusual:
+        response = client.get("/api/v1/catalog/items", query)
+        assert response.status_code == 200
+        assert response.has_header("Content-Language")
 
 
 def test_suggest(client: Client, catalogue: None) -> None:

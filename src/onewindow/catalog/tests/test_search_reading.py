@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from onewindow.catalog.models import Bundle, BundleItem
 from onewindow.catalog.search import search
+from onewindow.catalog.search.bundles import matching_bundles
 from onewindow.catalog.search.documents import document, rank
 from onewindow.testing.factories import DepartmentFactory, make_item
 
@@ -143,6 +145,22 @@ def test_a_new_bundle_is_found_at_once(client: Client, catalogue: dict[str, Any]
     assert [
         b["name"] for b in client.get("/api/v1/catalog/items", {"q": "出国"}).json()["bundles"]
     ] == ["出国一件事"]
+
+
+def test_bundles_are_read_again_when_the_cache_was_cleared(catalogue: dict[str, Any]) -> None:
+    """Each process keeps the bundles it read; a cleared cache (the catalogue version starting
+    again from 1) must not leave it answering from that copy."""
+    assert matching_bundles("出国") == []
+    cache.clear()
+    bundle = Bundle(
+        slug="go-abroad",
+        name="出国一件事",
+        audience="person",
+        lead_department=catalogue["普通护照签发"].department,
+    )
+    Bundle.objects.bulk_create([bundle])  # no signal, no version bump
+    cache.clear()
+    assert [b.name for b in matching_bundles("出国")] == ["出国一件事"]
 
 
 def test_results_page_shows_bundles_first(client: Client, catalogue: dict[str, Any]) -> None:
