@@ -104,7 +104,7 @@ def _build_labels() -> dict[str, dict[object, str]]:
 
 # The parts of a cached guide that offer to apply, taken out for staff (``guide``).
 _APPLY_PARTS = re.compile(r"<!--apply-->.*?<!--/apply-->", re.S)
-GUIDE_LAYOUT = 3  # the guide says who may apply and keeps "在线办理" in reach on a phone
+GUIDE_LAYOUT = 4  # the guide says who may apply and keeps "在线办理" in reach on a phone
 
 
 @require_GET

@@ -45,3 +45,21 @@ def test_english_pages_mark_department_names(client: Client) -> None:
     assert '<span lang="zh-Hans">青岚市政务服务网</span>' in html  # the site's name in the header
     chinese = client.get("/departments/market/").content.decode()
     assert "<h1>青岚市市场监督管理局</h1>" in chinese and 'lang="zh-Hans">青岚' not in chinese
+
+
+
+def test_a_guide_lists_in_the_pages_language(client: Client) -> None:
+    """The guide's lists (办理形式 ...) are joined with 、 in Chinese and ", " in English."""
+    from onewindow.testing.factories import make_item
+
+    item = make_item(DepartmentFactory.create(slug="market"), name="食品经营许可")
+
+    def handling(html: str) -> str:
+        """The 办理形式 value: the fifth fact of the guide (window and online for this item)."""
+        return html.split('class="facts guide-facts"')[1].split("</dt><dd>")[5].split("</dd>")[0]
+
+    chinese = handling(client.get(f"/items/{item.pk}/").content.decode())
+    client.get("/lang/en/")
+    english = handling(client.get(f"/items/{item.pk}/").content.decode())
+    assert "、" in chinese and ", " not in chinese
+    assert "、" not in english and ", " in english
