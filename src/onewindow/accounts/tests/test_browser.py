@@ -98,6 +98,8 @@ def test_register_authorise_apply_revoke(live_server: Any, browser: Any) -> None
     clerk.goto(f"{base}/items/{item.pk}/")
     clerk.get_by_role("link", name="在线办理").first.click()
     clerk.get_by_label("申请身份").select_option(label=f"代表 {NAME}")
+    # Choosing the enterprise swaps in its details (htmx); type once the swap is in.
+    clerk.wait_for_load_state("networkidle")
     clerk.get_by_label("车辆数").fill("12")
     clerk.get_by_role("button", name="保存并下一步").click()
     clerk.wait_for_url("**/materials/")
@@ -107,6 +109,7 @@ def test_register_authorise_apply_revoke(live_server: Any, browser: Any) -> None
     clerk.goto(f"{base}/items/{item.pk}/")
     clerk.get_by_role("link", name="在线办理").first.click()
     clerk.get_by_label("申请身份").select_option(label=f"代表 {NAME}")
+    clerk.wait_for_load_state("networkidle")
     clerk.get_by_label("车辆数").fill("3")
 
     # The representative revokes, after a confirmation.
