@@ -47,7 +47,6 @@ def test_english_pages_mark_department_names(client: Client) -> None:
     assert "<h1>青岚市市场监督管理局</h1>" in chinese and 'lang="zh-Hans">青岚' not in chinese
 
 
-
 def test_a_guide_lists_in_the_pages_language(client: Client) -> None:
     """The guide's lists (办理形式 ...) are joined with 、 in Chinese and ", " in English."""
     from onewindow.testing.factories import make_item
