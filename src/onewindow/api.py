@@ -28,6 +28,7 @@ from onewindow.core.errors import (
 )
 from onewindow.core.schemas import ApiRenderer
 from onewindow.licences.api import router as licences_router
+from onewindow.tickets.api import router as tickets_router
 from onewindow.organizations.api import router as organizations_router
 from onewindow.workbench.api import router as workbench_router
 from onewindow.workflow.api import router as workflow_router
@@ -51,6 +52,7 @@ api.add_router("/", applications_router)
 api.add_router("/", workflow_router)
 api.add_router("/", workbench_router)
 api.add_router("/", licences_router)
+api.add_router("/", tickets_router)
 
 
 def _field_message(error: dict[str, Any]) -> str:

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "onewindow.workflow",
     "onewindow.notifications",
     "onewindow.licences",
+    "onewindow.tickets",
     "onewindow.workbench",
     "onewindow.portal",
     "onewindow.demo",
@@ -317,6 +318,23 @@ ONEWINDOW: dict[str, Any] = {
     # Public licence verifications per client address and minute (0: no limit). Counted with the
     # cache: in the embedded default (LocMemCache) per worker process; with REDIS_URL, site-wide.
     "LICENCE_VERIFY_PER_MINUTE": int(os.environ.get("LICENCE_VERIFY_PER_MINUTE", "60")),
+    # 12345 tickets (工单): the number's prefix; working days to handle a ticket of each kind where
+    # its category says nothing (local practice: 咨询/求助 3, 投诉/举报 13); the working days after
+    # dispatch in which a department may return a misrouted ticket (退单); the days after closing
+    # in which an unsatisfied reporter may reopen it once; the window and the similarity (0-100)
+    # in which the same phone's nearly same text is merged into the earlier ticket.
+    "TICKET_PREFIX": os.environ.get("TICKET_PREFIX", "GD"),
+    # The department whose clerks take calls, dispatch, approve extensions and make return visits.
+    "HOTLINE_DEPARTMENT": os.environ.get("HOTLINE_DEPARTMENT", "hotline"),
+    "TICKET_LIMITS": {"consult": 3, "help": 3, "complaint": 13, "report": 13, "suggestion": 10},
+    "TICKET_RETURN_WORKDAYS": int(os.environ.get("TICKET_RETURN_WORKDAYS", "1")),
+    "TICKET_REOPEN_DAYS": int(os.environ.get("TICKET_REOPEN_DAYS", "7")),
+    "TICKET_DUPLICATE_MINUTES": int(os.environ.get("TICKET_DUPLICATE_MINUTES", "10")),
+    "TICKET_DUPLICATE_SIMILARITY": int(os.environ.get("TICKET_DUPLICATE_SIMILARITY", "85")),
+    # The city's bounds (south, west, north, east in degrees): a ticket's location must lie inside.
+    "CITY_BOUNDS": tuple(
+        float(v) for v in os.environ.get("CITY_BOUNDS", "36.20,117.20,37.40,118.90").split(",")
+    ),
 }
 
 # --- E-mail: SMTP when EMAIL_HOST is set, otherwise one file per message under var/outbox/email --

@@ -208,3 +208,31 @@ def minimal_png() -> bytes:
 
 PDF = minimal_pdf()
 PNG = minimal_png()
+
+
+def ticket_category(department: Department, code: str = "noise", **fields: Any) -> Any:
+    """A 12345 category handled by ``department`` (see ``tickets.models.Category``)."""
+    from onewindow.tickets.models import Category
+
+    values = {"name": "噪音扰民", "group": "环境", "keywords": "噪音 施工 扰民"} | fields
+    category, _created = Category.objects.update_or_create(
+        code=code, defaults={"department": department, **values}
+    )
+    return category
+
+
+def hotline_setup() -> dict[str, Any]:
+    """The hotline department with an operator (clerk), and a handling department with its clerk,
+    another department and a category routed to the first: what ticket tests start from."""
+    hotline = DepartmentFactory.create(slug="hotline", name="12345热线")
+    urban = DepartmentFactory.create(slug="urban", name="城市管理局")
+    ecology = DepartmentFactory.create(slug="ecology", name="生态环境局")
+    return {
+        "hotline": hotline,
+        "urban": urban,
+        "ecology": ecology,
+        "operator": staff(hotline, "clerk", "hotline.operator"),
+        "urban_clerk": staff(urban, "clerk", "urban.clerk"),
+        "ecology_clerk": staff(ecology, "clerk", "ecology.clerk"),
+        "category": ticket_category(urban, "noise", limits={"complaint": 13, "consult": 3}),
+    }

@@ -173,7 +173,7 @@ def _error_links(errors: dict[str, list[str]]) -> list[tuple[str, str]]:
     """(anchor, message) for the error summary; a fault's own place (``faults.0.key``) is the
     correction's box."""
     return [
-        (_ANCHORS.get(name.split(".")[0], "id_action"), message)
+        (_ANCHORS.get(name.split(".")[0], f"id_{name.split('.')[0]}"), message)
         for name, messages in errors.items()
         for message in messages
     ]
@@ -198,7 +198,36 @@ def _action_context(user: User, task: Task, chosen: str, posted: Any) -> dict[st
         "posted": posted,
         "token": uuid.uuid4().hex,  # one page, one action (``core.idempotency``)
         "colleagues": list(seats.colleagues(task, user)) if task.is_active else [],
-        "departments": selectors.transfer_targets(task.department_id) if needs[DEPARTMENT] else [],
+        "departments": selectors.transfer_targets(task.department_id)
+        if needs[DEPARTMENT] or (spec and any(i.type.startswith("department") for i in spec.inputs))
+        else [],
+        "inputs": _inputs_shown(spec, posted),
+    }
+
+
+def _inputs_shown(spec: ActionSpec | None, posted: Any) -> list[dict[str, Any]]:
+    """The chosen action's own inputs (``ActionSpec.inputs``) with what was sent for each."""
+    if spec is None:
+        return []
+    rows = []
+    for item in spec.inputs:
+        if item.type == "departments":
+            value: Any = posted.getlist(item.name) if hasattr(posted, "getlist") else []
+        else:
+            value = posted.get(item.name, "") if posted else ""
+        rows.append({"input": item, "value": value, "id": f"id_{item.name}"})
+    return rows
+
+
+def _posted_inputs(request: HttpRequest, task: Task, action: str) -> dict[str, Any]:
+    spec = kind_of(task.case_type).action(action)
+    if spec is None:
+        return {}
+    post = request.POST
+    return {
+        item.name: post.getlist(item.name) if item.type == "departments" else post.get(item.name)
+        for item in spec.inputs
+        if item.name in post
     }
 
 
@@ -225,6 +254,7 @@ def _render_task(
         errors, status = {"action": [message]}, 422
     page["act_errors"], page["error_links"] = errors, _error_links(errors)
     if task.case_type != Application.case_type:
+        page["case_panel"] = kind_of(task.case_type).panel(task, user, request)
         return render(request, "workbench/task_case.html", page, status=status)
     page |= application_page.context(request, user, task, revealed)
     page |= application_page.correction_rows(task, posted or {})
@@ -417,6 +447,7 @@ def act(request: HttpRequest, task_id: int) -> HttpResponse:
         "faults": _faults(request, task),
         "department": post.get("department", ""),
         "legal_basis": post.get("legal_basis", "").strip(),
+        "inputs": _posted_inputs(request, task, action),
     }
 
     def run() -> tuple[int, dict[str, str]]:

@@ -153,12 +153,32 @@ class TaskActionIn(Schema):
     faults: list[TaskFault] = []
     department: str = ""
     legal_basis: str = ""
+    # The inputs of some kinds' actions (``ActionSpec.inputs``; the action's row in
+    # ``GET /workbench/tasks/{id}/actions`` lists them): a ticket's dispatch, return, extension,
+    # return visit and merge.
+    assisting: list[str] = Field(
+        [], max_length=20, description="assisting departments' slugs (a ticket's dispatch)"
+    )
+    reason: str = Field("", description="why (a ticket's return or extension)")
+    days: int | None = Field(None, description="working days (a ticket's extension)")
+    satisfied: bool | None = Field(None, description="the return visit's answer (a ticket's visit)")
+    into: str = Field("", max_length=32, description="the earlier case's number (a ticket's merge)")
+
+
+class TaskInputOut(Schema):
+    name: str
+    label: str
+    type: str = Field(description="text, integer, boolean, department, departments or number")
+    required: bool
+    minimum: int | None = None
+    maximum: int | None = None
 
 
 class TaskActionOut(Schema):
     name: str
     label: str
     requires: list[str] = Field(description=f"of {', '.join(REQUIREMENTS)}")
+    inputs: list[TaskInputOut] = Field(description="the action's own inputs, by name in the body")
     leads_to: str
     templates: list[str]
 
@@ -176,6 +196,17 @@ def actions(request: HttpRequest, task_id: ID) -> list[TaskActionOut]:
             name=spec.name,
             label=str(spec.label),
             requires=sorted(spec.requires),
+            inputs=[
+                TaskInputOut(
+                    name=i.name,
+                    label=str(i.label),
+                    type=i.type,
+                    required=i.required,
+                    minimum=i.minimum if i.type == "integer" else None,
+                    maximum=i.maximum if i.type == "integer" else None,
+                )
+                for i in spec.inputs
+            ],
             leads_to=spec.leads_to,
             templates=[str(t) for t in spec.templates],
         )
@@ -199,6 +230,7 @@ def act(request: HttpRequest, task_id: ID, payload: TaskActionIn) -> TaskRow:
         faults=[f.dict() for f in payload.faults],
         department=payload.department,
         legal_basis=payload.legal_basis,
+        inputs=payload.dict(include={"assisting", "reason", "days", "satisfied", "into"}),
         request=request,
     )
     return task_row(task)

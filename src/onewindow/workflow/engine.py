@@ -16,7 +16,7 @@ from onewindow.notifications.services import notify_each
 from onewindow.organizations.models import Department
 from onewindow.workflow import seats
 from onewindow.workflow.models import Task
-from onewindow.workflow.registry import ROLE_FOR_STAGE, CaseKind, Stage, kind_of
+from onewindow.workflow.registry import CaseKind, Stage, kind_of
 
 END_OF_DAY = time(17, 30)
 ACTIVE = (Task.State.OPEN, Task.State.CLAIMED)
@@ -68,7 +68,7 @@ def open_stage(kind: CaseKind, case: Any, stage: Stage) -> list[Task]:
             stage=stage.key,
             stage_name=stage.name,
             kind=stage.kind,
-            role=ROLE_FOR_STAGE[stage.kind],
+            role=stage.task_role,
             department_id=departments.get(branch.department or "", handling),
             due_at=due(branch.days),
         )

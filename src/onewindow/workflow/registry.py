@@ -59,6 +59,39 @@ ROLE_FOR_STAGE: dict[str, str] = {
 
 
 @dataclass(frozen=True)
+class Input:
+    """An input of its own an action takes beyond the common requirements (a ticket's dispatch
+    names assisting departments, an extension a number of days): the task page draws it, the API
+    accepts it under ``name``, and the engine checks and converts it before the handler reads it
+    from ``ActionContext.inputs``.
+
+    ``type``: ``text`` (at most ``max_length`` characters), ``integer`` (``minimum`` ..
+    ``maximum``), ``boolean`` (a yes/no choice), ``department`` (a department's slug),
+    ``departments`` (several slugs), ``number`` (another case's number)."""
+
+    name: str
+    label: Any
+    type: str = "text"
+    required: bool = False
+    minimum: int = 0
+    maximum: int = 0
+    max_length: int = 500
+    hint: Any = ""
+
+    TYPES: ClassVar[tuple[str, ...]] = (
+        "text",
+        "integer",
+        "boolean",
+        "department",
+        "departments",
+        "number",
+    )
+
+    def __post_init__(self) -> None:
+        assert self.type in self.TYPES, f"{self.name}: unknown input type {self.type}"
+
+
+@dataclass(frozen=True)
 class ActionSpec:
     """One action a task can take: the one row every reader of the action uses.
 
@@ -70,7 +103,8 @@ class ActionSpec:
     message where the generic one would say too little; ``final``: the action decides the case in a
     way that cannot be taken back (accepting, refusing, deciding), so a page asks the person taking
     it to confirm first; ``confirm``: what that question says (``%(number)s`` is the case's
-    number)."""
+    number); ``inputs``: the action's own inputs (``Input``); ``at``: the stage keys whose tasks
+    offer it, where stage kinds alone would say too little (empty: every stage of its kinds)."""
 
     name: str
     label: Any
@@ -84,6 +118,8 @@ class ActionSpec:
     missing: Mapping[str, Any] = field(default_factory=dict)
     final: bool = False
     confirm: Any = ""
+    inputs: tuple[Input, ...] = ()
+    at: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         unknown = set(self.requires) - set(REQUIREMENTS)
@@ -105,6 +141,11 @@ class ActionSpec:
         return errors
 
 
+def offers(spec: ActionSpec, stage_kind: str, stage: str = "") -> bool:
+    """Whether a task of ``stage_kind`` at stage ``stage`` offers the action."""
+    return stage_kind in spec.stages and (not spec.at or not stage or stage in spec.at)
+
+
 def action(
     name: str,
     label: Any,
@@ -119,6 +160,8 @@ def action(
     missing: Mapping[str, Any] | None = None,
     final: bool = False,
     confirm: Any = "",
+    inputs: Iterable[Input] = (),
+    at: Iterable[str] = (),
 ) -> ActionSpec:
     """An ``ActionSpec`` from plain iterables, so a table reads as one call per row."""
     return ActionSpec(
@@ -134,6 +177,8 @@ def action(
         dict(missing or {}),
         final,
         confirm,
+        tuple(inputs),
+        frozenset(at),
     )
 
 
@@ -148,10 +193,18 @@ class Branch:
 
 @dataclass(frozen=True)
 class Stage:
+    """``role``: the role whose inbox the stage's tasks go to, where it is not the one its kind
+    implies (``ROLE_FOR_STAGE``): a ticket's handling is a review done by a department's clerks."""
+
     key: str
     name: str
     kind: str  # a StageKind
     branches: tuple[Branch, ...]
+    role: str = ""
+
+    @property
+    def task_role(self) -> str:
+        return self.role or ROLE_FOR_STAGE[self.kind]
 
 
 @dataclass
@@ -165,6 +218,7 @@ class ActionContext:
     department: str = ""
     legal_basis: str = ""
     request: HttpRequest | None = None
+    inputs: dict[str, Any] = field(default_factory=dict)
 
 
 class CaseKind:
@@ -214,6 +268,11 @@ class CaseKind:
         return DomainError("invalid_transition", message, status=409)
 
     # -- hooks --------------------------------------------------------------------------------------
+    def panel(self, task: Task, user: Any, request: HttpRequest | None = None) -> dict[str, Any]:
+        """What the workbench's task page shows of the case above the action panel: ``template``
+        (a template name) and the context it reads; empty: the task's number and title only."""
+        return {}
+
     def on_escalated(self, task: Task) -> None:
         """An overdue task of this kind was escalated (the deciders are told by the engine)."""
 
@@ -225,9 +284,10 @@ class CaseKind:
     def action(self, name: str) -> ActionSpec | None:
         return next((spec for spec in self.actions if spec.name == name), None)
 
-    def actions_for(self, stage_kind: str) -> list[ActionSpec]:
-        """The actions a task of ``stage_kind`` offers, in the table's order."""
-        return [spec for spec in self.actions if stage_kind in spec.stages]
+    def actions_for(self, stage_kind: str, stage: str = "") -> list[ActionSpec]:
+        """The actions a task of ``stage_kind`` (and of the stage ``stage``) offers, in the
+        table's order."""
+        return [spec for spec in self.actions if offers(spec, stage_kind, stage)]
 
     def handler(self, spec: ActionSpec) -> Callable[..., None]:
         handle: Callable[..., None] = getattr(self, spec.name)

@@ -17,6 +17,7 @@ from onewindow.accounts.models import User
 from onewindow.core import audit, personal
 from onewindow.core.errors import DomainError
 from onewindow.notifications.services import notify
+from onewindow.organizations.models import Department
 from onewindow.workflow import seats
 from onewindow.workflow.models import Task
 from onewindow.workflow.registry import (
@@ -27,7 +28,9 @@ from onewindow.workflow.registry import (
     ActionContext,
     ActionSpec,
     CaseKind,
+    Input,
     kind_of,
+    offers,
 )
 
 
@@ -130,7 +133,7 @@ def actions_of(task: Task) -> list[ActionSpec]:
     status = kind.status(kind.load(task.case_id))
     return [
         spec
-        for spec in kind.actions_for(task.kind)
+        for spec in kind.actions_for(task.kind, task.stage)
         if task.role in spec.roles and status in spec.statuses
     ]
 
@@ -153,19 +156,95 @@ def _invalid_action(kind: CaseKind, task: Task, action: str) -> DomainError:
     return DomainError("invalid_action", message, fields={"action": [message]}, status=422)
 
 
-def check_action(task: Task, action: str, given: dict[str, Any]) -> tuple[CaseKind, ActionSpec]:
-    """The task's kind and the action's row, when the action belongs to the task's stage and role
-    and ``given`` holds what it requires; otherwise every problem at once (422)."""
+def check_action(
+    task: Task, action: str, given: dict[str, Any], inputs: dict[str, Any] | None = None
+) -> tuple[CaseKind, ActionSpec, dict[str, Any]]:
+    """The task's kind, the action's row and its own inputs converted, when the action belongs to
+    the task's stage and role and ``given`` and ``inputs`` hold what it requires; otherwise every
+    problem at once (422)."""
     kind = kind_of(task.case_type)
     spec = kind.action(action)
-    if spec is None or task.kind not in spec.stages or task.role not in spec.roles:
+    if spec is None or not offers(spec, task.kind, task.stage) or task.role not in spec.roles:
         raise _invalid_action(kind, task, action)
     missing = spec.missing_fields(given)
+    try:
+        cleaned = clean_inputs(spec, inputs or {})
+    except DomainError as error:
+        missing |= error.fields
     if missing:
         raise DomainError(
             "validation_error", _("提交的信息有误，请按提示修改。"), fields=missing, status=422
         )
-    return kind, spec
+    return kind, spec, cleaned
+
+
+def _input_error(spec: Input, message: str) -> dict[str, list[str]]:
+    return {spec.name: [message]}
+
+
+def clean_inputs(spec: ActionSpec, raw: dict[str, Any]) -> dict[str, Any]:
+    """The action's own inputs (``ActionSpec.inputs``) from what was sent, converted to their
+    types; every problem at once, by field (422). Inputs the action does not take are ignored."""
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for item in spec.inputs:
+        value = raw.get(item.name)
+        if isinstance(value, str):
+            value = value.strip()
+        empty = value is None or value == "" or value == []
+        if empty:
+            if item.required:
+                errors |= _input_error(item, _("请填写“%(label)s”。") % {"label": item.label})
+            elif item.type == "departments":
+                cleaned[item.name] = []
+            continue
+        problem = ""
+        if item.type == "integer":
+            try:
+                number = int(str(value))
+            except ValueError:
+                number, problem = 0, _("“%(label)s”须为整数。") % {"label": item.label}
+            if not problem and not item.minimum <= number <= (item.maximum or number):
+                problem = _("“%(label)s”须在%(low)s到%(high)s之间。") % {
+                    "label": item.label,
+                    "low": item.minimum,
+                    "high": item.maximum,
+                }
+            cleaned[item.name] = number
+        elif item.type == "boolean":
+            text = str(value).lower()
+            if text in ("1", "true", "yes", "on"):
+                cleaned[item.name] = True
+            elif text in ("0", "false", "no", "off"):
+                cleaned[item.name] = False
+            else:
+                problem = _("请选择“%(label)s”。") % {"label": item.label}
+        elif item.type in ("department", "departments"):
+            slugs = value if isinstance(value, list) else [value]
+            slugs = [str(s).strip()[:64] for s in slugs if str(s).strip()]
+            known = set(Department.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+            if len(slugs) != len(known) or any(s not in known for s in slugs):
+                problem = _("“%(label)s”中有不存在的部门。") % {"label": item.label}
+            if item.type == "department" and len(slugs) != 1:
+                problem = problem or _("“%(label)s”只能选一个部门。") % {"label": item.label}
+            cleaned[item.name] = slugs[0] if item.type == "department" and slugs else slugs
+        else:  # text, number
+            text = personal.mask_text(str(value))
+            if "\x00" in text:
+                problem = _("“%(label)s”含有不允许的字符。") % {"label": item.label}
+            elif len(text) > item.max_length:
+                problem = _("“%(label)s”最多%(limit)s个字。") % {
+                    "label": item.label,
+                    "limit": item.max_length,
+                }
+            cleaned[item.name] = text
+        if problem:
+            errors |= _input_error(item, problem)
+    if errors:
+        raise DomainError(
+            "validation_error", _("提交的信息有误，请按提示修改。"), fields=errors, status=422
+        )
+    return cleaned
 
 
 def _taken(
@@ -199,13 +278,15 @@ def _taken(
     return ctx, given
 
 
-def check(task_id: int, user: User, action: str, **given: Any) -> ActionSpec:
+def check(
+    task_id: int, user: User, action: str, inputs: dict[str, Any] | None = None, **given: Any
+) -> ActionSpec:
     """The action's row when ``act`` with the same arguments would go ahead as far as the table,
     the task and the case's status tell, without changing anything: a page asks to confirm a
     final action only when it would be carried out."""
     _ctx, required = _taken(user, **given)
     task = visible_task(task_id, user)
-    kind, spec = check_action(task, action, required)
+    kind, spec, _cleaned = check_action(task, action, required, inputs)
     if task.state != Task.State.CLAIMED or task.assignee_id != user.pk:
         raise _conflict(_("请先认领该任务；任务可能已被他人办理。"))
     case = kind.load(task.case_id)
@@ -224,9 +305,11 @@ def act(
     faults: list[dict[str, str]] | None = None,
     department: str = "",
     legal_basis: str = "",
+    inputs: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
 ) -> Task:
-    """Carry out ``action`` on a task the user has claimed, through its case kind's handler."""
+    """Carry out ``action`` on a task the user has claimed, through its case kind's handler.
+    ``inputs``: the action's own inputs (``ActionSpec.inputs``), checked and converted first."""
     ctx, given = _taken(
         user,
         public_comment=public_comment,
@@ -236,7 +319,7 @@ def act(
         legal_basis=legal_basis,
         request=request,
     )
-    kind, spec = check_action(visible_task(task_id, user), action, given)
+    kind, spec, ctx.inputs = check_action(visible_task(task_id, user), action, given, inputs)
     with transaction.atomic():
         task = Task.objects.select_for_update().get(pk=task_id)
         case = kind.load(task.case_id, lock=True)
