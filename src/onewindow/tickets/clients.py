@@ -1,0 +1,36 @@
+"""Open311 clients' keys (``api_key``): issued once, kept only as a keyed hash, checked in constant
+time by the hash's index; a key can be turned off in the admin."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.utils import timezone
+
+from onewindow.core.crypto import blind_index
+from onewindow.tickets.models import ClientKey
+
+PURPOSE = "open311-key"
+
+
+def digest(key: str) -> str:
+    return blind_index(key, PURPOSE)
+
+
+def issue(name: str, key: str | None = None) -> tuple[str, ClientKey]:
+    """A new client key (shown once) and its record; ``key`` fixes it (the demo's)."""
+    key = key or "o311_" + secrets.token_urlsafe(24)
+    record, _created = ClientKey.objects.update_or_create(
+        key_hash=digest(key), defaults={"name": name, "prefix": key[:8], "active": True}
+    )
+    return key, record
+
+
+def client_for(key: str) -> ClientKey | None:
+    """The active client holding ``key``, or None."""
+    if not key or len(key) > 200:
+        return None
+    record = ClientKey.objects.filter(key_hash=digest(key), active=True).first()
+    if record is not None:
+        ClientKey.objects.filter(pk=record.pk).update(last_used_at=timezone.now())
+    return record
