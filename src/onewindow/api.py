@@ -28,8 +28,8 @@ from onewindow.core.errors import (
 )
 from onewindow.core.schemas import ApiRenderer
 from onewindow.licences.api import router as licences_router
-from onewindow.tickets.api import router as tickets_router
 from onewindow.organizations.api import router as organizations_router
+from onewindow.tickets.api import router as tickets_router
 from onewindow.workbench.api import router as workbench_router
 from onewindow.workflow.api import router as workflow_router
 

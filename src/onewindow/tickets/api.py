@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -46,19 +45,33 @@ class LocationIn(Schema):
 
 
 class TicketIn(Schema):
-    kind: str = Field(description="consult 咨询, help 求助, complaint 投诉, report 举报, suggestion 建议")
+    kind: str = Field(
+        description="consult 咨询, help 求助, complaint 投诉, report 举报, suggestion 建议"
+    )
     category: str = Field(max_length=200, description="a category's code (GET /tickets/categories)")
     description: str = Field(max_length=100_000, description="at most 4,000 characters")
     title: str = Field("", max_length=4000)
     location: LocationIn | None = None
-    application: str | None = Field(None, max_length=200, description="the number of an application it concerns")
-    publish: bool = Field(False, description="the writer agrees to publish the letter and its reply (选登)")
-    confidential: bool = Field(False, description="a report (举报) whose reporter is hidden from the department")
+    application: str | None = Field(
+        None, max_length=200, description="the number of an application it concerns"
+    )
+    publish: bool = Field(
+        False, description="the writer agrees to publish the letter and its reply (选登)"
+    )
+    confidential: bool = Field(
+        False, description="a report (举报) whose reporter is hidden from the department"
+    )
     attributes: dict[str, Any] = Field({}, description="the category's attributes, by code")
     mailbox: bool = Field(False, description="a letter to the mayor's mailbox (市长信箱)")
-    phone: str = Field("", max_length=200, description="without an account: the phone the SMS code went to")
-    sms_code: str = Field("", max_length=200, description="without an account: the code (POST /tickets/code)")
-    name: str = Field("", max_length=200, description="how the reporter wishes to be addressed (optional)")
+    phone: str = Field(
+        "", max_length=200, description="without an account: the phone the SMS code went to"
+    )
+    sms_code: str = Field(
+        "", max_length=200, description="without an account: the code (POST /tickets/code)"
+    )
+    name: str = Field(
+        "", max_length=200, description="how the reporter wishes to be addressed (optional)"
+    )
 
 
 class EntryOut(Schema):
@@ -104,7 +117,9 @@ class TicketOut(Schema):
     reopenable: bool
     reporter: ReporterOut | None
     history: list[EntryOut]
-    merged: bool = Field(False, description="this filing was merged into the same phone's earlier ticket")
+    merged: bool = Field(
+        False, description="this filing was merged into the same phone's earlier ticket"
+    )
 
 
 class TicketRow(Schema):
@@ -129,6 +144,10 @@ class CodeIn(Schema):
     phone: str = Field(max_length=200)
 
 
+class CodeOut(Schema):
+    expires_in: int = Field(description="seconds the code stays valid")
+
+
 class ReopenIn(Schema):
     reason: str = Field("", max_length=4000)
 
@@ -141,7 +160,7 @@ def _user(request: HttpRequest) -> Any:
 @router.post(
     "/tickets/code",
     auth=None,
-    response={202: dict[str, int], **errors(422, 429)},
+    response={202: CodeOut, **errors(422, 429)},
     summary="Send an SMS code to file a ticket without an account",
 )
 def ticket_code(request: HttpRequest, payload: CodeIn) -> Status[dict[str, int]]:
@@ -165,7 +184,7 @@ def create(request: HttpRequest, payload: TicketIn) -> Status[Any]:
     user = _user(request)
     if user is not None and authority.is_staff(user):
         raise DomainError("forbidden", _("工作人员请在工作台的来电登记页面录入工单。"), status=403)
-    location = payload.location or LocationIn()
+    location = payload.location or LocationIn(address="")
     report = services.Report(
         kind=payload.kind,
         category=payload.category,
@@ -188,7 +207,9 @@ def create(request: HttpRequest, payload: TicketIn) -> Status[Any]:
             services.check(report)  # every field error first, before a code is spent
             if not payload.phone:
                 message = _("未登录时请填写手机号并获取验证码。")
-                raise DomainError("validation_error", message, fields={"phone": [message]}, status=422)
+                raise DomainError(
+                    "validation_error", message, fields={"phone": [message]}, status=422
+                )
             codes.verify_code(report.phone, TICKET_CODE, payload.sms_code)
         filed = services.file(report, channel=channel, reporter=user, request=request)
         body = presenters.detail(filed.ticket) | {"merged": not filed.created}
@@ -209,7 +230,9 @@ def create(request: HttpRequest, payload: TicketIn) -> Status[Any]:
     response={200: TicketPage, **errors(401, 422)},
     summary="My tickets, newest first",
 )
-def mine(request: HttpRequest, status: str = Query("", max_length=16), page: PAGE = 1) -> dict[str, Any]:
+def mine(
+    request: HttpRequest, status: str = Query("", max_length=16), page: PAGE = 1
+) -> dict[str, Any]:
     tickets = services.mine(current_user(request)).select_related("category")
     if status:
         tickets = tickets.filter(status=status)
@@ -236,7 +259,7 @@ class CategoryOut(Schema):
 @router.get(
     "/tickets/categories",
     auth=None,
-    response={200: list[CategoryOut]},
+    response={200: list[CategoryOut], **errors(400)},
     summary="The categories a ticket may be filed under",
 )
 def categories(request: HttpRequest) -> list[dict[str, Any]]:
@@ -270,7 +293,9 @@ class ArticleOut(Schema):
     summary="Search the knowledge base (Chinese, pinyin, initials)",
 )
 def knowledge_search(
-    request: HttpRequest, q: str = Query("", max_length=50), category: str = Query("", max_length=40)
+    request: HttpRequest,
+    q: str = Query("", max_length=50),
+    category: str = Query("", max_length=40),
 ) -> list[dict[str, Any]]:
     return [
         {
@@ -287,10 +312,17 @@ def knowledge_search(
 def _readable(request: HttpRequest, number: str) -> tuple[Ticket, bool]:
     user = current_user(request)
     number = services.normalise_number(number)
-    ticket = services.mine(user).select_related("category", "department").filter(number=number).first()
+    ticket = (
+        services.mine(user).select_related("category", "department").filter(number=number).first()
+    )
     if ticket is not None:
         return ticket, False
-    ticket = services.visible_to_staff(user).select_related("category", "department").filter(number=number).first()
+    ticket = (
+        services.visible_to_staff(user)
+        .select_related("category", "department")
+        .filter(number=number)
+        .first()
+    )
     if ticket is None:
         raise DomainError("not_found", _("工单不存在。"), status=404)
     return ticket, True
@@ -342,8 +374,14 @@ class LetterPage(Schema):
     response={200: LetterPage, **errors(422)},
     summary="Published mailbox letters and their replies (选登), without personal data",
 )
-def letters(request: HttpRequest, q: str = Query("", max_length=50), page: PAGE = 1) -> dict[str, Any]:
-    found = Ticket.objects.filter(published=True).select_related("category", "department").order_by("-closed_at", "-id")
+def letters(
+    request: HttpRequest, q: str = Query("", max_length=50), page: PAGE = 1
+) -> dict[str, Any]:
+    found = (
+        Ticket.objects.filter(published=True)
+        .select_related("category", "department")
+        .order_by("-closed_at", "-id")
+    )
     if q.strip():
         found = found.filter(Q(title__icontains=q.strip()) | Q(description__icontains=q.strip()))
     start = (page - 1) * PAGE_SIZE
@@ -353,5 +391,3 @@ def letters(request: HttpRequest, q: str = Query("", max_length=50), page: PAGE 
         "has_next": len(rows) > PAGE_SIZE,
         "letters": [presenters.letter(t) for t in rows[:PAGE_SIZE]],
     }
-
-

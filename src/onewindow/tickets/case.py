@@ -98,7 +98,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
         Status.MERGED,
         at={INTAKE},
         roles=CLERK,
-        inputs=[Input("into", gettext_lazy("并入的工单编号"), "number", required=True, max_length=32)],
+        inputs=[
+            Input("into", gettext_lazy("并入的工单编号"), "number", required=True, max_length=32)
+        ],
         final=True,
         confirm=gettext_lazy("您将把工单%(number)s并入另一工单，不再单独办理。"),
     ),
@@ -141,7 +143,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         at={HANDLE},
         roles=CLERK,
         inputs=[
-            Input("days", gettext_lazy("延期天数（工作日）"), "integer", required=True, minimum=1, maximum=30),
+            Input(
+                "days",
+                gettext_lazy("延期天数（工作日）"),
+                "integer",
+                required=True,
+                minimum=1,
+                maximum=30,
+            ),
             Input("reason", gettext_lazy("延期理由"), required=True, max_length=500),
         ],
     ),
@@ -200,7 +209,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
 )
 
 
-def _entry(ticket: Ticket, name: str, ctx: ActionContext | None, public: str = "", internal: str = "", department: Any = None) -> Entry:
+def _entry(
+    ticket: Ticket,
+    name: str,
+    ctx: ActionContext | None,
+    public: str = "",
+    internal: str = "",
+    department: Any = None,
+) -> Entry:
     return Entry.objects.create(
         ticket=ticket,
         action=name,
@@ -211,7 +227,9 @@ def _entry(ticket: Ticket, name: str, ctx: ActionContext | None, public: str = "
     )
 
 
-def _publish(event_type: type[events.TicketEvent], ticket: Ticket, entry: Entry, **extra: Any) -> None:
+def _publish(
+    event_type: type[events.TicketEvent], ticket: Ticket, entry: Entry, **extra: Any
+) -> None:
     publish(
         event_type(
             ticket_id=ticket.pk,
@@ -244,9 +262,8 @@ class TicketCase(CaseKind):
     def stages(self, case: Ticket) -> list[Stage]:
         hotline_slug = settings.ONEWINDOW.get("HOTLINE_DEPARTMENT", "hotline")
         at_hotline = (Branch(hotline_slug, 1),)
-        handling = (Branch(None, case.category.limit(case.kind)),) + tuple(
-            Branch(slug, case.category.limit(case.kind)) for slug in case.assisting
-        )
+        days = case.category.limit(case.kind)
+        handling = (Branch(None, days), *(Branch(slug, days) for slug in case.assisting))
         return [
             Stage(INTAKE, _("受理派单"), StageKind.ACCEPTANCE, at_hotline, role="clerk"),
             Stage(HANDLE, _("部门办理"), StageKind.REVIEW, handling, role="clerk"),
@@ -290,7 +307,9 @@ class TicketCase(CaseKind):
         lead = Department.objects.get(slug=ctx.department)
         if lead.pk == task.department_id:
             message = _("承办部门不能是12345热线本身；可直接答复。")
-            raise DomainError("validation_error", message, fields={"department": [message]}, status=422)
+            raise DomainError(
+                "validation_error", message, fields={"department": [message]}, status=422
+            )
         assisting = [s for s in dict.fromkeys(ctx.inputs.get("assisting", [])) if s != lead.slug]
         engine.finish(task, "dispatch", ctx.public_comment, ctx.internal_comment)
         ticket.department, ticket.assisting = lead, assisting
@@ -306,8 +325,12 @@ class TicketCase(CaseKind):
             "dispatch",
             ctx,
             public=_("已转%(department)s办理，办理期限%(due)s。")
-            % {"department": lead.name, "due": timezone.localtime(ticket.due_at).strftime("%Y-%m-%d")},
-            internal=(_("协办：%(names)s。") % {"names": names} if names else "") + ctx.internal_comment,
+            % {
+                "department": lead.name,
+                "due": timezone.localtime(ticket.due_at).strftime("%Y-%m-%d"),
+            },
+            internal=(_("协办：%(names)s。") % {"names": names} if names else "")
+            + ctx.internal_comment,
             department=lead,
         )
         _publish(events.Dispatched, ticket, entry)
@@ -319,7 +342,9 @@ class TicketCase(CaseKind):
         ticket.status, ticket.closed_at = Status.CLOSED, now
         ticket.published = ticket.publish
         _save(ticket)
-        entry = _entry(ticket, "answer", ctx, public=ctx.public_comment, internal=ctx.internal_comment)
+        entry = _entry(
+            ticket, "answer", ctx, public=ctx.public_comment, internal=ctx.internal_comment
+        )
         _publish(events.Replied, ticket, entry)
         _publish(events.Closed, ticket, entry, satisfied=None)
 
@@ -345,7 +370,9 @@ class TicketCase(CaseKind):
             public=_("您反映的问题与工单%(number)s相同，已合并办理，答复将一并告知您。")
             % {"number": target.number},
         )
-        _entry(target, "merged", ctx, internal=_("并入工单%(number)s。") % {"number": ticket.number})
+        _entry(
+            target, "merged", ctx, internal=_("并入工单%(number)s。") % {"number": ticket.number}
+        )
         _publish(events.Merged, ticket, entry)
 
     # -- handling ---------------------------------------------------------------------------------
@@ -380,7 +407,13 @@ class TicketCase(CaseKind):
         ticket.returned_count += 1
         ticket.due_at = None
         _save(ticket)
-        _entry(ticket, "return", ctx, internal=_("退单理由：%(reason)s") % {"reason": reason}, department=department)
+        _entry(
+            ticket,
+            "return",
+            ctx,
+            internal=_("退单理由：%(reason)s") % {"reason": reason},
+            department=department,
+        )
         engine.open_stage(self, ticket, self.stage(ticket, INTAKE))
 
     def reply(self, task: Task, ticket: Ticket, ctx: ActionContext) -> None:
@@ -400,7 +433,11 @@ class TicketCase(CaseKind):
         ticket.extension_days = 0
         _save(ticket)
         entry = _entry(
-            ticket, "reply", ctx, public=ctx.public_comment, internal=ctx.internal_comment,
+            ticket,
+            "reply",
+            ctx,
+            public=ctx.public_comment,
+            internal=ctx.internal_comment,
             department=task.department,
         )
         engine.open_stage(self, ticket, self.stage(ticket, VISIT))
@@ -443,16 +480,32 @@ class TicketCase(CaseKind):
             "approve_extension",
             ctx,
             public=_("办理期限延长%(days)s个工作日，至%(due)s。")
-            % {"days": days, "due": timezone.localtime(ticket.due_at).strftime("%Y-%m-%d") if ticket.due_at else ""},
+            % {
+                "days": days,
+                "due": timezone.localtime(ticket.due_at).strftime("%Y-%m-%d")
+                if ticket.due_at
+                else "",
+            },
         )
-        self._tell_handlers(ticket, _("延期申请已同意"), _("工单%(number)s延期%(days)s个工作日。") % {"number": ticket.number, "days": days}, f"ext:{ticket.version}")
+        self._tell_handlers(
+            ticket,
+            _("延期申请已同意"),
+            _("工单%(number)s延期%(days)s个工作日。") % {"number": ticket.number, "days": days},
+            f"ext:{ticket.version}",
+        )
 
     def refuse_extension(self, task: Task, ticket: Ticket, ctx: ActionContext) -> None:
         engine.finish(task, "refuse_extension", ctx.public_comment, ctx.internal_comment)
         ticket.extension_days = 0
         _save(ticket)
         _entry(ticket, "refuse_extension", ctx, internal=ctx.public_comment)
-        self._tell_handlers(ticket, _("延期申请未同意"), _("工单%(number)s：%(reason)s") % {"number": ticket.number, "reason": ctx.public_comment}, f"ext:{ticket.version}")
+        self._tell_handlers(
+            ticket,
+            _("延期申请未同意"),
+            _("工单%(number)s：%(reason)s")
+            % {"number": ticket.number, "reason": ctx.public_comment},
+            f"ext:{ticket.version}",
+        )
 
     def supervise(self, task: Task, ticket: Ticket, ctx: ActionContext) -> None:
         engine.finish(task, "supervise", ctx.public_comment, ctx.internal_comment)
@@ -462,14 +515,19 @@ class TicketCase(CaseKind):
         self._tell_handlers(
             ticket,
             _("工单督办"),
-            _("12345热线督办工单%(number)s：%(text)s") % {"number": ticket.number, "text": ctx.public_comment},
+            _("12345热线督办工单%(number)s：%(text)s")
+            % {"number": ticket.number, "text": ctx.public_comment},
             f"supervise:{ticket.version}",
             sms=True,
         )
 
-    def _tell_handlers(self, ticket: Ticket, title: str, body: str, key: str, sms: bool = False) -> None:
+    def _tell_handlers(
+        self, ticket: Ticket, title: str, body: str, key: str, sms: bool = False
+    ) -> None:
         """The clerk holding the handling task, or every clerk of its seat while nobody does."""
-        for handling in engine.active_tasks(self.case_type, ticket.pk).filter(stage=HANDLE, department_id=ticket.department_id):
+        for handling in engine.active_tasks(self.case_type, ticket.pk).filter(
+            stage=HANDLE, department_id=ticket.department_id or 0
+        ):
             people = [handling.assignee] if handling.assignee else list(seats.people_for(handling))
             for person in people:
                 notify(person, title, body, key=f"ticket:{ticket.pk}:{key}:{person.pk}", sms=sms)
@@ -484,7 +542,9 @@ class TicketCase(CaseKind):
         engine.finish(task, "close", ctx.public_comment, ctx.internal_comment)
         self._close(ticket, ctx, "close", None, ctx.public_comment)
 
-    def _close(self, ticket: Ticket, ctx: ActionContext, name: str, satisfied: bool | None, note: str) -> None:
+    def _close(
+        self, ticket: Ticket, ctx: ActionContext, name: str, satisfied: bool | None, note: str
+    ) -> None:
         ticket.status, ticket.closed_at = Status.CLOSED, timezone.now()
         ticket.satisfied, ticket.visit_note = satisfied, note[:500]
         ticket.published = ticket.publish
@@ -514,7 +574,8 @@ class TicketCase(CaseKind):
             ticket,
             "escalate",
             None,
-            internal=_("%(department)s办理超期，已转12345热线督办。") % {"department": task.department.name},
+            internal=_("%(department)s办理超期，已转12345热线督办。")
+            % {"department": task.department.name},
         )
         engine.open_stage(self, ticket, self.stage(ticket, SUPERVISE))
 

@@ -49,7 +49,9 @@ class Category(models.Model):
     """What a ticket is about (噪音扰民, 道路破损 ...): who handles it and in how many working days
     per kind; its Open311 service (``code``, ``group``, ``attributes``)."""
 
-    code = models.SlugField(_("编码"), max_length=40, unique=True, help_text=_("Open311 的 service_code。"))
+    code = models.SlugField(
+        _("编码"), max_length=40, unique=True, help_text=_("Open311 的 service_code。")
+    )
     name = models.CharField(_("名称"), max_length=60)
     name_en = models.CharField(_("英文名称"), max_length=80, blank=True)
     group = models.CharField(_("分组"), max_length=40, blank=True)
@@ -135,11 +137,11 @@ class Ticket(models.Model):
         on_delete=models.SET_NULL,
         related_name="tickets",
     )
-    token = models.CharField(_("受理凭证（Open311 token）"), max_length=40, blank=True, db_index=True)
-
-    status = models.CharField(
-        _("状态"), max_length=16, choices=Status.choices, default=Status.NEW
+    token = models.CharField(
+        _("受理凭证（Open311 token）"), max_length=40, blank=True, db_index=True
     )
+
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.NEW)
     department = models.ForeignKey(
         "organizations.Department",
         verbose_name=_("承办部门"),
@@ -227,7 +229,11 @@ class Entry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     department = models.ForeignKey(
-        "organizations.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "organizations.Department",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     public = models.TextField(_("公开说明"), blank=True)
     internal = models.TextField(_("内部说明"), blank=True)
@@ -236,6 +242,9 @@ class Entry(models.Model):
         verbose_name = _("工单记录")
         verbose_name_plural = _("工单记录")
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}:{self.action}"
 
 
 class Article(models.Model):
@@ -253,7 +262,9 @@ class Article(models.Model):
     question = models.CharField(_("问题"), max_length=200)
     answer = models.TextField(_("答复口径"))
     keywords = models.CharField(_("关键词"), max_length=200, blank=True)
-    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.PUBLISHED)
+    state = models.CharField(
+        _("状态"), max_length=16, choices=State.choices, default=State.PUBLISHED
+    )
     department = models.ForeignKey(
         "organizations.Department",
         verbose_name=_("提供部门"),
@@ -263,7 +274,12 @@ class Article(models.Model):
         related_name="+",
     )
     source = models.ForeignKey(
-        Ticket, verbose_name=_("来源工单"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Ticket,
+        verbose_name=_("来源工单"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

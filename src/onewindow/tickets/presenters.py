@@ -61,7 +61,9 @@ def detail(ticket: Ticket, *, viewer: Any = None, staff: bool = False) -> dict[s
         "satisfied": ticket.satisfied,
         "publish": ticket.publish,
         "confidential": ticket.confidential,
-        "merged_into": ticket.merged_into.number if ticket.merged_into_id and ticket.merged_into else None,
+        "merged_into": ticket.merged_into.number
+        if ticket.merged_into_id and ticket.merged_into
+        else None,
         "reopenable": reopenable(ticket),
         "reporter": None
         if hidden
@@ -110,5 +112,7 @@ def letter(ticket: Ticket) -> dict[str, Any]:
         "written_at": timezone.localtime(ticket.created_at).date().isoformat(),
         "department": ticket.department.name if ticket.department else "",
         "reply": personal.mask_text(ticket.reply),
-        "replied_at": timezone.localtime(ticket.replied_at).date().isoformat() if ticket.replied_at else None,
+        "replied_at": timezone.localtime(ticket.replied_at).date().isoformat()
+        if ticket.replied_at
+        else None,
     }

@@ -19,12 +19,12 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import rjieba
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-import rjieba
 from rapidfuzz import fuzz
 
 from onewindow.accounts import authority
@@ -36,6 +36,7 @@ from onewindow.tickets import events
 from onewindow.tickets.case import HANDLE, INTAKE, TICKET, _entry, _publish, hotline
 from onewindow.tickets.models import OPEN, Category, Channel, Kind, Status, Ticket
 from onewindow.workflow import engine, seats
+from onewindow.workflow import services as work
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 NUMBER_RE = re.compile(r"^[A-Z]{2,4}-\d{8}-[" + ALPHABET + r"]{8}$")
@@ -91,7 +92,9 @@ def _coordinate(errors: FieldErrorsCollector, name: str, value: Any) -> Decimal 
     return number.quantize(Decimal("0.000001"))
 
 
-def _text(errors: FieldErrorsCollector, name: str, value: Any, limit: int, *, required: bool = False) -> str:
+def _text(
+    errors: FieldErrorsCollector, name: str, value: Any, limit: int, *, required: bool = False
+) -> str:
     text = str(value or "").strip()
     if "\x00" in text:
         errors.add(name, _("含有不允许的字符。"))
@@ -99,53 +102,68 @@ def _text(errors: FieldErrorsCollector, name: str, value: Any, limit: int, *, re
     if required and not text:
         errors.add(name, _("此项为必填项。"))
     elif len(text) > limit:
-        errors.add(name, _("最多%(limit)s个字（现有%(count)s个）。") % {"limit": limit, "count": len(text)})
+        errors.add(
+            name, _("最多%(limit)s个字（现有%(count)s个）。") % {"limit": limit, "count": len(text)}
+        )
     return text
 
 
-def check_attributes(category: Category, given: dict[str, Any], errors: FieldErrorsCollector) -> dict[str, Any]:
-    """The category's Open311 attributes: required ones present, single and multi-value lists
-    within their values, numbers numbers. Unknown keys are dropped."""
+def _list_value(spec: dict[str, Any], value: Any) -> tuple[Any, str]:
+    allowed = {str(v.get("key")) for v in spec.get("values", [])}
+    values = [str(v) for v in (value if isinstance(value, list) else [value])]
+    if any(v not in allowed for v in values):
+        return None, _("选项无效。")
+    if spec.get("datatype") == "singlevaluelist":
+        return (values[0], "") if len(values) == 1 else (None, _("只能选一项。"))
+    return values, ""
+
+
+def _number_value(spec: dict[str, Any], value: Any) -> tuple[Any, str]:
+    try:
+        number = float(str(value))
+    except ValueError:
+        return None, _("须为数字。")
+    if not -1e12 <= number <= 1e12:
+        return None, _("数字超出范围。")
+    return number, ""
+
+
+def _text_value(spec: dict[str, Any], value: Any) -> tuple[Any, str]:
+    text = str(value)
+    if "\x00" in text or len(text) > 500:
+        return None, _("内容过长或含有不允许的字符。")
+    return text, ""
+
+
+_ATTRIBUTE = {
+    "singlevaluelist": _list_value,
+    "multivaluelist": _list_value,
+    "number": _number_value,
+}
+
+
+def check_attributes(
+    category: Category, given: dict[str, Any], errors: FieldErrorsCollector
+) -> dict[str, Any]:
+    """The category's Open311 attributes: required ones present, list values among their values,
+    numbers numbers. Unknown keys are dropped; errors are on ``attribute[<code>]``."""
     cleaned: dict[str, Any] = {}
     for spec in category.attributes or []:
         code = str(spec.get("code", ""))
         if not code or not spec.get("variable", True):
             continue
         value = given.get(code)
-        key = f"attribute[{code}]"
         if value in (None, "", []):
             if spec.get("required"):
-                errors.add(key, _("请填写“%(name)s”。") % {"name": spec.get("description", code)})
+                name = spec.get("description", code)
+                errors.add(f"attribute[{code}]", _("请填写“%(name)s”。") % {"name": name})
             continue
-        allowed = {str(v.get("key")) for v in spec.get("values", [])}
-        datatype = spec.get("datatype", "string")
-        if datatype == "multivaluelist":
-            values = value if isinstance(value, list) else [value]
-            if any(str(v) not in allowed for v in values):
-                errors.add(key, _("选项无效。"))
-                continue
-            cleaned[code] = [str(v) for v in values]
-        elif datatype == "singlevaluelist":
-            if str(value) not in allowed:
-                errors.add(key, _("选项无效。"))
-                continue
-            cleaned[code] = str(value)
-        elif datatype == "number":
-            try:
-                number = float(str(value))
-            except ValueError:
-                errors.add(key, _("须为数字。"))
-                continue
-            if not -1e12 <= number <= 1e12:
-                errors.add(key, _("数字超出范围。"))
-                continue
-            cleaned[code] = number
+        convert = _ATTRIBUTE.get(spec.get("datatype", "string"), _text_value)
+        converted, problem = convert(spec, value)
+        if problem:
+            errors.add(f"attribute[{code}]", problem)
         else:
-            text = str(value)
-            if "\x00" in text or len(text) > 500:
-                errors.add(key, _("内容过长或含有不允许的字符。"))
-                continue
-            cleaned[code] = text
+            cleaned[code] = converted
     return cleaned
 
 
@@ -174,23 +192,38 @@ def check(report: Report, reporter: Any = None) -> tuple[Category | None, dict[s
     errors = FieldErrorsCollector()
     if report.kind not in Kind.values:
         errors.add("kind", _("请选择诉求类型：咨询、求助、投诉、举报或建议。"))
-    category = Category.objects.filter(code=str(report.category or "")[:40], active=True).select_related("department").first()
+    category = (
+        Category.objects.filter(code=str(report.category or "")[:40], active=True)
+        .select_related("department")
+        .first()
+    )
     if category is None:
         errors.add("category", _("没有这个诉求分类。"))
     values: dict[str, Any] = {
-        "description": _text(errors, "description", report.description, MAX_DESCRIPTION, required=True),
+        "description": _text(
+            errors, "description", report.description, MAX_DESCRIPTION, required=True
+        ),
         "address": _text(errors, "address", report.address, 200),
         "title": _text(errors, "title", report.title, 120),
         "name": _text(errors, "name", report.name, 40),
     }
     lat = _coordinate(errors, "location.lat", report.lat)
     long = _coordinate(errors, "location.long", report.long)
-    if (lat is None) != (long is None) and "location.lat" not in errors.fields and "location.long" not in errors.fields:
+    if (
+        (lat is None) != (long is None)
+        and "location.lat" not in errors.fields
+        and "location.long" not in errors.fields
+    ):
         errors.add("location", _("经纬度须同时填写。"))
     elif lat is not None and long is not None and not inside_city(lat, long):
         errors.add("location", _("地点不在本市范围内。"))
     values["lat"], values["long"] = lat, long
-    if category is not None and category.location_required and not values["address"] and lat is None:
+    if (
+        category is not None
+        and category.location_required
+        and not values["address"]
+        and lat is None
+    ):
         errors.add("address", _("该分类须填写事发地点。"))
     if report.phone:
         values["phone"] = errors.check("phone", validate_mobile, report.phone)
@@ -251,7 +284,13 @@ def file(
                     % {"minutes": settings.ONEWINDOW.get("TICKET_DUPLICATE_MINUTES", 10)},
                     internal=personal.mask_text(values["description"])[:2000],
                 )
-                audit.record("ticket.repeat", request=request, actor=operator or reporter, obj=earlier, data={"channel": channel})
+                audit.record(
+                    "ticket.repeat",
+                    request=request,
+                    actor=operator or reporter,
+                    obj=earlier,
+                    data={"channel": channel},
+                )
                 return Filed(earlier, False)
         ticket = Ticket(
             number=new_number(),
@@ -265,7 +304,9 @@ def file(
             long=values["long"],
             attributes=values.get("attributes", {}),
             application_number=values["application"],
-            reporter=reporter if reporter is not None and not authority.is_staff(reporter) else None,
+            reporter=reporter
+            if reporter is not None and not authority.is_staff(reporter)
+            else None,
             confidential=report.confidential,
             publish=report.publish,
             client=client,
@@ -278,24 +319,22 @@ def file(
             ticket,
             "receive",
             None,
-            public=_("已受理您的%(kind)s，工单编号%(number)s。") % {"kind": ticket.get_kind_display(), "number": ticket.number},
+            public=_("已受理您的%(kind)s，工单编号%(number)s。")
+            % {"kind": ticket.get_kind_display(), "number": ticket.number},
             internal=_("来源：%(channel)s。") % {"channel": ticket.get_channel_display()},
         )
         (intake,) = engine.open_stage(TICKET, ticket, TICKET.stage(ticket, INTAKE))
         if operator is not None and seats.can_work_on(operator, intake):
-            engine_claim(intake, operator)
+            work.claim(intake.pk, operator, request)  # the operator on the call holds it
         _publish(events.Received, ticket, entry)
-        audit.record("ticket.file", request=request, actor=operator or reporter, obj=ticket, data={"channel": channel})
+        audit.record(
+            "ticket.file",
+            request=request,
+            actor=operator or reporter,
+            obj=ticket,
+            data={"channel": channel},
+        )
     return Filed(ticket, True)
-
-
-def engine_claim(task: Any, user: Any) -> None:
-    """The operator who took the call holds its intake task (no one else picks it up meanwhile)."""
-    from onewindow.workflow.models import Task
-
-    Task.objects.filter(pk=task.pk, state=Task.State.OPEN).update(
-        state=Task.State.CLAIMED, assignee=user, claimed_at=timezone.now(), version=task.version + 1
-    )
 
 
 def reopen(ticket_number: str, reporter: Any, reason: str = "", request: Any = None) -> Ticket:
@@ -303,9 +342,19 @@ def reopen(ticket_number: str, reporter: Any, reason: str = "", request: Any = N
     to the department that handled it (or the hotline's intake when the operator answered)."""
     reason = personal.mask_text(str(reason or "").strip())[:500]
     if "\x00" in reason:
-        raise DomainError("validation_error", _("含有不允许的字符。"), fields={"reason": [_("含有不允许的字符。")]}, status=422)
+        raise DomainError(
+            "validation_error",
+            _("含有不允许的字符。"),
+            fields={"reason": [_("含有不允许的字符。")]},
+            status=422,
+        )
     with transaction.atomic():
-        ticket = mine(reporter).select_for_update().filter(number=normalise_number(ticket_number)).first()
+        ticket = (
+            mine(reporter)
+            .select_for_update()
+            .filter(number=normalise_number(ticket_number))
+            .first()
+        )
         if ticket is None:
             raise DomainError("not_found", _("工单不存在。"), status=404)
         days = settings.ONEWINDOW.get("TICKET_REOPEN_DAYS", 7)
@@ -335,7 +384,9 @@ def reopen(ticket_number: str, reporter: Any, reason: str = "", request: Any = N
             ticket.version += 1
             ticket.save()
             engine.open_stage(TICKET, ticket, TICKET.stage(ticket, INTAKE))
-        entry = _entry(ticket, "reopen", None, public=_("反映人不满意，申请重办。") + (reason and f"{reason}"))
+        entry = _entry(
+            ticket, "reopen", None, public=_("反映人不满意，申请重办。") + (reason and f"{reason}")
+        )
         _publish(events.Reopened, ticket, entry)
         audit.record("ticket.reopen", request=request, actor=reporter, obj=ticket, data={})
     return ticket
@@ -374,7 +425,14 @@ def reporter_hidden_from(user: Any, ticket: Ticket) -> bool:
 
 
 # -- what operators are offered --------------------------------------------------------------------
-def similar_open(ticket: Ticket | None = None, *, category: Category | None = None, text: str = "", address: str = "", limit: int = 5) -> list[tuple[Ticket, float]]:
+def similar_open(
+    ticket: Ticket | None = None,
+    *,
+    category: Category | None = None,
+    text: str = "",
+    address: str = "",
+    limit: int = 5,
+) -> list[tuple[Ticket, float]]:
     """Open tickets of the same category that read alike (description and place), best first: the
     operator may merge or link them. rapidfuzz over the latest open tickets of the category."""
     category = category or (ticket.category if ticket else None)
@@ -384,9 +442,15 @@ def similar_open(ticket: Ticket | None = None, *, category: Category | None = No
     address = address or (ticket.address if ticket else "")
     since = timezone.now() - timedelta(days=30)
     candidates = list(
-        Ticket.objects.filter(category=category, status__in=[Status.NEW, Status.RETURNED, Status.HANDLING, Status.REPLIED], created_at__gte=since)
-        .exclude(pk=ticket.pk if ticket else None)
-        .only("pk", "number", "description", "address", "status", "created_at", "kind", "category_id")
+        Ticket.objects.filter(
+            category=category,
+            status__in=[Status.NEW, Status.RETURNED, Status.HANDLING, Status.REPLIED],
+            created_at__gte=since,
+        )
+        .exclude(pk=ticket.pk if ticket else 0)
+        .only(
+            "pk", "number", "description", "address", "status", "created_at", "kind", "category_id"
+        )
         .order_by("-created_at")[:500]
     )
     if not candidates:
@@ -413,7 +477,12 @@ def _words(text: str) -> str:
 
 def link(ticket: Ticket, other_number: str, user: Any, request: Any = None) -> Ticket:
     """Link two tickets that concern the same thing (both stay open)."""
-    other = visible_to_staff(user).filter(number=normalise_number(other_number)).exclude(pk=ticket.pk).first()
+    other = (
+        visible_to_staff(user)
+        .filter(number=normalise_number(other_number))
+        .exclude(pk=ticket.pk)
+        .first()
+    )
     if other is None:
         message = _("没有这个工单。")
         raise DomainError("validation_error", message, fields={"number": [message]}, status=422)

@@ -198,11 +198,15 @@ def _action_context(user: User, task: Task, chosen: str, posted: Any) -> dict[st
         "posted": posted,
         "token": uuid.uuid4().hex,  # one page, one action (``core.idempotency``)
         "colleagues": list(seats.colleagues(task, user)) if task.is_active else [],
-        "departments": selectors.transfer_targets(task.department_id)
-        if needs[DEPARTMENT] or (spec and any(i.type.startswith("department") for i in spec.inputs))
-        else [],
+        "departments": _departments(task, spec, needs[DEPARTMENT]),
         "inputs": _inputs_shown(spec, posted),
     }
+
+
+def _departments(task: Task, spec: ActionSpec | None, needed: bool) -> Any:
+    """The departments the chosen action may name (a transfer's, a dispatch's), when it names any."""
+    names_one = spec is not None and any(i.type.startswith("department") for i in spec.inputs)
+    return selectors.transfer_targets(task.department_id) if needed or names_one else []
 
 
 def _inputs_shown(spec: ActionSpec | None, posted: Any) -> list[dict[str, Any]]:

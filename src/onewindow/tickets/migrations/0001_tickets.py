@@ -7,163 +7,462 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organizations', '0001_initial'),
+        ("organizations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ClientKey',
+            name="ClientKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, verbose_name='客户端名称')),
-                ('key_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('prefix', models.CharField(editable=False, max_length=8, verbose_name='密钥前缀')),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, verbose_name="客户端名称")),
+                ("key_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("prefix", models.CharField(editable=False, max_length=8, verbose_name="密钥前缀")),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name': 'Open311客户端密钥',
-                'verbose_name_plural': 'Open311客户端密钥',
+                "verbose_name": "Open311客户端密钥",
+                "verbose_name_plural": "Open311客户端密钥",
             },
         ),
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(help_text='Open311 的 service_code。', max_length=40, unique=True, verbose_name='编码')),
-                ('name', models.CharField(max_length=60, verbose_name='名称')),
-                ('name_en', models.CharField(blank=True, max_length=80, verbose_name='英文名称')),
-                ('group', models.CharField(blank=True, max_length=40, verbose_name='分组')),
-                ('description', models.CharField(blank=True, max_length=300, verbose_name='说明')),
-                ('keywords', models.CharField(blank=True, max_length=200, verbose_name='关键词')),
-                ('limits', models.JSONField(blank=True, default=dict, help_text='如 {"consult": 3, "complaint": 13}；未列出的类型用系统默认值。', verbose_name='办理时限（工作日，按诉求类型）')),
-                ('attributes', models.JSONField(blank=True, default=list, help_text='每项 {code, datatype, required, description, order, values}。', verbose_name='附加属性（Open311）')),
-                ('location_required', models.BooleanField(default=False, verbose_name='须填写地点')),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ticket_categories', to='organizations.department', verbose_name='默认承办部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.SlugField(
+                        help_text="Open311 的 service_code。",
+                        max_length=40,
+                        unique=True,
+                        verbose_name="编码",
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="名称")),
+                ("name_en", models.CharField(blank=True, max_length=80, verbose_name="英文名称")),
+                ("group", models.CharField(blank=True, max_length=40, verbose_name="分组")),
+                ("description", models.CharField(blank=True, max_length=300, verbose_name="说明")),
+                ("keywords", models.CharField(blank=True, max_length=200, verbose_name="关键词")),
+                (
+                    "limits",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='如 {"consult": 3, "complaint": 13}；未列出的类型用系统默认值。',
+                        verbose_name="办理时限（工作日，按诉求类型）",
+                    ),
+                ),
+                (
+                    "attributes",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="每项 {code, datatype, required, description, order, values}。",
+                        verbose_name="附加属性（Open311）",
+                    ),
+                ),
+                (
+                    "location_required",
+                    models.BooleanField(default=False, verbose_name="须填写地点"),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="排序")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ticket_categories",
+                        to="organizations.department",
+                        verbose_name="默认承办部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '诉求分类',
-                'verbose_name_plural': '诉求分类',
-                'ordering': ['order', 'code'],
+                "verbose_name": "诉求分类",
+                "verbose_name_plural": "诉求分类",
+                "ordering": ["order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Ticket',
+            name="Ticket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=24, unique=True, verbose_name='工单编号')),
-                ('kind', models.CharField(choices=[('consult', '咨询'), ('help', '求助'), ('complaint', '投诉'), ('report', '举报'), ('suggestion', '建议')], max_length=16, verbose_name='诉求类型')),
-                ('channel', models.CharField(choices=[('phone', '12345电话'), ('web', '网站'), ('mobile', '手机'), ('mailbox', '市长信箱'), ('open311', 'Open311接口')], max_length=16, verbose_name='来源渠道')),
-                ('title', models.CharField(blank=True, max_length=120, verbose_name='标题')),
-                ('description', models.TextField(verbose_name='诉求内容')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='地点')),
-                ('lat', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='纬度')),
-                ('long', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='经度')),
-                ('attributes', models.JSONField(blank=True, default=dict, verbose_name='附加属性')),
-                ('application_number', models.CharField(blank=True, max_length=24, verbose_name='相关办件')),
-                ('reporter_name_encrypted', models.BinaryField(blank=True, null=True)),
-                ('reporter_name_masked', models.CharField(blank=True, max_length=40, verbose_name='反映人（脱敏）')),
-                ('phone_encrypted', models.BinaryField(blank=True, null=True)),
-                ('phone_index', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
-                ('phone_masked', models.CharField(blank=True, max_length=11, verbose_name='联系电话（脱敏）')),
-                ('confidential', models.BooleanField(default=False, help_text='举报人信息对承办部门也不显示。', verbose_name='保密')),
-                ('publish', models.BooleanField(default=False, verbose_name='同意公开（选登）')),
-                ('published', models.BooleanField(default=False, verbose_name='已公开')),
-                ('token', models.CharField(blank=True, db_index=True, max_length=40, verbose_name='受理凭证（Open311 token）')),
-                ('status', models.CharField(choices=[('new', '待派单'), ('returned', '退单待重派'), ('handling', '办理中'), ('replied', '已答复待回访'), ('closed', '已办结'), ('merged', '已合并')], default='new', max_length=16, verbose_name='状态')),
-                ('assisting', models.JSONField(blank=True, default=list, verbose_name='协办部门')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='受理时间')),
-                ('dispatched_at', models.DateTimeField(blank=True, null=True, verbose_name='派单时间')),
-                ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='办理期限')),
-                ('returned_count', models.PositiveSmallIntegerField(default=0, verbose_name='退单次数')),
-                ('extension_days', models.PositiveSmallIntegerField(default=0, verbose_name='申请延期（工作日）')),
-                ('extension_reason', models.CharField(blank=True, max_length=500, verbose_name='延期理由')),
-                ('extended', models.BooleanField(default=False, verbose_name='已延期')),
-                ('supervised_at', models.DateTimeField(blank=True, null=True, verbose_name='督办时间')),
-                ('reply', models.TextField(blank=True, verbose_name='答复内容')),
-                ('replied_at', models.DateTimeField(blank=True, null=True, verbose_name='答复时间')),
-                ('satisfied', models.BooleanField(blank=True, null=True, verbose_name='回访满意')),
-                ('visit_note', models.CharField(blank=True, max_length=500, verbose_name='回访记录')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='办结时间')),
-                ('reopened_at', models.DateTimeField(blank=True, null=True, verbose_name='重办时间')),
-                ('version', models.PositiveIntegerField(default=0)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='tickets.category', verbose_name='分类')),
-                ('client', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tickets', to='tickets.clientkey', verbose_name='Open311客户端')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='organizations.department', verbose_name='承办部门')),
-                ('linked', models.ManyToManyField(blank=True, to='tickets.ticket', verbose_name='关联工单')),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged', to='tickets.ticket', verbose_name='并入工单')),
-                ('reporter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tickets', to=settings.AUTH_USER_MODEL, verbose_name='反映人账号')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=24, unique=True, verbose_name="工单编号")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("consult", "咨询"),
+                            ("help", "求助"),
+                            ("complaint", "投诉"),
+                            ("report", "举报"),
+                            ("suggestion", "建议"),
+                        ],
+                        max_length=16,
+                        verbose_name="诉求类型",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("phone", "12345电话"),
+                            ("web", "网站"),
+                            ("mobile", "手机"),
+                            ("mailbox", "市长信箱"),
+                            ("open311", "Open311接口"),
+                        ],
+                        max_length=16,
+                        verbose_name="来源渠道",
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=120, verbose_name="标题")),
+                ("description", models.TextField(verbose_name="诉求内容")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="地点")),
+                (
+                    "lat",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="纬度"
+                    ),
+                ),
+                (
+                    "long",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="经度"
+                    ),
+                ),
+                ("attributes", models.JSONField(blank=True, default=dict, verbose_name="附加属性")),
+                (
+                    "application_number",
+                    models.CharField(blank=True, max_length=24, verbose_name="相关办件"),
+                ),
+                ("reporter_name_encrypted", models.BinaryField(blank=True, null=True)),
+                (
+                    "reporter_name_masked",
+                    models.CharField(blank=True, max_length=40, verbose_name="反映人（脱敏）"),
+                ),
+                ("phone_encrypted", models.BinaryField(blank=True, null=True)),
+                (
+                    "phone_index",
+                    models.CharField(blank=True, db_index=True, editable=False, max_length=64),
+                ),
+                (
+                    "phone_masked",
+                    models.CharField(blank=True, max_length=11, verbose_name="联系电话（脱敏）"),
+                ),
+                (
+                    "confidential",
+                    models.BooleanField(
+                        default=False,
+                        help_text="举报人信息对承办部门也不显示。",
+                        verbose_name="保密",
+                    ),
+                ),
+                ("publish", models.BooleanField(default=False, verbose_name="同意公开（选登）")),
+                ("published", models.BooleanField(default=False, verbose_name="已公开")),
+                (
+                    "token",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        max_length=40,
+                        verbose_name="受理凭证（Open311 token）",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "待派单"),
+                            ("returned", "退单待重派"),
+                            ("handling", "办理中"),
+                            ("replied", "已答复待回访"),
+                            ("closed", "已办结"),
+                            ("merged", "已合并"),
+                        ],
+                        default="new",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("assisting", models.JSONField(blank=True, default=list, verbose_name="协办部门")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="受理时间"
+                    ),
+                ),
+                (
+                    "dispatched_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="派单时间"),
+                ),
+                ("due_at", models.DateTimeField(blank=True, null=True, verbose_name="办理期限")),
+                (
+                    "returned_count",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="退单次数"),
+                ),
+                (
+                    "extension_days",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="申请延期（工作日）"),
+                ),
+                (
+                    "extension_reason",
+                    models.CharField(blank=True, max_length=500, verbose_name="延期理由"),
+                ),
+                ("extended", models.BooleanField(default=False, verbose_name="已延期")),
+                (
+                    "supervised_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="督办时间"),
+                ),
+                ("reply", models.TextField(blank=True, verbose_name="答复内容")),
+                (
+                    "replied_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="答复时间"),
+                ),
+                ("satisfied", models.BooleanField(blank=True, null=True, verbose_name="回访满意")),
+                (
+                    "visit_note",
+                    models.CharField(blank=True, max_length=500, verbose_name="回访记录"),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="办结时间")),
+                (
+                    "reopened_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="重办时间"),
+                ),
+                ("version", models.PositiveIntegerField(default=0)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="tickets.category",
+                        verbose_name="分类",
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tickets",
+                        to="tickets.clientkey",
+                        verbose_name="Open311客户端",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="organizations.department",
+                        verbose_name="承办部门",
+                    ),
+                ),
+                (
+                    "linked",
+                    models.ManyToManyField(
+                        blank=True, to="tickets.ticket", verbose_name="关联工单"
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="merged",
+                        to="tickets.ticket",
+                        verbose_name="并入工单",
+                    ),
+                ),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tickets",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="反映人账号",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '工单',
-                'verbose_name_plural': '工单',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "工单",
+                "verbose_name_plural": "工单",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Entry',
+            name="Entry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('action', models.CharField(max_length=32, verbose_name='动作')),
-                ('public', models.TextField(blank=True, verbose_name='公开说明')),
-                ('internal', models.TextField(blank=True, verbose_name='内部说明')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='organizations.department')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("action", models.CharField(max_length=32, verbose_name="动作")),
+                ("public", models.TextField(blank=True, verbose_name="公开说明")),
+                ("internal", models.TextField(blank=True, verbose_name="内部说明")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="organizations.department",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '工单记录',
-                'verbose_name_plural': '工单记录',
-                'ordering': ['at', 'id'],
+                "verbose_name": "工单记录",
+                "verbose_name_plural": "工单记录",
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('question', models.CharField(max_length=200, verbose_name='问题')),
-                ('answer', models.TextField(verbose_name='答复口径')),
-                ('keywords', models.CharField(blank=True, max_length=200, verbose_name='关键词')),
-                ('state', models.CharField(choices=[('proposed', '待审核'), ('published', '已发布'), ('retired', '已停用')], default='published', max_length=16, verbose_name='状态')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='organizations.department', verbose_name='提供部门')),
-                ('proposed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='articles', to='tickets.category', verbose_name='分类')),
-                ('source', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tickets.ticket', verbose_name='来源工单')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("question", models.CharField(max_length=200, verbose_name="问题")),
+                ("answer", models.TextField(verbose_name="答复口径")),
+                ("keywords", models.CharField(blank=True, max_length=200, verbose_name="关键词")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "待审核"),
+                            ("published", "已发布"),
+                            ("retired", "已停用"),
+                        ],
+                        default="published",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="organizations.department",
+                        verbose_name="提供部门",
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="articles",
+                        to="tickets.category",
+                        verbose_name="分类",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tickets.ticket",
+                        verbose_name="来源工单",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '知识库条目',
-                'verbose_name_plural': '知识库',
-                'ordering': ['category__order', 'id'],
+                "verbose_name": "知识库条目",
+                "verbose_name_plural": "知识库",
+                "ordering": ["category__order", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['reporter', '-created_at'], name='ticket_mine'),
+            model_name="ticket",
+            index=models.Index(fields=["reporter", "-created_at"], name="ticket_mine"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['phone_index', 'created_at'], name='ticket_phone_recent'),
+            model_name="ticket",
+            index=models.Index(fields=["phone_index", "created_at"], name="ticket_phone_recent"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['category', 'status', 'created_at'], name='ticket_category_open'),
+            model_name="ticket",
+            index=models.Index(
+                fields=["category", "status", "created_at"], name="ticket_category_open"
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['status', 'created_at'], name='ticket_status'),
+            model_name="ticket",
+            index=models.Index(fields=["status", "created_at"], name="ticket_status"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('published', True)), fields=['published', '-closed_at'], name='ticket_published'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("published", True)),
+                fields=["published", "-closed_at"],
+                name="ticket_published",
+            ),
         ),
     ]

@@ -26,12 +26,19 @@ def city() -> dict[str, Any]:
 
 
 def report(**fields: Any) -> services.Report:
-    values = {"kind": "complaint", "category": "noise", "description": "小区工地夜间施工噪音扰民", "address": "青湖区望湖路88号"}
+    values = {
+        "kind": "complaint",
+        "category": "noise",
+        "description": "小区工地夜间施工噪音扰民",
+        "address": "青湖区望湖路88号",
+    }
     return services.Report(**(values | fields))
 
 
 def task(ticket: Ticket, stage: str, department: Any = None) -> Task:
-    tasks = Task.objects.of_case("ticket", ticket.pk).filter(stage=stage, state__in=["open", "claimed"])
+    tasks = Task.objects.of_case("ticket", ticket.pk).filter(
+        stage=stage, state__in=["open", "claimed"]
+    )
     if department is not None:
         tasks = tasks.filter(department=department)
     return tasks.get()
@@ -88,7 +95,12 @@ def test_the_whole_loop(city: dict[str, Any]) -> None:
     assert sweep().escalated >= 1
     do(city["operator"], task(ticket, "supervise"), "supervise", public_comment="请尽快处理")
 
-    do(city["urban_clerk"], task(ticket, "handle"), "reply", public_comment="已责令工地停止夜间施工")
+    do(
+        city["urban_clerk"],
+        task(ticket, "handle"),
+        "reply",
+        public_comment="已责令工地停止夜间施工",
+    )
     ticket.refresh_from_db()
     assert ticket.status == Status.REPLIED and ticket.reply
     do(city["operator"], task(ticket, "visit"), "visit", inputs={"satisfied": "0"})
@@ -104,15 +116,21 @@ def test_the_whole_loop(city: dict[str, Any]) -> None:
 
 def test_same_phone_same_words_within_minutes_is_merged(city: dict[str, Any]) -> None:
     first = services.file(report(phone="13900000001"), channel="phone")
-    again = services.file(report(phone="13900000001", description="小区工地夜间施工噪音扰民！！"), channel="phone")
+    again = services.file(
+        report(phone="13900000001", description="小区工地夜间施工噪音扰民！！"), channel="phone"
+    )
     assert again.ticket.pk == first.ticket.pk and not again.created
-    other = services.file(report(phone="13900000001", description="路灯坏了很多天"), channel="phone")
+    other = services.file(
+        report(phone="13900000001", description="路灯坏了很多天"), channel="phone"
+    )
     assert other.created
 
 
 def test_operator_merges_into_an_earlier_ticket(city: dict[str, Any]) -> None:
     earlier = services.file(report(phone="13900000002"), channel="phone").ticket
-    later = services.file(report(phone="13900000003", description="望湖路工地晚上吵"), channel="phone").ticket
+    later = services.file(
+        report(phone="13900000003", description="望湖路工地晚上吵"), channel="phone"
+    ).ticket
     assert earlier in [t for t, _score in services.similar_open(later)]
     do(city["operator"], task(later, "intake"), "merge", inputs={"into": earlier.number})
     later.refresh_from_db()
