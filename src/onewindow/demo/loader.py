@@ -28,6 +28,8 @@ from onewindow.organizations.models import Department, Region, ServiceHall, Wind
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_PASSWORD = "Demo-2026!"  # noqa: S105 - published in the README on purpose
+HOTLINE_SLUG = "hotline"
+HOTLINE_OPERATOR = "hotline.operator"
 STAFF_ROLES = {
     "clerk": (Membership.Role.CLERK, "窗口人员"),
     "reviewer": (Membership.Role.REVIEWER, "审查人员"),
@@ -209,6 +211,9 @@ def _load_staff(password_hash: str, report: LoadReport) -> None:
         for suffix, (role, title) in STAFF_ROLES.items():
             name = f"{department.short_name or department.name}{title}"
             staff.append((f"{department.slug}.{suffix}", name, department, role))
+    hotline = Department.objects.filter(slug=HOTLINE_SLUG).first()
+    if hotline is not None:  # the 12345 operator who takes calls and dispatches tickets
+        staff.append((HOTLINE_OPERATOR, "12345话务员", hotline, Membership.Role.CLERK))
     for username, name, unit, staff_role in staff:
         created = not User.objects.filter(username=username).exists()
         user = account_services.ensure_staff(username, name, unit, staff_role, password=None)
@@ -226,6 +231,8 @@ def demo_accounts() -> list[tuple[str, str]]:
         ("13800000002", "企业经办人（代青岚市湖畔餐饮管理有限公司办事）"),
         ("admin", "平台管理员（/admin/）"),
     ]
+    if Department.objects.filter(slug=HOTLINE_SLUG).exists():
+        rows.append((HOTLINE_OPERATOR, "12345话务员（受理来电、派单、回访）"))
     slugs = list(Department.objects.order_by("sort_order").values_list("slug", flat=True))
     rows.append(
         (

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from onewindow.demo.loader import DEMO_PASSWORD, demo_accounts
+from onewindow.demo.tickets_loader import OPEN311_PATH, open311_key
 
 
 class Command(BaseCommand):
@@ -21,4 +22,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  Demo accounts (password {DEMO_PASSWORD}):")
         for username, what in demo_accounts():
             self.stdout.write(f"    {username:<16} {what}")
+        self.stdout.write(
+            f"  Open311 GeoReport v2: {url}{OPEN311_PATH}    api_key: {open311_key()}"
+        )
         self.stdout.write("")

@@ -8,10 +8,11 @@ from django.core.management.base import BaseCommand, CommandParser
 from onewindow.demo.catalog_loader import CATALOG_DIR, load_catalog
 from onewindow.demo.licence_loader import load_held_licences, load_licence_types
 from onewindow.demo.loader import load_city
+from onewindow.demo.tickets_loader import load_tickets
 
 
 class Command(BaseCommand):
-    help = "Load (or update) the demo city and its service catalogue."
+    help = "Load (or update) the demo city, its service catalogue and its 12345 hotline."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -32,3 +33,4 @@ class Command(BaseCommand):
             f"{catalog.bundles} bundles)"
         )
         self.stdout.write(f"demo licences issued ({load_held_licences()} new)")
+        self.stdout.write(f"demo 12345 hotline loaded ({load_tickets()})")
