@@ -18,9 +18,13 @@ def digest(key: str) -> str:
     return blind_index(key, PURPOSE)
 
 
+def new_key() -> str:
+    return "o311_" + secrets.token_urlsafe(24)
+
+
 def issue(name: str, key: str | None = None) -> tuple[str, ClientKey]:
     """A new client key (shown once) and its record; ``key`` fixes it (the demo's)."""
-    key = key or "o311_" + secrets.token_urlsafe(24)
+    key = key or new_key()
     record, _created = ClientKey.objects.update_or_create(
         key_hash=digest(key), defaults={"name": name, "prefix": key[:8], "active": True}
     )

@@ -500,3 +500,73 @@ def test_the_georeport_client_library_reads_our_endpoint(live_server: Any) -> No
     response = refused.value.response
     assert response is not None and response.status_code == 404
     assert response.json()[0]["code"] == 404
+
+
+# -- issuing keys in the admin (tickets/admin_open311.py, wired by tickets/admin.py) ----------------
+def _admin_site() -> Any:
+    from django.contrib.admin import AdminSite
+
+    from onewindow.tickets.admin_open311 import ClientKeyAdmin
+
+    site = AdminSite(name="admin")
+    site.register(ClientKey, ClientKeyAdmin)
+    return site
+
+
+urlpatterns: list[Any] = []
+
+
+@pytest.fixture
+def admin_urls(settings: Any) -> None:
+    from django.urls import path
+
+    urlpatterns[:] = [path("admin/", _admin_site().urls)]
+    settings.ROOT_URLCONF = __name__
+
+
+def test_an_administrator_issues_a_key_shown_once(admin_urls: None, client: Client) -> None:
+    from onewindow.accounts.models import User
+
+    root = User.objects.create_superuser("root", "x-Strong-Pass-1")
+    client.force_login(root, backend="onewindow.accounts.backends.AccountBackend")
+    response = client.post("/admin/tickets/clientkey/add/", {"name": "市民随手拍", "active": "on"})
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    key = response.context["key"]
+    assert key.startswith("o311_") and key in response.content.decode()
+    record = ClientKey.objects.get()
+    assert record.name == "市民随手拍" and record.prefix == key[:8] and key not in record.key_hash
+    assert clients.client_for(key) == record
+    # never again: neither the change page nor the list shows it
+    for page in (f"/admin/tickets/clientkey/{record.pk}/change/", "/admin/tickets/clientkey/"):
+        shown = client.get(page)
+        assert shown.status_code == 200 and key not in shown.content.decode()
+    client.post(
+        "/admin/tickets/clientkey/",
+        {"action": "deactivate", "_selected_action": [record.pk]},
+    )
+    assert clients.client_for(key) is None
+    assert client.post(f"/admin/tickets/clientkey/{record.pk}/delete/").status_code == 403
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_issued_key_page_at_390px(admin_urls: None, live_server: Any, page: Any) -> None:
+    """An administrator on a phone issues a key and reads it whole, within the screen's width."""
+    from onewindow.accounts.models import User
+
+    root = User.objects.create_superuser("root", "x-Strong-Pass-1")
+    signed_in = Client()
+    signed_in.force_login(root, backend="onewindow.accounts.backends.AccountBackend")
+    cookie = signed_in.cookies["sessionid"]
+    page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+    page.goto(f"{live_server.url}/admin/tickets/clientkey/add/")
+    page.fill("#id_name", "市民随手拍")
+    page.keyboard.press("Enter")
+    key_field = page.locator("#open311-key")
+    key = key_field.inner_text().strip()
+    assert clients.client_for(key) == ClientKey.objects.get()
+    box = key_field.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    page.screenshot(path="/work/notes/shots/open311/admin-key-issued-390.png", full_page=True)
+    page.get_by_role("link", name="我已复制，返回列表").click()
+    assert key not in page.content()
