@@ -12,6 +12,9 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from onewindow.testing.factories import DepartmentFactory, hotline_setup, ticket_category
 from onewindow.tickets import clients, services
@@ -439,6 +442,59 @@ def test_without_the_lane_the_urlconf_answers_the_same(
     assert client.get(f"{BASE}/requests/{number}.xml").status_code == 200
     assert client.get(f"{BASE}/services.yaml").json()[0]["code"] == 404
     assert post(client, api_key="nope").status_code == 403
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=60)
+_NUMBERISH = st.one_of(_TEXT, st.floats(allow_nan=True).map(str), st.integers().map(str))
+
+
+@examples(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    fields=st.fixed_dictionaries(
+        {},
+        optional={
+            "service_code": st.one_of(st.sampled_from(["noise", "road"]), _TEXT),
+            "lat": _NUMBERISH,
+            "lon": _NUMBERISH,
+            "description": _TEXT,
+            "address_string": _TEXT,
+            "attribute[when]": _TEXT,
+            "attribute[source]": st.lists(_TEXT, max_size=3),
+            "phone": _TEXT,
+            "first_name": _TEXT,
+            "kind": _TEXT,
+            "media_url": _TEXT,
+        },
+    ),
+    query=st.dictionaries(
+        st.sampled_from(
+            [
+                "page",
+                "page_size",
+                "start_date",
+                "end_date",
+                "status",
+                "service_code",
+                "service_request_id",
+            ]
+        ),
+        _NUMBERISH,
+    ),
+)
+def test_whatever_a_client_sends_is_answered_in_open311_form(
+    city: dict[str, Any], client: Client, fields: dict[str, Any], query: dict[str, str]
+) -> None:
+    filed = client.post(f"{BASE}/requests.json", {"api_key": KEY, **fields})
+    assert filed.status_code in (200, 400), filed.content
+    body = filed.json()
+    assert isinstance(body, list) and body
+    if filed.status_code == 400:
+        assert all(e["code"] == 400 and e["description"] for e in body)
+    read = client.get(f"{BASE}/requests.xml", query)
+    assert read.status_code in (200, 400), read.content
+    assert ET.fromstring(read.content).tag in ("service_requests", "errors")  # noqa: S314 - ours
 
 
 # -- a published client library ----------------------------------------------------------------------
