@@ -159,7 +159,7 @@ def render(fmt: str, root: str, item: str, body: Any, status: int = 200) -> Http
             status=status,
         )
     response["Cache-Control"] = "no-cache"  # a request's status can change at any moment
-    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Frame-Options"] = "DENY"  # XFrameOptionsMiddleware comes after the lane
     return response
 
 

