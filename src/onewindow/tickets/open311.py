@@ -105,7 +105,7 @@ def _not_found() -> Open311Error:
 
 # -- rendering -------------------------------------------------------------------------------------
 # In XML a list's items take the singular of its name (<attributes><attribute>, <values><value>).
-ITEM_TAGS = {"attributes": "attribute", "values": "value", "keywords": "keyword"}
+ITEM_TAGS = {"attributes": "attribute", "values": "value"}
 
 
 def _xml_value(value: Any) -> str:
