@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "onewindow.core.middleware.MaintenanceMode",
     "onewindow.portal.middleware.PublicPageCache",
     "onewindow.catalog.middleware.SearchLane",
+    # Open311 (/open311/v2/): no session, CSRF or login to add; it answers its own errors.
+    "onewindow.tickets.open311.Open311Lane",
     "onewindow.core.middleware.ApiErrorMiddleware",
     "onewindow.licences.middleware.VerificationLane",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -331,6 +333,8 @@ ONEWINDOW: dict[str, Any] = {
     "TICKET_REOPEN_DAYS": int(os.environ.get("TICKET_REOPEN_DAYS", "7")),
     "TICKET_DUPLICATE_MINUTES": int(os.environ.get("TICKET_DUPLICATE_MINUTES", "10")),
     "TICKET_DUPLICATE_SIMILARITY": int(os.environ.get("TICKET_DUPLICATE_SIMILARITY", "85")),
+    # The city's Open311 jurisdiction_id: a request naming another is answered 404.
+    "OPEN311_JURISDICTION": os.environ.get("OPEN311_JURISDICTION", "qinglan.gov.cn"),
     # The city's bounds (south, west, north, east in degrees): a ticket's location must lie inside.
     "CITY_BOUNDS": tuple(
         float(v) for v in os.environ.get("CITY_BOUNDS", "36.20,117.20,37.40,118.90").split(",")

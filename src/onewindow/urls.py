@@ -14,6 +14,8 @@ handler500 = "onewindow.core.views.server_error"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
+    # Open311 GeoReport v2 (usually answered earlier by tickets.open311.Open311Lane).
+    path("open311/v2/", include("onewindow.tickets.open311_urls")),
     path("admin/catalog/io/", include("onewindow.catalog.admin_urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

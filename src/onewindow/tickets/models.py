@@ -140,6 +140,7 @@ class Ticket(models.Model):
     token = models.CharField(
         _("受理凭证（Open311 token）"), max_length=40, blank=True, db_index=True
     )
+    media_url = models.URLField(_("图片链接（Open311 media_url）"), max_length=500, blank=True)
 
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.NEW)
     department = models.ForeignKey(
@@ -186,6 +187,8 @@ class Ticket(models.Model):
             models.Index(fields=["phone_index", "created_at"], name="ticket_phone_recent"),
             models.Index(fields=["category", "status", "created_at"], name="ticket_category_open"),
             models.Index(fields=["status", "created_at"], name="ticket_status"),
+            # The Open311 feed: the requests Open311 clients filed, newest first.
+            models.Index(fields=["channel", "-created_at"], name="ticket_channel_recent"),
             models.Index(
                 fields=["published", "-closed_at"],
                 name="ticket_published",
