@@ -208,6 +208,8 @@ class TicketForm(ServiceForm):
             if target in self.fields and self.has_error(target):
                 placed = True  # the form's own check said it first (a NUL byte, a bad choice)
                 continue
+            if key == "category" and not self.data.get("category"):
+                messages = [str(_("请选择诉求分类。"))]
             for message in messages:
                 self.add_error(target if target in self.fields else None, message)
                 placed = True
