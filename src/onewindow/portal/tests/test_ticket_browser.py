@@ -148,3 +148,24 @@ def test_anonymous_without_javascript_files_with_a_code_and_reads_letters(
     fits(page)
     shot(page, "letter")
     context.close()
+
+
+def test_an_unsatisfied_reporter_asks_for_it_to_be_handled_again(live_server: Any, page: Any) -> None:
+    from onewindow.portal.tests.test_ticket_pages import closed_unsatisfied
+    from onewindow.tickets import services
+
+    city = hotline_setup()
+    person = PersonFactory.create()
+    report = services.Report(kind="complaint", category="noise", description="工地夜间施工噪音扰民")
+    ticket = closed_unsatisfied(city, services.file(report, channel="web", reporter=person).ticket)
+    signed_in(page, live_server.url, person)
+    page.goto(f"{live_server.url}/my/tickets/{ticket.number}/")
+    assert "已责令工地停止夜间施工" in page.locator("main").inner_text()
+    page.get_by_label("不满意的原因").fill("晚上还是在施工")
+    fits(page)
+    shot(page, "reopen")
+    page.get_by_role("button", name="申请重办").click()
+    page.locator(".message").filter(has_text="已申请重办").wait_for()
+    assert "办理中" in page.locator("main").inner_text()
+    assert page.get_by_label("不满意的原因").count() == 0
+    shot(page, "reopened")
