@@ -150,7 +150,9 @@ def test_anonymous_without_javascript_files_with_a_code_and_reads_letters(
     context.close()
 
 
-def test_an_unsatisfied_reporter_asks_for_it_to_be_handled_again(live_server: Any, page: Any) -> None:
+def test_an_unsatisfied_reporter_asks_for_it_to_be_handled_again(
+    live_server: Any, page: Any
+) -> None:
     from onewindow.portal.tests.test_ticket_pages import closed_unsatisfied
     from onewindow.tickets import services
 
