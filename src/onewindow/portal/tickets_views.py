@@ -236,7 +236,17 @@ def _page(
         "action_url": reverse("portal:mailbox_write" if mailbox else "portal:ticket_new"),
         "limits": _limits(form),
     }
-    return render(request, "portal/tickets/form.html", context, status=status)
+    response = render(request, "portal/tickets/form.html", context, status=status)
+    response["Permissions-Policy"] = _policy_allowing_location()
+    return response
+
+
+def _policy_allowing_location() -> str:
+    """The site's Permissions-Policy (``settings.PERMISSIONS_POLICY``, which turns geolocation
+    off everywhere) with this page's own origin allowed to ask for the location: "使用我的位置"
+    is offered here and nowhere else. The middleware keeps a header a view has set."""
+    features = {**getattr(settings, "PERMISSIONS_POLICY", {}), "geolocation": ["self"]}
+    return ", ".join(f"{feature}=({' '.join(origins)})" for feature, origins in features.items())
 
 
 def _limits(form: TicketForm | None) -> list[tuple[str, int]]:

@@ -171,3 +171,28 @@ def test_an_unsatisfied_reporter_asks_for_it_to_be_handled_again(
     assert "办理中" in page.locator("main").inner_text()
     assert page.get_by_label("不满意的原因").count() == 0
     shot(page, "reopened")
+
+
+def test_use_my_location_fills_the_coordinates(live_server: Any, browser: Any) -> None:
+    hotline_setup()
+    person = PersonFactory.create()
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        geolocation={"latitude": 36.812345, "longitude": 118.054321},
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    signed_in(page, live_server.url, person)
+    page.goto(live_server.url + "/tickets/new/")
+    page.get_by_label("求助", exact=True).check()
+    page.get_by_label("诉求分类").select_option("noise")
+    page.get_by_label("诉求内容").fill("楼下商铺音响太吵")
+    page.get_by_role("button", name="使用我的位置").click()
+    page.locator(".locate-status").filter(has_text="已附上").wait_for()
+    shot(page, "located")
+    page.get_by_role("button", name="提交诉求").click()
+    page.wait_for_url("**/filed/")
+    ticket = Ticket.objects.get()
+    assert (float(ticket.lat), float(ticket.long)) == (36.812345, 118.054321)
+    context.close()

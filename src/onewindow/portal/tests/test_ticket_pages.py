@@ -360,3 +360,28 @@ def test_interaction_leads_to_the_three_pages(client: Client, city: dict[str, An
     person = PersonFactory.create()
     login(client, person)
     assert 'href="/my/tickets/"' in client.get("/my/").content.decode()
+
+
+def test_only_the_form_may_ask_for_the_location(client: Client, city: dict[str, Any]) -> None:
+    form_policy = client.get("/tickets/new/")["Permissions-Policy"]
+    assert "geolocation=(self)" in form_policy and "camera=()" in form_policy
+    assert "geolocation=()" in client.get("/mailbox/")["Permissions-Policy"]
+
+
+@pytest.mark.parametrize("signed_in", [True, False])
+def test_a_nul_byte_in_any_field_is_refused_beside_it(
+    client: Client, city: dict[str, Any], signed_in: bool
+) -> None:
+    if signed_in:
+        login(client, PersonFactory.create())
+    fields = form(application="") | (
+        {} if signed_in else {"phone": ANONYMOUS_PHONE, "sms_code": "123456", "name": "王"}
+    )
+    # Every text the form reads (a checkbox's value and the button's ``action`` are not kept).
+    names = [*(f for f in fields if f != "action"), "lat", "long"]
+    for path, extra in (("/tickets/new/", []), ("/mailbox/write/", ["title"])):
+        for name in names + extra:
+            answer = client.post(path, {**fields, name: "1\x002"})
+            assert answer.status_code == 422, (name, path, answer.status_code)
+            assert "error-summary" in answer.content.decode()
+    assert Ticket.objects.count() == 0

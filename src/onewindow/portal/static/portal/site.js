@@ -65,6 +65,8 @@ document.addEventListener("DOMContentLoaded", function () {
   // 使用我的位置: only where the browser can tell, and only to fill the form's hidden lat/long;
   // the address typed stays what counts, and nothing requires a location.
   if (!("geolocation" in navigator)) return;
+  var policy = document.permissionsPolicy || document.featurePolicy;
+  if (policy && policy.allowsFeature && !policy.allowsFeature("geolocation")) return;
   document.querySelectorAll("button[data-locate]").forEach(function (button) {
     var holder = button.closest(".locate");
     var status = holder && holder.querySelector(".locate-status");
