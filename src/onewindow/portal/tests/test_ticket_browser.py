@@ -194,5 +194,6 @@ def test_use_my_location_fills_the_coordinates(live_server: Any, browser: Any) -
     page.get_by_role("button", name="提交诉求").click()
     page.wait_for_url("**/filed/")
     ticket = Ticket.objects.get()
+    assert ticket.lat is not None and ticket.long is not None
     assert (float(ticket.lat), float(ticket.long)) == (36.812345, 118.054321)
     context.close()
