@@ -145,8 +145,8 @@ class TicketForm(ServiceForm):
 
     def _category(self, data: Any) -> Category | None:
         code = str((data or {}).get("category") or "")[:40]
-        if not code:
-            return None
+        if not code or "\x00" in code:
+            return None  # the choice field says so; PostgreSQL would refuse to look it up
         return Category.objects.filter(code=code, active=True).first()
 
     def attribute_specs(self) -> list[dict[str, Any]]:
