@@ -222,9 +222,21 @@ def nul_fields(request: HttpRequest, view: Any = None) -> list[str]:
     return names
 
 
+F = Any
+
+
+def checks_nul_itself(view: F) -> F:
+    """Marks a form page that answers NUL in its POST fields itself, beside the field, with the
+    form re-rendered and nothing typed lost (``InputGuard`` would answer a 400 page instead). Its
+    form fields and services must refuse NUL: Django's ``CharField`` does, so do the services'
+    text checks. The path and query are still guarded."""
+    view.checks_nul_itself = True
+    return view
+
+
 class InputGuard:
     """Refuses a request with a NUL character in a field before its view runs (400, the field
-    named), and shows a refusal (``DomainError``) that a page view did not catch as a page error,
+    named; a view marked ``checks_nul_itself`` answers the POST fields itself), and shows a refusal (``DomainError``) that a page view did not catch as a page error,
     with its status; the API answers both in the error envelope."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -237,6 +249,12 @@ class InputGuard:
         self, request: HttpRequest, view: Any, args: Any, kwargs: Any
     ) -> HttpResponse | None:
         fields = nul_fields(request, view)
+        if fields and getattr(view, "checks_nul_itself", False) and request.method == "POST":
+            fields = [name for name in fields if name == "path"] + [
+                key.replace(NUL, "")
+                for key, values in request.GET.lists()
+                if NUL in key or any(NUL in v for v in values)
+            ]
         if not fields:
             return None
         message = _("不能包含空字符（NUL）。")

@@ -6,7 +6,7 @@ from django.urls import path
 from onewindow.accounts import urls as accounts
 from onewindow.applications import urls as applications
 from onewindow.catalog import urls as catalog
-from onewindow.portal import views
+from onewindow.portal import tickets_views, views
 
 app_name = "portal"
 
@@ -29,6 +29,15 @@ urlpatterns = [
     path("accounts/logout/", views.logout_view, name="logout"),
     path("my/", views.my_space, name="my_space"),
     path("my/tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
+    # 12345 and the mayor's mailbox (tickets): file, follow, reopen; published letters.
+    path("tickets/new/", tickets_views.file_ticket, name="ticket_new"),
+    path("tickets/<str:number>/filed/", tickets_views.filed, name="ticket_filed"),
+    path("my/tickets/", tickets_views.my_tickets, name="my_tickets"),
+    path("my/tickets/<str:number>/", tickets_views.my_ticket, name="ticket"),
+    path("my/tickets/<str:number>/reopen/", tickets_views.reopen, name="ticket_reopen"),
+    path("mailbox/", tickets_views.mailbox, name="mailbox"),
+    path("mailbox/write/", tickets_views.write_letter, name="mailbox_write"),
+    path("mailbox/letters/<str:number>/", tickets_views.letter, name="letter"),
     *accounts.urlpatterns,
     *catalog.urlpatterns,
     *applications.urlpatterns,

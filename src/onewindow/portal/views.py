@@ -128,7 +128,8 @@ def favicon(request: HttpRequest) -> FileResponse:
 
 @require_GET
 def interaction(request: HttpRequest) -> HttpResponse:
-    """互动交流: the 12345 hotline and every department's consultation phone."""
+    """互动交流: the way in to 我要反映, 我的诉求 and 市长信箱 (``portal.tickets_views``), then the
+    12345 hotline and every department's consultation phone."""
     hotline = Department.objects.filter(Q(slug="hotline") | Q(phone="12345")).first()
     return render(
         request,

@@ -84,6 +84,8 @@ class Scene:
     token_id: int
     uscc: str
     agency_id: int
+    ticket: Any = None  # the owner's 12345 request, waiting for dispatch
+    letter: Any = None  # a published letter of the mayor's mailbox (someone else's)
 
 
 def build_scene(client: Client) -> Scene:
@@ -157,7 +159,32 @@ def build_scene(client: Client) -> Scene:
         "all",
         (timezone.localdate() + timedelta(days=30)).isoformat(),
     )
+    from onewindow.tickets.models import Category, Ticket
+
+    noise = Category.objects.create(code="noise", name="噪音扰民", department=market)
+    ticket = Ticket.objects.create(
+        number="GD-20260101-MATRIX22",
+        kind="complaint",
+        channel="web",
+        category=noise,
+        description="夜间施工噪音",
+        reporter=owner,
+    )
+    letter = Ticket.objects.create(
+        number="GD-20260101-LETTER22",
+        kind="suggestion",
+        channel="mailbox",
+        category=noise,
+        description="建议增设夜间巡查",
+        publish=True,
+        published=True,
+        status="closed",
+        reply="已增设",
+        closed_at=timezone.now(),
+    )
     return Scene(
+        ticket=ticket,
+        letter=letter,
         people=people,
         item=item,
         bundle=bundle,
@@ -273,6 +300,14 @@ PAGES: dict[str, Page] = {
     "portal:application_withdraw":  Page(POST, submitted, "login 302 404 404 404 404 404"),
     "portal:application_submitted": Page(GET, submitted, "login 200 404 404 404 404 404"),
     "portal:application_discard":   Page(GET, draft, "login 200 404 404 404 404 404"),
+    "portal:ticket_new":       Page(GET, none, PUBLIC),  # staff read where they file instead
+    "portal:ticket_filed":     Page(GET, lambda s: {"number": s.ticket.number}, "404 200 404 404 404 404 404"),
+    "portal:my_tickets":       Page(GET, none, "login 200 200 200 200 200 200"),
+    "portal:ticket":           Page(GET, lambda s: {"number": s.ticket.number}, "login 200 404 404 404 404 404"),
+    "portal:ticket_reopen":    Page(POST, lambda s: {"number": s.ticket.number}, "login 409 404 404 404 404 404"),
+    "portal:mailbox":          Page(GET, none, PUBLIC),
+    "portal:mailbox_write":    Page(GET, none, PUBLIC),
+    "portal:letter":           Page(GET, lambda s: {"number": s.letter.number}, PUBLIC),
     "portal:bundle_group":     Page(GET, lambda s: {"group": s.draft.bundle_group}, "login 200 404 404 404 404 404"),
     "licences:wallet":         Page(GET, none, "login 200 200 302 302 302 302"),
     "licences:detail":         Page(GET, licence, "login 200 404 404 404 404 404"),

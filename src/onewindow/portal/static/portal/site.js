@@ -43,3 +43,44 @@ if (document.readyState === "loading") {
 } else {
   focusErrorSummary();
 }
+
+// A textarea marked data-count="<limit>" (the ticket form's description) says how much is written,
+// in the hint beside it (<id>_count, words from its data-text / data-over). The server counts too.
+document.addEventListener("input", function (event) {
+  var box = event.target;
+  if (box instanceof HTMLTextAreaElement && box.dataset.count) showCount(box);
+});
+function showCount(box) {
+  var hint = document.getElementById(box.id + "_count");
+  if (!hint) return;
+  var n = box.value.length;
+  var words = n > Number(box.dataset.count) ? hint.dataset.over : hint.dataset.text;
+  hint.textContent = words.replace("{n}", String(n));
+  hint.hidden = false;
+}
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("textarea[data-count]").forEach(function (box) {
+    if (box.value) showCount(box);
+  });
+  // 使用我的位置: only where the browser can tell, and only to fill the form's hidden lat/long;
+  // the address typed stays what counts, and nothing requires a location.
+  if (!("geolocation" in navigator)) return;
+  var policy = document.permissionsPolicy || document.featurePolicy;
+  if (policy && policy.allowsFeature && !policy.allowsFeature("geolocation")) return;
+  document.querySelectorAll("button[data-locate]").forEach(function (button) {
+    var holder = button.closest(".locate");
+    var status = holder && holder.querySelector(".locate-status");
+    if (holder) holder.hidden = false;
+    button.addEventListener("click", function () {
+      var form = button.form;
+      if (status) status.textContent = button.dataset.working;
+      navigator.geolocation.getCurrentPosition(function (where) {
+        form.elements.lat.value = where.coords.latitude.toFixed(6);
+        form.elements.long.value = where.coords.longitude.toFixed(6);
+        if (status) status.textContent = button.dataset.located;
+      }, function () {
+        if (status) status.textContent = button.dataset.failed;
+      }, { timeout: 10000, maximumAge: 60000 });
+    });
+  });
+});
