@@ -37,6 +37,7 @@ def site(request: HttpRequest) -> dict[str, object]:
 
 def _hotline_staff(user: object) -> bool:
     try:
+        tickets.hotline_department_id()  # an installation without a hotline has no hotline pages
         return bool(tickets.is_hotline_staff(user))
     except DomainError:  # no hotline department on this installation
         return False

@@ -41,8 +41,9 @@ def hotline_only(view: Any) -> Any:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
+            services.hotline_department_id()
             allowed = services.is_hotline_staff(request.user)
-        except DomainError:  # no hotline department configured
+        except DomainError:  # no hotline department configured: no hotline pages
             allowed = False
         if not allowed:
             raise PermissionDenied
@@ -136,7 +137,14 @@ def task_list(request: HttpRequest, which: str) -> HttpResponse:
     supervise: list[Task] = []
     if which == "overdue" and page == 1:
         supervise = list(_list_rows("supervise")[:PAGE_SIZE])
+    user = _user(request)
     title, hint = LISTS[which]
+
+    def rows(found: list[Task]) -> list[tuple[Task, str, bool]]:
+        # A task the user may work on opens as a task; any other (a department's, or for a
+        # platform administrator without a hotline seat) as its ticket.
+        return [(t, t.colour(), seats.can_work_on(user, t)) for t in found]
+
     return render(
         request,
         "workbench/hotline/list.html",
@@ -144,8 +152,8 @@ def task_list(request: HttpRequest, which: str) -> HttpResponse:
             "which": which,
             "title": title,
             "hint": hint,
-            "tasks": [(t, t.colour()) for t in tasks],
-            "supervise": [(t, t.colour()) for t in supervise],
+            "tasks": rows(tasks),
+            "supervise": rows(supervise),
             "page": page,
             "previous_page": page - 1 if page > 1 else None,
             "next_page": page + 1 if has_next else None,
