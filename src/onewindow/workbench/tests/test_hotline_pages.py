@@ -331,3 +331,33 @@ def test_a_department_proposes_from_its_reply_and_the_hotline_publishes(
         assert client.post(f"/workbench/hotline/knowledge/{article.pk}/retire/").status_code == 302
     assert knowledge.search("夜间施工") == []
     assert services.visible_to_staff(city["urban_clerk"]).filter(pk=ticket.pk).exists()
+
+
+def test_each_ticket_actions_own_inputs_are_drawn(city: dict[str, Any]) -> None:
+    client, ticket, task = take_call(city["operator"])
+    merge = client.get(f"/workbench/tasks/{task.pk}/?action=merge").content.decode()
+    assert 'name="into"' in merge and "并入的工单编号" in merge
+    dispatch(client, task, "urban")
+    lead = handling(ticket, city["urban"])
+    urban = as_user(city["urban_clerk"])
+    urban.post(f"/workbench/tasks/{lead.pk}/claim/")
+    back = urban.get(f"/workbench/tasks/{lead.pk}/?action=return").content.decode()
+    assert '<textarea id="id_reason" name="reason"' in back
+    extend = urban.get(f"/workbench/tasks/{lead.pk}/?action=extend").content.decode()
+    assert 'name="days" type="number"' in extend and 'max="30"' in extend
+    bad = urban.post(
+        f"/workbench/tasks/{lead.pk}/act/",
+        {"token": uuid.uuid4().hex, "action": "extend", "days": "99", "reason": "需要检测"},
+    )
+    assert (
+        bad.status_code == 422
+        and 'value="99"' in bad.content.decode()
+        and "需要检测" in bad.content.decode()
+    )
+    data = confirmed({"action": "reply", "public_comment": "已责令停工。"})
+    assert urban.post(f"/workbench/tasks/{lead.pk}/act/", data).status_code == 302
+    visit = Task.objects.of_case("ticket", ticket.pk).get(stage="visit")
+    client.post(f"/workbench/tasks/{visit.pk}/claim/")
+    page = client.get(f"/workbench/tasks/{visit.pk}/?action=visit").content.decode()
+    assert 'type="radio" id="id_satisfied-yes" name="satisfied" value="1"' in page
+    assert ticket.number in client.get("/workbench/hotline/lists/visit/").content.decode()
