@@ -12,8 +12,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.accounts import authority
+from onewindow.core.errors import DomainError
 from onewindow.licences.services import ISSUER_ROLES
 from onewindow.portal.preferences import elderly_mode
+from onewindow.tickets import services as tickets
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,14 @@ def site(request: HttpRequest) -> dict[str, object]:
     }
 
 
+def _hotline_staff(user: object) -> bool:
+    try:
+        tickets.hotline_department_id()  # an installation without a hotline has no hotline pages
+        return bool(tickets.is_hotline_staff(user))
+    except DomainError:  # no hotline department on this installation
+        return False
+
+
 def staff_navigation(request: HttpRequest) -> dict[str, object]:
     """The staff's own navigation (``staff_nav``): only the pages the person may open, each decided
     by ``accounts.authority``, so nobody is shown a link to a refusal."""
@@ -49,6 +59,12 @@ def staff_navigation(request: HttpRequest) -> dict[str, object]:
         ("workbench:departments", _("部门管理"), authority.is_platform_admin(user)),
         ("workbench:enterprises", _("企业与经办人"), authority.is_platform_admin(user)),
     ]
+    if _hotline_staff(user):  # the 12345 hotline's own pages, for its staff only
+        wanted[1:1] = [
+            ("workbench:hotline", _("12345热线"), True),
+            ("workbench:hotline_call", _("来电登记"), True),
+            ("workbench:knowledge", _("知识库"), True),
+        ]
     links = []
     for name, label, allowed in wanted:
         if not allowed:

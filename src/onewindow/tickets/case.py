@@ -295,6 +295,15 @@ class TicketCase(CaseKind):
 
         return list(Category.objects.filter(code__in=topics).values_list("code", "name"))
 
+    def panel(self, task: Task, user: Any, request: Any = None) -> dict[str, Any]:
+        """The ticket above the task's actions (``tickets/_task_panel.html``): what it is about,
+        the reporter masked (or hidden for a confidential 举报 outside the hotline), its history
+        with internal notes, linked tickets, assisting departments' opinions and, on intake, the
+        open tickets it may duplicate."""
+        from onewindow.tickets import staff
+
+        return staff.context(self.load(task.case_id), user, request, task)
+
     def not_allowed(self, case: Ticket, spec: ActionSpec) -> DomainError:
         message = _("工单当前为“%(status)s”，不能“%(action)s”。") % {
             "status": case.get_status_display(),

@@ -4,6 +4,7 @@ what departments propose from their replies for the hotline to publish."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.core.cache import cache
@@ -18,16 +19,20 @@ from onewindow.tickets.models import Article, Category, Ticket
 CACHE_KEY = "tickets:knowledge:v"
 
 
-def _version() -> int:
-    return int(cache.get(CACHE_KEY) or 0)
+def _version() -> str:
+    """A token that changes whenever the published articles do. A token, not a counter: a cache
+    that was flushed (or evicted the key) starts a new token rather than counting again from a
+    number a process may already have built its documents for."""
+    token = cache.get(CACHE_KEY)
+    if token is None:
+        cache.add(CACHE_KEY, uuid.uuid4().hex, None)
+        token = cache.get(CACHE_KEY) or ""
+    return str(token)
 
 
 def changed() -> None:
     """Forget the documents built for search (an article was added, published or retired)."""
-    try:
-        cache.incr(CACHE_KEY)
-    except ValueError:
-        cache.set(CACHE_KEY, 1, None)
+    cache.set(CACHE_KEY, uuid.uuid4().hex, None)
 
 
 _BUILT: dict[str, Any] = {"version": None, "documents": []}
@@ -118,3 +123,51 @@ def publish(article: Article, user: Any, request: Any = None) -> Article:
 
 def categories() -> list[Category]:
     return list(Category.objects.filter(active=True))
+
+
+def write(
+    article: Article | None,
+    user: Any,
+    *,
+    category: str,
+    question: str,
+    answer: str,
+    keywords: str = "",
+    request: Any = None,
+) -> Article:
+    """The hotline adds an article (published at once) or corrects one; every problem at once
+    (422). Text is masked: an answer read out to callers holds nobody's number."""
+    errors = FieldErrorsCollector()
+    found = Category.objects.filter(code=str(category or "")[:40]).first()
+    if found is None:
+        errors.add("category", _("请选择分类。"))
+    question, answer, keywords = str(question or "").strip(), str(answer or "").strip(), str(keywords or "").strip()
+    if not question or len(question) > 200 or "\x00" in question:
+        errors.add("question", _("请填写问题（200字以内）。"))
+    if not answer or len(answer) > 4000 or "\x00" in answer:
+        errors.add("answer", _("请填写答复口径（4000字以内）。"))
+    if len(keywords) > 200 or "\x00" in keywords:
+        errors.add("keywords", _("关键词最多200字。"))
+    errors.raise_if_any()
+    assert found is not None
+    with transaction.atomic():
+        if article is None:
+            article = Article(state=Article.State.PUBLISHED, proposed_by=user)
+        article.category = found
+        article.question, article.answer = personal.mask_text(question), personal.mask_text(answer)
+        article.keywords = keywords
+        article.save()
+        audit.record("knowledge.write", request=request, actor=user, obj=article, data={})
+        transaction.on_commit(changed)
+    return article
+
+
+def retire(article: Article, user: Any, request: Any = None) -> Article:
+    """Take an article out of the operators' search (kept for the record)."""
+    if article.state == Article.State.RETIRED:
+        raise DomainError("conflict", _("该条目已停用。"), status=409)
+    article.state = Article.State.RETIRED
+    article.save(update_fields=["state", "updated_at"])
+    audit.record("knowledge.retire", request=request, actor=user, obj=article, data={})
+    transaction.on_commit(changed)
+    return article

@@ -28,6 +28,7 @@ from onewindow.workbench.staff_forms import (
     TemporaryPasswordForm,
     role_choices,
 )
+from onewindow.workflow import seats
 from onewindow.workflow import selectors as work
 
 
@@ -45,6 +46,15 @@ def _departments(admin: User) -> list[Department]:
     ids = authority.managed_departments(admin)
     found = Department.objects.select_related("region")
     return list(found if ids is None else found.filter(pk__in=ids))
+
+
+def _openable(admin: Any, held: dict[int, list[Any]]) -> dict[int, list[Any]]:
+    """Each held task marked ``openable`` when the administrator may open its page (a platform
+    administrator sees who holds a 12345 operator's task, but opens it only with a seat there)."""
+    for tasks in held.values():
+        for task in tasks:
+            task.openable = seats.can_work_on(admin, task)
+    return held
 
 
 def _department(admin: User, value: Any) -> Department:
@@ -81,7 +91,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     people = list(authority.staff_of(department.pk))
     ids = [p.pk for p in people]
     roles = authority.roles_in(department.pk, ids)
-    held = work.held_by(ids)
+    held = _openable(admin, work.held_by(ids))
     labels = dict(role_choices())
     return render(
         request,
@@ -167,7 +177,7 @@ def _member_page(
             "other_form": (
                 failed[1] if failed and failed[0] not in shown else RolesForm(auto_id="other_%s")
             ),
-            "tasks": work.held_by([member.pk])[member.pk],
+            "tasks": _openable(admin, work.held_by([member.pk]))[member.pk],
             "is_self": member.pk == admin.pk,
         },
         status=status,

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from onewindow.accounts import staff_urls as enterprises
-from onewindow.workbench import departments, staff, views
+from onewindow.workbench import departments, hotline, staff, views
 
 app_name = "workbench"
 
@@ -30,5 +30,22 @@ urlpatterns = [
     path("departments/", departments.department_list, name="departments"),
     path("departments/add/", departments.department_add, name="department_add"),
     path("departments/<int:department_id>/", departments.department_edit, name="department_edit"),
+    # The 12345 hotline and its tickets.
+    path("hotline/", hotline.overview, name="hotline"),
+    path("hotline/call/", hotline.call, name="hotline_call"),
+    path("hotline/lists/<slug:which>/", hotline.task_list, name="hotline_list"),
+    path("hotline/knowledge/", hotline.articles, name="knowledge"),
+    path("hotline/knowledge/search/", hotline.knowledge_results, name="knowledge_search"),
+    path("hotline/knowledge/add/", hotline.article_add, name="article_add"),
+    path("hotline/knowledge/<int:article_id>/", hotline.article_edit, name="article"),
+    path(
+        "hotline/knowledge/<int:article_id>/<slug:change>/",
+        hotline.article_state,
+        name="article_state",
+    ),
+    path("tickets/", hotline.ticket_search, name="ticket_search"),
+    path("tickets/<str:number>/", hotline.ticket_page, name="ticket"),
+    path("tasks/<int:task_id>/link/", hotline.link, name="ticket_link"),
+    path("tasks/<int:task_id>/propose/", hotline.propose, name="ticket_propose"),
     *enterprises.urlpatterns,
 ]

@@ -151,6 +151,7 @@ def _inbox_page(
         "states": Task.State.choices,
         "items": selectors.inbox_topics(user),
         "kinds": kind_choices(),
+        "kind_labels": dict(kind_choices()),
         "page": page,
         "previous_page": page - 1 if page > 1 else None,
         "next_page": page + 1 if has_next else None,
