@@ -86,6 +86,7 @@ class Scene:
     agency_id: int
     ticket: Any = None  # the owner's 12345 request, waiting for dispatch
     letter: Any = None  # a published letter of the mayor's mailbox (someone else's)
+    article: Any = None  # a knowledge-base answer of the hotline
 
 
 def build_scene(client: Client) -> Scene:
@@ -159,8 +160,9 @@ def build_scene(client: Client) -> Scene:
         "all",
         (timezone.localdate() + timedelta(days=30)).isoformat(),
     )
-    from onewindow.tickets.models import Category, Ticket
+    from onewindow.tickets.models import Article, Category, Ticket
 
+    DepartmentFactory.create(slug="hotline", name="12345热线")
     noise = Category.objects.create(code="noise", name="噪音扰民", department=market)
     ticket = Ticket.objects.create(
         number="GD-20260101-MATRIX22",
@@ -182,9 +184,11 @@ def build_scene(client: Client) -> Scene:
         reply="已增设",
         closed_at=timezone.now(),
     )
+    article = Article.objects.create(category=noise, question="夜间施工噪音找谁", answer="拨打12345")
     return Scene(
         ticket=ticket,
         letter=letter,
+        article=article,
         people=people,
         item=item,
         bundle=bundle,
@@ -345,6 +349,19 @@ PAGES: dict[str, Page] = {
     "workbench:staff_password": Page(POST, clerk, "login 403 403 403 403 200 200"),
     "workbench:password":      Page(GET, none, "login 403 403 200 200 200 200"),
     "workbench:departments":   Page(GET, none, "login 403 403 403 403 403 200"),
+    # The 12345 hotline's pages: its staff (here the platform administrator) only.
+    "workbench:hotline":       Page(GET, none, "login 403 403 403 403 403 200"),
+    "workbench:hotline_call":  Page(GET, none, "login 403 403 403 403 403 200"),
+    "workbench:hotline_list":  Page(GET, lambda s: {"which": "dispatch"}, "login 403 403 403 403 403 200"),
+    "workbench:knowledge":     Page(GET, none, "login 403 403 403 403 403 200"),
+    "workbench:knowledge_search": Page(GET, none, "login 403 403 403 403 403 200"),
+    "workbench:article_add":   Page(GET, none, "login 403 403 403 403 403 200"),
+    "workbench:article":       Page(GET, lambda s: {"article_id": s.article.pk}, "login 403 403 403 403 403 200"),
+    "workbench:article_state": Page(POST, lambda s: {"article_id": s.article.pk, "change": "retire"}, "login 403 403 403 403 403 302"),
+    "workbench:ticket_search": Page(GET, none, "login 403 403 200 200 200 200"),
+    "workbench:ticket":        Page(GET, lambda s: {"number": s.ticket.number}, "login 403 403 404 404 404 200"),
+    "workbench:ticket_link":   Page(POST, task, "login 403 403 404 404 404 404"),
+    "workbench:ticket_propose": Page(POST, task, "login 403 403 404 404 404 404"),
     "workbench:department_add": Page(GET, none, "login 403 403 403 403 403 200"),
     "workbench:department_edit": Page(GET, lambda s: {"department_id": s.task.department_id}, "login 403 403 403 403 403 200"),
     # -- the catalogue's administration (beside the Django admin) -------------------------------
