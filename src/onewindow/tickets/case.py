@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -98,7 +99,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
         Status.MERGED,
         at={INTAKE},
         roles=CLERK,
-        inputs=[Input("into", gettext_lazy("并入的工单编号"), "number", required=True, max_length=32)],
+        inputs=[
+            Input("into", gettext_lazy("并入的工单编号"), "number", required=True, max_length=32)
+        ],
         final=True,
         confirm=gettext_lazy("您将把工单%(number)s并入另一工单，不再单独办理。"),
     ),
@@ -141,7 +144,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         at={HANDLE},
         roles=CLERK,
         inputs=[
-            Input("days", gettext_lazy("延期天数（工作日）"), "integer", required=True, minimum=1, maximum=30),
+            Input(
+                "days",
+                gettext_lazy("延期天数（工作日）"),
+                "integer",
+                required=True,
+                minimum=1,
+                maximum=30,
+            ),
             Input("reason", gettext_lazy("延期理由"), required=True, max_length=500),
         ],
     ),
@@ -200,7 +210,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
 )
 
 
-def _entry(ticket: Ticket, name: str, ctx: ActionContext | None, public: str = "", internal: str = "", department: Any = None) -> Entry:
+def _entry(
+    ticket: Ticket,
+    name: str,
+    ctx: ActionContext | None,
+    public: str = "",
+    internal: str = "",
+    department: Any = None,
+) -> Entry:
     return Entry.objects.create(
         ticket=ticket,
         action=name,
@@ -211,7 +228,9 @@ def _entry(ticket: Ticket, name: str, ctx: ActionContext | None, public: str = "
     )
 
 
-def _publish(event_type: type[events.TicketEvent], ticket: Ticket, entry: Entry, **extra: Any) -> None:
+def _publish(
+    event_type: type[events.TicketEvent], ticket: Ticket, entry: Entry, **extra: Any
+) -> None:
     publish(
         event_type(
             ticket_id=ticket.pk,
@@ -244,9 +263,8 @@ class TicketCase(CaseKind):
     def stages(self, case: Ticket) -> list[Stage]:
         hotline_slug = settings.ONEWINDOW.get("HOTLINE_DEPARTMENT", "hotline")
         at_hotline = (Branch(hotline_slug, 1),)
-        handling = (Branch(None, case.category.limit(case.kind)),) + tuple(
-            Branch(slug, case.category.limit(case.kind)) for slug in case.assisting
-        )
+        days = case.category.limit(case.kind)
+        handling = (Branch(None, days), *(Branch(slug, days) for slug in case.assisting))
         return [
             Stage(INTAKE, _("受理派单"), StageKind.ACCEPTANCE, at_hotline, role="clerk"),
             Stage(HANDLE, _("部门办理"), StageKind.REVIEW, handling, role="clerk"),
@@ -287,11 +305,24 @@ class TicketCase(CaseKind):
 
     # -- intake -----------------------------------------------------------------------------------
     def dispatch(self, task: Task, ticket: Ticket, ctx: ActionContext) -> None:
-        lead = Department.objects.get(slug=ctx.department)
-        if lead.pk == task.department_id:
-            message = _("承办部门不能是12345热线本身；可直接答复。")
-            raise DomainError("validation_error", message, fields={"department": [message]}, status=422)
-        assisting = [s for s in dict.fromkeys(ctx.inputs.get("assisting", [])) if s != lead.slug]
+        # The lead is named by a slug the client sent: one that is no (active) department is a
+        # field error, as an unknown assisting department is (never a 500 on a missing row).
+        lead = Department.objects.filter(slug=ctx.department[:64], is_active=True).first()
+        if lead is None or lead.pk == task.department_id:
+            message = (
+                _("部门不存在。")
+                if lead is None
+                else _("承办部门不能是12345热线本身；可直接答复。")
+            )
+            raise DomainError(
+                "validation_error", message, fields={"department": [message]}, status=422
+            )
+        hotline_slug = settings.ONEWINDOW.get("HOTLINE_DEPARTMENT", "hotline")
+        assisting = [
+            s
+            for s in dict.fromkeys(ctx.inputs.get("assisting", []))
+            if s not in (lead.slug, hotline_slug)
+        ]
         engine.finish(task, "dispatch", ctx.public_comment, ctx.internal_comment)
         ticket.department, ticket.assisting = lead, assisting
         ticket.status, ticket.dispatched_at = Status.HANDLING, timezone.now()
@@ -306,8 +337,12 @@ class TicketCase(CaseKind):
             "dispatch",
             ctx,
             public=_("已转%(department)s办理，办理期限%(due)s。")
-            % {"department": lead.name, "due": timezone.localtime(ticket.due_at).strftime("%Y-%m-%d")},
-            internal=(_("协办：%(names)s。") % {"names": names} if names else "") + ctx.internal_comment,
+            % {
+                "department": lead.name,
+                "due": timezone.localtime(ticket.due_at).strftime("%Y-%m-%d"),
+            },
+            internal=(_("协办：%(names)s。") % {"names": names} if names else "")
+            + ctx.internal_comment,
             department=lead,
         )
         _publish(events.Dispatched, ticket, entry)
@@ -319,13 +354,24 @@ class TicketCase(CaseKind):
         ticket.status, ticket.closed_at = Status.CLOSED, now
         ticket.published = ticket.publish
         _save(ticket)
-        entry = _entry(ticket, "answer", ctx, public=ctx.public_comment, internal=ctx.internal_comment)
+        entry = _entry(
+            ticket, "answer", ctx, public=ctx.public_comment, internal=ctx.internal_comment
+        )
         _publish(events.Replied, ticket, entry)
         _publish(events.Closed, ticket, entry, satisfied=None)
 
     def merge(self, task: Task, ticket: Ticket, ctx: ActionContext) -> None:
         number = str(ctx.inputs["into"]).strip().upper()
-        target = Ticket.objects.select_for_update().filter(number=number).first()
+        # This ticket is locked already; waiting for the other's lock could deadlock with an
+        # operator merging the other way at the same moment (A into B, B into A). Whoever finds
+        # the other ticket busy is asked to try again.
+        try:
+            with transaction.atomic():
+                target = Ticket.objects.select_for_update(nowait=True).filter(number=number).first()
+        except DatabaseError:
+            raise DomainError(
+                "conflict", _("该工单正在被他人处理，请稍后再试。"), status=409
+            ) from None
         problem = ""
         if target is None or target.pk == ticket.pk:
             problem = _("没有这个工单，或不能并入自己。")
@@ -345,7 +391,9 @@ class TicketCase(CaseKind):
             public=_("您反映的问题与工单%(number)s相同，已合并办理，答复将一并告知您。")
             % {"number": target.number},
         )
-        _entry(target, "merged", ctx, internal=_("并入工单%(number)s。") % {"number": ticket.number})
+        _entry(
+            target, "merged", ctx, internal=_("并入工单%(number)s。") % {"number": ticket.number}
+        )
         _publish(events.Merged, ticket, entry)
 
     # -- handling ---------------------------------------------------------------------------------
@@ -379,8 +427,16 @@ class TicketCase(CaseKind):
         ticket.status, ticket.department, ticket.assisting = Status.RETURNED, None, []
         ticket.returned_count += 1
         ticket.due_at = None
+        # An extension asked or granted was this department's: the next one starts afresh.
+        ticket.extension_days, ticket.extension_reason, ticket.extended = 0, "", False
         _save(ticket)
-        _entry(ticket, "return", ctx, internal=_("退单理由：%(reason)s") % {"reason": reason}, department=department)
+        _entry(
+            ticket,
+            "return",
+            ctx,
+            internal=_("退单理由：%(reason)s") % {"reason": reason},
+            department=department,
+        )
         engine.open_stage(self, ticket, self.stage(ticket, INTAKE))
 
     def reply(self, task: Task, ticket: Ticket, ctx: ActionContext) -> None:
@@ -400,7 +456,11 @@ class TicketCase(CaseKind):
         ticket.extension_days = 0
         _save(ticket)
         entry = _entry(
-            ticket, "reply", ctx, public=ctx.public_comment, internal=ctx.internal_comment,
+            ticket,
+            "reply",
+            ctx,
+            public=ctx.public_comment,
+            internal=ctx.internal_comment,
             department=task.department,
         )
         engine.open_stage(self, ticket, self.stage(ticket, VISIT))
@@ -443,16 +503,32 @@ class TicketCase(CaseKind):
             "approve_extension",
             ctx,
             public=_("办理期限延长%(days)s个工作日，至%(due)s。")
-            % {"days": days, "due": timezone.localtime(ticket.due_at).strftime("%Y-%m-%d") if ticket.due_at else ""},
+            % {
+                "days": days,
+                "due": timezone.localtime(ticket.due_at).strftime("%Y-%m-%d")
+                if ticket.due_at
+                else "",
+            },
         )
-        self._tell_handlers(ticket, _("延期申请已同意"), _("工单%(number)s延期%(days)s个工作日。") % {"number": ticket.number, "days": days}, f"ext:{ticket.version}")
+        self._tell_handlers(
+            ticket,
+            _("延期申请已同意"),
+            _("工单%(number)s延期%(days)s个工作日。") % {"number": ticket.number, "days": days},
+            f"ext:{ticket.version}",
+        )
 
     def refuse_extension(self, task: Task, ticket: Ticket, ctx: ActionContext) -> None:
         engine.finish(task, "refuse_extension", ctx.public_comment, ctx.internal_comment)
         ticket.extension_days = 0
         _save(ticket)
         _entry(ticket, "refuse_extension", ctx, internal=ctx.public_comment)
-        self._tell_handlers(ticket, _("延期申请未同意"), _("工单%(number)s：%(reason)s") % {"number": ticket.number, "reason": ctx.public_comment}, f"ext:{ticket.version}")
+        self._tell_handlers(
+            ticket,
+            _("延期申请未同意"),
+            _("工单%(number)s：%(reason)s")
+            % {"number": ticket.number, "reason": ctx.public_comment},
+            f"ext:{ticket.version}",
+        )
 
     def supervise(self, task: Task, ticket: Ticket, ctx: ActionContext) -> None:
         engine.finish(task, "supervise", ctx.public_comment, ctx.internal_comment)
@@ -462,14 +538,21 @@ class TicketCase(CaseKind):
         self._tell_handlers(
             ticket,
             _("工单督办"),
-            _("12345热线督办工单%(number)s：%(text)s") % {"number": ticket.number, "text": ctx.public_comment},
+            _("12345热线督办工单%(number)s：%(text)s")
+            % {"number": ticket.number, "text": ctx.public_comment},
             f"supervise:{ticket.version}",
             sms=True,
         )
 
-    def _tell_handlers(self, ticket: Ticket, title: str, body: str, key: str, sms: bool = False) -> None:
+    def _tell_handlers(
+        self, ticket: Ticket, title: str, body: str, key: str, sms: bool = False
+    ) -> None:
         """The clerk holding the handling task, or every clerk of its seat while nobody does."""
-        for handling in engine.active_tasks(self.case_type, ticket.pk).filter(stage=HANDLE, department_id=ticket.department_id):
+        if ticket.department_id is None:
+            return
+        for handling in engine.active_tasks(self.case_type, ticket.pk).filter(
+            stage=HANDLE, department_id=ticket.department_id
+        ):
             people = [handling.assignee] if handling.assignee else list(seats.people_for(handling))
             for person in people:
                 notify(person, title, body, key=f"ticket:{ticket.pk}:{key}:{person.pk}", sms=sms)
@@ -484,7 +567,9 @@ class TicketCase(CaseKind):
         engine.finish(task, "close", ctx.public_comment, ctx.internal_comment)
         self._close(ticket, ctx, "close", None, ctx.public_comment)
 
-    def _close(self, ticket: Ticket, ctx: ActionContext, name: str, satisfied: bool | None, note: str) -> None:
+    def _close(
+        self, ticket: Ticket, ctx: ActionContext, name: str, satisfied: bool | None, note: str
+    ) -> None:
         ticket.status, ticket.closed_at = Status.CLOSED, timezone.now()
         ticket.satisfied, ticket.visit_note = satisfied, note[:500]
         ticket.published = ticket.publish
@@ -505,7 +590,8 @@ class TicketCase(CaseKind):
         """An overdue handling task: the hotline gets a supervision task (督办), once."""
         if task.stage != HANDLE:
             return
-        ticket = Ticket.objects.select_related("category").get(pk=task.case_id)
+        # Locked: a reply committed meanwhile must not leave a supervision task on a replied ticket.
+        ticket = Ticket.objects.select_for_update().get(pk=task.case_id)
         if ticket.status != Status.HANDLING:
             return
         if engine.active_tasks(self.case_type, ticket.pk).filter(stage=SUPERVISE).exists():
@@ -514,7 +600,8 @@ class TicketCase(CaseKind):
             ticket,
             "escalate",
             None,
-            internal=_("%(department)s办理超期，已转12345热线督办。") % {"department": task.department.name},
+            internal=_("%(department)s办理超期，已转12345热线督办。")
+            % {"department": task.department.name},
         )
         engine.open_stage(self, ticket, self.stage(ticket, SUPERVISE))
 
