@@ -4,14 +4,15 @@ knowledge base are public reading. Staff act on tickets through the workbench's 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
+from pydantic import model_validator
 
 from onewindow.accounts import authority, codes
 from onewindow.accounts.auth import AUTH, SignedInSession, bearer, current_user
@@ -44,21 +45,44 @@ class LocationIn(Schema):
     long: float | None = None
     address: str = Field("", max_length=4000)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value: Any) -> Any:
+        # Ninja's schemas read attributes of whatever they are given: a location sent as a bare
+        # string would pass as an empty location and what the reporter typed would be lost.
+        if not isinstance(getattr(value, "_obj", value), dict):
+            raise ValueError(_("地点须为包含 lat、long、address 的对象。"))
+        return value
+
 
 class TicketIn(Schema):
-    kind: str = Field(description="consult 咨询, help 求助, complaint 投诉, report 举报, suggestion 建议")
+    kind: str = Field(
+        description="consult 咨询, help 求助, complaint 投诉, report 举报, suggestion 建议"
+    )
     category: str = Field(max_length=200, description="a category's code (GET /tickets/categories)")
     description: str = Field(max_length=100_000, description="at most 4,000 characters")
     title: str = Field("", max_length=4000)
     location: LocationIn | None = None
-    application: str | None = Field(None, max_length=200, description="the number of an application it concerns")
-    publish: bool = Field(False, description="the writer agrees to publish the letter and its reply (选登)")
-    confidential: bool = Field(False, description="a report (举报) whose reporter is hidden from the department")
+    application: str | None = Field(
+        None, max_length=200, description="the number of an application it concerns"
+    )
+    publish: bool = Field(
+        False, description="the writer agrees to publish the letter and its reply (选登)"
+    )
+    confidential: bool = Field(
+        False, description="a report (举报) whose reporter is hidden from the department"
+    )
     attributes: dict[str, Any] = Field({}, description="the category's attributes, by code")
     mailbox: bool = Field(False, description="a letter to the mayor's mailbox (市长信箱)")
-    phone: str = Field("", max_length=200, description="without an account: the phone the SMS code went to")
-    sms_code: str = Field("", max_length=200, description="without an account: the code (POST /tickets/code)")
-    name: str = Field("", max_length=200, description="how the reporter wishes to be addressed (optional)")
+    phone: str = Field(
+        "", max_length=200, description="without an account: the phone the SMS code went to"
+    )
+    sms_code: str = Field(
+        "", max_length=200, description="without an account: the code (POST /tickets/code)"
+    )
+    name: str = Field(
+        "", max_length=200, description="how the reporter wishes to be addressed (optional)"
+    )
 
 
 class EntryOut(Schema):
@@ -104,7 +128,9 @@ class TicketOut(Schema):
     reopenable: bool
     reporter: ReporterOut | None
     history: list[EntryOut]
-    merged: bool = Field(False, description="this filing was merged into the same phone's earlier ticket")
+    merged: bool = Field(
+        False, description="this filing was merged into the same phone's earlier ticket"
+    )
 
 
 class TicketRow(Schema):
@@ -165,7 +191,7 @@ def create(request: HttpRequest, payload: TicketIn) -> Status[Any]:
     user = _user(request)
     if user is not None and authority.is_staff(user):
         raise DomainError("forbidden", _("工作人员请在工作台的来电登记页面录入工单。"), status=403)
-    location = payload.location or LocationIn()
+    location = payload.location or LocationIn(lat=None, long=None, address="")
     report = services.Report(
         kind=payload.kind,
         category=payload.category,
@@ -185,11 +211,17 @@ def create(request: HttpRequest, payload: TicketIn) -> Status[Any]:
 
     def run() -> tuple[int, dict[str, Any]]:
         if user is None:
-            services.check(report)  # every field error first, before a code is spent
+            # Every field error first, before a code is spent; the application it names is checked
+            # against the phone only once the phone is proven (else anyone could ask which phone
+            # holds which application).
+            _category, values = services.check(replace(report, application=""))
             if not payload.phone:
                 message = _("未登录时请填写手机号并获取验证码。")
-                raise DomainError("validation_error", message, fields={"phone": [message]}, status=422)
-            codes.verify_code(report.phone, TICKET_CODE, payload.sms_code)
+                raise DomainError(
+                    "validation_error", message, fields={"phone": [message]}, status=422
+                )
+            # The code went to the phone as normalised (spaces, dashes, +86 taken off).
+            codes.verify_code(values["phone"], TICKET_CODE, payload.sms_code)
         filed = services.file(report, channel=channel, reporter=user, request=request)
         body = presenters.detail(filed.ticket) | {"merged": not filed.created}
         return (201 if filed.created else 200), body
@@ -209,7 +241,9 @@ def create(request: HttpRequest, payload: TicketIn) -> Status[Any]:
     response={200: TicketPage, **errors(401, 422)},
     summary="My tickets, newest first",
 )
-def mine(request: HttpRequest, status: str = Query("", max_length=16), page: PAGE = 1) -> dict[str, Any]:
+def mine(
+    request: HttpRequest, status: str = Query("", max_length=16), page: PAGE = 1
+) -> dict[str, Any]:
     tickets = services.mine(current_user(request)).select_related("category")
     if status:
         tickets = tickets.filter(status=status)
@@ -270,7 +304,9 @@ class ArticleOut(Schema):
     summary="Search the knowledge base (Chinese, pinyin, initials)",
 )
 def knowledge_search(
-    request: HttpRequest, q: str = Query("", max_length=50), category: str = Query("", max_length=40)
+    request: HttpRequest,
+    q: str = Query("", max_length=50),
+    category: str = Query("", max_length=40),
 ) -> list[dict[str, Any]]:
     return [
         {
@@ -287,10 +323,17 @@ def knowledge_search(
 def _readable(request: HttpRequest, number: str) -> tuple[Ticket, bool]:
     user = current_user(request)
     number = services.normalise_number(number)
-    ticket = services.mine(user).select_related("category", "department").filter(number=number).first()
+    ticket = (
+        services.mine(user).select_related("category", "department").filter(number=number).first()
+    )
     if ticket is not None:
         return ticket, False
-    ticket = services.visible_to_staff(user).select_related("category", "department").filter(number=number).first()
+    ticket = (
+        services.visible_to_staff(user)
+        .select_related("category", "department")
+        .filter(number=number)
+        .first()
+    )
     if ticket is None:
         raise DomainError("not_found", _("工单不存在。"), status=404)
     return ticket, True
@@ -342,8 +385,14 @@ class LetterPage(Schema):
     response={200: LetterPage, **errors(422)},
     summary="Published mailbox letters and their replies (选登), without personal data",
 )
-def letters(request: HttpRequest, q: str = Query("", max_length=50), page: PAGE = 1) -> dict[str, Any]:
-    found = Ticket.objects.filter(published=True).select_related("category", "department").order_by("-closed_at", "-id")
+def letters(
+    request: HttpRequest, q: str = Query("", max_length=50), page: PAGE = 1
+) -> dict[str, Any]:
+    found = (
+        Ticket.objects.filter(published=True)
+        .select_related("category", "department", "reporter")
+        .order_by("-closed_at", "-id")
+    )
     if q.strip():
         found = found.filter(Q(title__icontains=q.strip()) | Q(description__icontains=q.strip()))
     start = (page - 1) * PAGE_SIZE
@@ -353,5 +402,3 @@ def letters(request: HttpRequest, q: str = Query("", max_length=50), page: PAGE 
         "has_next": len(rows) > PAGE_SIZE,
         "letters": [presenters.letter(t) for t in rows[:PAGE_SIZE]],
     }
-
-

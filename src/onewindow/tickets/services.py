@@ -19,12 +19,12 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import rjieba
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-import rjieba
 from rapidfuzz import fuzz
 
 from onewindow.accounts import authority
@@ -91,7 +91,9 @@ def _coordinate(errors: FieldErrorsCollector, name: str, value: Any) -> Decimal 
     return number.quantize(Decimal("0.000001"))
 
 
-def _text(errors: FieldErrorsCollector, name: str, value: Any, limit: int, *, required: bool = False) -> str:
+def _text(
+    errors: FieldErrorsCollector, name: str, value: Any, limit: int, *, required: bool = False
+) -> str:
     text = str(value or "").strip()
     if "\x00" in text:
         errors.add(name, _("含有不允许的字符。"))
@@ -99,11 +101,38 @@ def _text(errors: FieldErrorsCollector, name: str, value: Any, limit: int, *, re
     if required and not text:
         errors.add(name, _("此项为必填项。"))
     elif len(text) > limit:
-        errors.add(name, _("最多%(limit)s个字（现有%(count)s个）。") % {"limit": limit, "count": len(text)})
+        errors.add(
+            name, _("最多%(limit)s个字（现有%(count)s个）。") % {"limit": limit, "count": len(text)}
+        )
     return text
 
 
-def check_attributes(category: Category, given: dict[str, Any], errors: FieldErrorsCollector) -> dict[str, Any]:
+def _attribute(spec: dict[str, Any], value: Any) -> tuple[Any, str]:
+    """One attribute's value converted by its datatype, or a problem."""
+    allowed = {str(v.get("key")) for v in spec.get("values", [])}
+    datatype = spec.get("datatype", "string")
+    if datatype == "multivaluelist":
+        values = value if isinstance(value, list) else [value]
+        if any(str(v) not in allowed for v in values):
+            return None, _("选项无效。")
+        return [str(v) for v in values], ""
+    if datatype == "singlevaluelist":
+        return (str(value), "") if str(value) in allowed else (None, _("选项无效。"))
+    if datatype == "number":
+        try:
+            number = float(str(value))
+        except ValueError:
+            return None, _("须为数字。")
+        return (number, "") if -1e12 <= number <= 1e12 else (None, _("数字超出范围。"))
+    text = str(value)
+    if "\x00" in text or len(text) > 500:
+        return None, _("内容过长或含有不允许的字符。")
+    return text, ""
+
+
+def check_attributes(
+    category: Category, given: dict[str, Any], errors: FieldErrorsCollector
+) -> dict[str, Any]:
     """The category's Open311 attributes: required ones present, single and multi-value lists
     within their values, numbers numbers. Unknown keys are dropped."""
     cleaned: dict[str, Any] = {}
@@ -117,35 +146,11 @@ def check_attributes(category: Category, given: dict[str, Any], errors: FieldErr
             if spec.get("required"):
                 errors.add(key, _("请填写“%(name)s”。") % {"name": spec.get("description", code)})
             continue
-        allowed = {str(v.get("key")) for v in spec.get("values", [])}
-        datatype = spec.get("datatype", "string")
-        if datatype == "multivaluelist":
-            values = value if isinstance(value, list) else [value]
-            if any(str(v) not in allowed for v in values):
-                errors.add(key, _("选项无效。"))
-                continue
-            cleaned[code] = [str(v) for v in values]
-        elif datatype == "singlevaluelist":
-            if str(value) not in allowed:
-                errors.add(key, _("选项无效。"))
-                continue
-            cleaned[code] = str(value)
-        elif datatype == "number":
-            try:
-                number = float(str(value))
-            except ValueError:
-                errors.add(key, _("须为数字。"))
-                continue
-            if not -1e12 <= number <= 1e12:
-                errors.add(key, _("数字超出范围。"))
-                continue
-            cleaned[code] = number
+        converted, problem = _attribute(spec, value)
+        if problem:
+            errors.add(key, problem)
         else:
-            text = str(value)
-            if "\x00" in text or len(text) > 500:
-                errors.add(key, _("内容过长或含有不允许的字符。"))
-                continue
-            cleaned[code] = text
+            cleaned[code] = converted
     return cleaned
 
 
@@ -154,47 +159,79 @@ def inside_city(lat: Decimal, long: Decimal) -> bool:
     return south <= float(lat) <= north and west <= float(long) <= east
 
 
-def _application(number: str, reporter: Any, errors: FieldErrorsCollector) -> str:
-    """The application a ticket names: it exists, and a signed-in reporter must be its applicant
-    (nobody learns of another's application by naming it)."""
+def _application(
+    number: str,
+    reporter: Any,
+    errors: FieldErrorsCollector,
+    *,
+    phone: str = "",
+    operator: Any = None,
+) -> str:
+    """The application a ticket names: it exists, and its applicant is the reporter: the account
+    signed in, or without one the account of the phone the reporter verified (nobody learns of
+    another's application by naming it). An operator filing on the call may name any."""
     if not number:
         return ""
     number = normalise_number(number)
     found = Application.objects.filter(number=number).exclude(status="draft")
-    if reporter is not None and not authority.is_staff(reporter):
+    if operator is not None and authority.is_staff(operator):
+        pass
+    elif reporter is not None:
         found = found.filter(applicant=reporter)
+    else:
+        index = personal.index(personal.Kind.PHONE, phone) if phone else ""
+        found = found.filter(applicant__phone_index=index) if index else found.none()
     if not found.exists():
         errors.add("application", _("没有找到这个办件编号。"))
         return ""
     return number
 
 
-def check(report: Report, reporter: Any = None) -> tuple[Category | None, dict[str, Any]]:
+def check(
+    report: Report, reporter: Any = None, *, operator: Any = None
+) -> tuple[Category | None, dict[str, Any]]:
     """Every problem with ``report`` at once (422), or the category and the cleaned values."""
     errors = FieldErrorsCollector()
     if report.kind not in Kind.values:
         errors.add("kind", _("请选择诉求类型：咨询、求助、投诉、举报或建议。"))
-    category = Category.objects.filter(code=str(report.category or "")[:40], active=True).select_related("department").first()
+    category = (
+        Category.objects.filter(code=str(report.category or "")[:40], active=True)
+        .select_related("department")
+        .first()
+    )
     if category is None:
         errors.add("category", _("没有这个诉求分类。"))
     values: dict[str, Any] = {
-        "description": _text(errors, "description", report.description, MAX_DESCRIPTION, required=True),
+        "description": _text(
+            errors, "description", report.description, MAX_DESCRIPTION, required=True
+        ),
         "address": _text(errors, "address", report.address, 200),
         "title": _text(errors, "title", report.title, 120),
         "name": _text(errors, "name", report.name, 40),
     }
     lat = _coordinate(errors, "location.lat", report.lat)
     long = _coordinate(errors, "location.long", report.long)
-    if (lat is None) != (long is None) and "location.lat" not in errors.fields and "location.long" not in errors.fields:
+    if (
+        (lat is None) != (long is None)
+        and "location.lat" not in errors.fields
+        and "location.long" not in errors.fields
+    ):
         errors.add("location", _("经纬度须同时填写。"))
     elif lat is not None and long is not None and not inside_city(lat, long):
         errors.add("location", _("地点不在本市范围内。"))
     values["lat"], values["long"] = lat, long
-    if category is not None and category.location_required and not values["address"] and lat is None:
+    if (
+        category is not None
+        and category.location_required
+        and not values["address"]
+        and lat is None
+    ):
         errors.add("address", _("该分类须填写事发地点。"))
     if report.phone:
         values["phone"] = errors.check("phone", validate_mobile, report.phone)
-    values["application"] = _application(report.application, reporter, errors)
+    values["application"] = _application(
+        report.application, reporter, errors, phone=values.get("phone") or "", operator=operator
+    )
     if category is not None:
         values["attributes"] = check_attributes(category, report.attributes or {}, errors)
     if report.confidential and report.kind != Kind.REPORT:
@@ -232,7 +269,7 @@ def file(
     """File a ticket from any channel: checked, sealed, merged into the same phone's ticket of a
     few minutes ago when the text is nearly the same, otherwise numbered and put in the hotline's
     intake (an operator filing on the call holds its intake task at once)."""
-    category, values = check(report, reporter)
+    category, values = check(report, reporter, operator=operator)
     assert category is not None
     phone = values.get("phone") or ""
     if not phone and reporter is not None and getattr(reporter, "has_phone", False):
@@ -251,7 +288,13 @@ def file(
                     % {"minutes": settings.ONEWINDOW.get("TICKET_DUPLICATE_MINUTES", 10)},
                     internal=personal.mask_text(values["description"])[:2000],
                 )
-                audit.record("ticket.repeat", request=request, actor=operator or reporter, obj=earlier, data={"channel": channel})
+                audit.record(
+                    "ticket.repeat",
+                    request=request,
+                    actor=operator or reporter,
+                    obj=earlier,
+                    data={"channel": channel},
+                )
                 return Filed(earlier, False)
         ticket = Ticket(
             number=new_number(),
@@ -265,7 +308,9 @@ def file(
             long=values["long"],
             attributes=values.get("attributes", {}),
             application_number=values["application"],
-            reporter=reporter if reporter is not None and not authority.is_staff(reporter) else None,
+            reporter=reporter
+            if reporter is not None and not authority.is_staff(reporter)
+            else None,
             confidential=report.confidential,
             publish=report.publish,
             client=client,
@@ -278,14 +323,21 @@ def file(
             ticket,
             "receive",
             None,
-            public=_("已受理您的%(kind)s，工单编号%(number)s。") % {"kind": ticket.get_kind_display(), "number": ticket.number},
+            public=_("已受理您的%(kind)s，工单编号%(number)s。")
+            % {"kind": ticket.get_kind_display(), "number": ticket.number},
             internal=_("来源：%(channel)s。") % {"channel": ticket.get_channel_display()},
         )
         (intake,) = engine.open_stage(TICKET, ticket, TICKET.stage(ticket, INTAKE))
         if operator is not None and seats.can_work_on(operator, intake):
             engine_claim(intake, operator)
         _publish(events.Received, ticket, entry)
-        audit.record("ticket.file", request=request, actor=operator or reporter, obj=ticket, data={"channel": channel})
+        audit.record(
+            "ticket.file",
+            request=request,
+            actor=operator or reporter,
+            obj=ticket,
+            data={"channel": channel},
+        )
     return Filed(ticket, True)
 
 
@@ -303,9 +355,19 @@ def reopen(ticket_number: str, reporter: Any, reason: str = "", request: Any = N
     to the department that handled it (or the hotline's intake when the operator answered)."""
     reason = personal.mask_text(str(reason or "").strip())[:500]
     if "\x00" in reason:
-        raise DomainError("validation_error", _("含有不允许的字符。"), fields={"reason": [_("含有不允许的字符。")]}, status=422)
+        raise DomainError(
+            "validation_error",
+            _("含有不允许的字符。"),
+            fields={"reason": [_("含有不允许的字符。")]},
+            status=422,
+        )
     with transaction.atomic():
-        ticket = mine(reporter).select_for_update().filter(number=normalise_number(ticket_number)).first()
+        ticket = (
+            mine(reporter)
+            .select_for_update()
+            .filter(number=normalise_number(ticket_number))
+            .first()
+        )
         if ticket is None:
             raise DomainError("not_found", _("工单不存在。"), status=404)
         days = settings.ONEWINDOW.get("TICKET_REOPEN_DAYS", 7)
@@ -335,7 +397,9 @@ def reopen(ticket_number: str, reporter: Any, reason: str = "", request: Any = N
             ticket.version += 1
             ticket.save()
             engine.open_stage(TICKET, ticket, TICKET.stage(ticket, INTAKE))
-        entry = _entry(ticket, "reopen", None, public=_("反映人不满意，申请重办。") + (reason and f"{reason}"))
+        entry = _entry(
+            ticket, "reopen", None, public=_("反映人不满意，申请重办。") + (reason and f"{reason}")
+        )
         _publish(events.Reopened, ticket, entry)
         audit.record("ticket.reopen", request=request, actor=reporter, obj=ticket, data={})
     return ticket
@@ -374,7 +438,14 @@ def reporter_hidden_from(user: Any, ticket: Ticket) -> bool:
 
 
 # -- what operators are offered --------------------------------------------------------------------
-def similar_open(ticket: Ticket | None = None, *, category: Category | None = None, text: str = "", address: str = "", limit: int = 5) -> list[tuple[Ticket, float]]:
+def similar_open(
+    ticket: Ticket | None = None,
+    *,
+    category: Category | None = None,
+    text: str = "",
+    address: str = "",
+    limit: int = 5,
+) -> list[tuple[Ticket, float]]:
     """Open tickets of the same category that read alike (description and place), best first: the
     operator may merge or link them. rapidfuzz over the latest open tickets of the category."""
     category = category or (ticket.category if ticket else None)
@@ -384,9 +455,15 @@ def similar_open(ticket: Ticket | None = None, *, category: Category | None = No
     address = address or (ticket.address if ticket else "")
     since = timezone.now() - timedelta(days=30)
     candidates = list(
-        Ticket.objects.filter(category=category, status__in=[Status.NEW, Status.RETURNED, Status.HANDLING, Status.REPLIED], created_at__gte=since)
-        .exclude(pk=ticket.pk if ticket else None)
-        .only("pk", "number", "description", "address", "status", "created_at", "kind", "category_id")
+        Ticket.objects.filter(
+            category=category,
+            status__in=[Status.NEW, Status.RETURNED, Status.HANDLING, Status.REPLIED],
+            created_at__gte=since,
+        )
+        .exclude(pk__in=[ticket.pk] if ticket else [])
+        .only(
+            "pk", "number", "description", "address", "status", "created_at", "kind", "category_id"
+        )
         .order_by("-created_at")[:500]
     )
     if not candidates:
@@ -413,7 +490,12 @@ def _words(text: str) -> str:
 
 def link(ticket: Ticket, other_number: str, user: Any, request: Any = None) -> Ticket:
     """Link two tickets that concern the same thing (both stay open)."""
-    other = visible_to_staff(user).filter(number=normalise_number(other_number)).exclude(pk=ticket.pk).first()
+    other = (
+        visible_to_staff(user)
+        .filter(number=normalise_number(other_number))
+        .exclude(pk=ticket.pk)
+        .first()
+    )
     if other is None:
         message = _("没有这个工单。")
         raise DomainError("validation_error", message, fields={"number": [message]}, status=422)
