@@ -59,8 +59,10 @@ def search(query: str, *, category: str = "", limit: int = 10) -> list[Article]:
         if category:
             articles = articles.filter(category__code=category)
         return list(articles[:limit])
-    keys = [d.key for d in rank(query, _documents(), limit=limit * 3)]
-    found = Article.objects.filter(pk__in=keys, state=Article.State.PUBLISHED).select_related("category")
+    keys: list[Any] = [d.key for d in rank(query, _documents(), limit=limit * 3)]
+    found = Article.objects.filter(pk__in=keys, state=Article.State.PUBLISHED).select_related(
+        "category"
+    )
     by_key = {a.pk: a for a in found}
     ordered = [by_key[k] for k in keys if k in by_key]
     if category:
@@ -68,7 +70,14 @@ def search(query: str, *, category: str = "", limit: int = 10) -> list[Article]:
     return ordered[:limit]
 
 
-def propose(ticket: Ticket, user: Any, question: str, answer: str, department_id: int | None, request: Any = None) -> Article:
+def propose(
+    ticket: Ticket,
+    user: Any,
+    question: str,
+    answer: str,
+    department_id: int | None,
+    request: Any = None,
+) -> Article:
     """A department proposes an answer from its reply; the hotline publishes it."""
     errors = FieldErrorsCollector()
     question, answer = question.strip(), answer.strip()
@@ -87,7 +96,13 @@ def propose(ticket: Ticket, user: Any, question: str, answer: str, department_id
             source=ticket,
             proposed_by=user,
         )
-        audit.record("knowledge.propose", request=request, actor=user, obj=article, data={"ticket": ticket.pk})
+        audit.record(
+            "knowledge.propose",
+            request=request,
+            actor=user,
+            obj=article,
+            data={"ticket": ticket.pk},
+        )
     return article
 
 

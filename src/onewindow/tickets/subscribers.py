@@ -13,7 +13,15 @@ from onewindow.core import personal
 from onewindow.core.events import subscribe
 from onewindow.notifications.services import notify, queue_sms
 from onewindow.notifications.sms.base import SmsMessage
-from onewindow.tickets.events import Closed, Dispatched, Merged, Received, Reopened, Replied, TicketEvent
+from onewindow.tickets.events import (
+    Closed,
+    Dispatched,
+    Merged,
+    Received,
+    Reopened,
+    Replied,
+    TicketEvent,
+)
 from onewindow.tickets.models import Entry, Ticket
 
 TITLES = {

@@ -178,8 +178,64 @@ def check_action(
     return kind, spec, cleaned
 
 
-def _input_error(spec: Input, message: str) -> dict[str, list[str]]:
-    return {spec.name: [message]}
+def _integer(item: Input, value: Any) -> tuple[Any, str]:
+    try:
+        number = int(str(value))
+    except ValueError:
+        return 0, _("“%(label)s”须为整数。") % {"label": item.label}
+    if not item.minimum <= number <= (item.maximum or number):
+        return number, _("“%(label)s”须在%(low)s到%(high)s之间。") % {
+            "label": item.label,
+            "low": item.minimum,
+            "high": item.maximum,
+        }
+    return number, ""
+
+
+def _boolean(item: Input, value: Any) -> tuple[Any, str]:
+    text = str(value).lower()
+    if text in ("1", "true", "yes", "on"):
+        return True, ""
+    if text in ("0", "false", "no", "off"):
+        return False, ""
+    return None, _("请选择“%(label)s”。") % {"label": item.label}
+
+
+def _departments(item: Input, value: Any) -> tuple[Any, str]:
+    slugs = value if isinstance(value, list) else [value]
+    slugs = [str(s).strip()[:64] for s in slugs if str(s).strip()]
+    known = set(Department.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    problem = ""
+    if len(slugs) != len(known) or any(s not in known for s in slugs):
+        problem = _("“%(label)s”中有不存在的部门。") % {"label": item.label}
+    if item.type == "department":
+        if len(slugs) != 1:
+            problem = problem or _("“%(label)s”只能选一个部门。") % {"label": item.label}
+        return (slugs[0] if slugs else ""), problem
+    return slugs, problem
+
+
+def _text(item: Input, value: Any) -> tuple[Any, str]:
+    text = personal.mask_text(str(value))
+    if "\x00" in text:
+        return text, _("“%(label)s”含有不允许的字符。") % {"label": item.label}
+    if len(text) > item.max_length:
+        return text, _("“%(label)s”最多%(limit)s个字。") % {
+            "label": item.label,
+            "limit": item.max_length,
+        }
+    return text, ""
+
+
+# How each type of input is converted: (the value, a problem or "").
+_CONVERT = {
+    "integer": _integer,
+    "boolean": _boolean,
+    "department": _departments,
+    "departments": _departments,
+    "text": _text,
+    "number": _text,
+}
 
 
 def clean_inputs(spec: ActionSpec, raw: dict[str, Any]) -> dict[str, Any]:
@@ -191,55 +247,17 @@ def clean_inputs(spec: ActionSpec, raw: dict[str, Any]) -> dict[str, Any]:
         value = raw.get(item.name)
         if isinstance(value, str):
             value = value.strip()
-        empty = value is None or value == "" or value == []
-        if empty:
+        if value is None or value == "" or value == []:
             if item.required:
-                errors |= _input_error(item, _("请填写“%(label)s”。") % {"label": item.label})
+                errors[item.name] = [_("请填写“%(label)s”。") % {"label": item.label}]
             elif item.type == "departments":
                 cleaned[item.name] = []
             continue
-        problem = ""
-        if item.type == "integer":
-            try:
-                number = int(str(value))
-            except ValueError:
-                number, problem = 0, _("“%(label)s”须为整数。") % {"label": item.label}
-            if not problem and not item.minimum <= number <= (item.maximum or number):
-                problem = _("“%(label)s”须在%(low)s到%(high)s之间。") % {
-                    "label": item.label,
-                    "low": item.minimum,
-                    "high": item.maximum,
-                }
-            cleaned[item.name] = number
-        elif item.type == "boolean":
-            text = str(value).lower()
-            if text in ("1", "true", "yes", "on"):
-                cleaned[item.name] = True
-            elif text in ("0", "false", "no", "off"):
-                cleaned[item.name] = False
-            else:
-                problem = _("请选择“%(label)s”。") % {"label": item.label}
-        elif item.type in ("department", "departments"):
-            slugs = value if isinstance(value, list) else [value]
-            slugs = [str(s).strip()[:64] for s in slugs if str(s).strip()]
-            known = set(Department.objects.filter(slug__in=slugs).values_list("slug", flat=True))
-            if len(slugs) != len(known) or any(s not in known for s in slugs):
-                problem = _("“%(label)s”中有不存在的部门。") % {"label": item.label}
-            if item.type == "department" and len(slugs) != 1:
-                problem = problem or _("“%(label)s”只能选一个部门。") % {"label": item.label}
-            cleaned[item.name] = slugs[0] if item.type == "department" and slugs else slugs
-        else:  # text, number
-            text = personal.mask_text(str(value))
-            if "\x00" in text:
-                problem = _("“%(label)s”含有不允许的字符。") % {"label": item.label}
-            elif len(text) > item.max_length:
-                problem = _("“%(label)s”最多%(limit)s个字。") % {
-                    "label": item.label,
-                    "limit": item.max_length,
-                }
-            cleaned[item.name] = text
+        converted, problem = _CONVERT[item.type](item, value)
         if problem:
-            errors |= _input_error(item, problem)
+            errors[item.name] = [problem]
+        else:
+            cleaned[item.name] = converted
     if errors:
         raise DomainError(
             "validation_error", _("提交的信息有误，请按提示修改。"), fields=errors, status=422
