@@ -371,7 +371,7 @@ def open311_request(
     )
     response = conn.getresponse()
     response.read()
-    return response.status
+    return 201 if response.status == 200 else response.status  # Open311 answers a filing 200
 
 
 def api_request(
