@@ -70,6 +70,9 @@ bench: $(VENV)/.installed-test
 	@if [ -n "$(BENCH_DATABASE_URL)" ]; then \
 		DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/inbox.py && \
 		DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/submissions.py; fi
+	@# 12345 tickets: filing (Open311, the citizens' API) and the hotline's inbox at 10k and 1M tickets.
+	@if [ -n "$(BENCH_TICKETS_DATABASE_URL)" ]; then \
+		DATABASE_URL=$(BENCH_TICKETS_DATABASE_URL) $(BIN)/python bench/tickets.py; fi
 
 messages: $(VENV)/.installed-test
 	cd src/onewindow && ../../$(BIN)/python ../../manage.py makemessages -l en --no-obsolete

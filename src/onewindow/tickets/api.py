@@ -4,6 +4,7 @@ knowledge base are public reading. Staff act on tickets through the workbench's 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.db.models import Q
@@ -11,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
+from pydantic import model_validator
 
 from onewindow.accounts import authority, codes
 from onewindow.accounts.auth import AUTH, SignedInSession, bearer, current_user
@@ -42,6 +44,15 @@ class LocationIn(Schema):
     lat: float | None = None
     long: float | None = None
     address: str = Field("", max_length=4000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value: Any) -> Any:
+        # Ninja's schemas read attributes of whatever they are given: a location sent as a bare
+        # string would pass as an empty location and what the reporter typed would be lost.
+        if not isinstance(getattr(value, "_obj", value), dict):
+            raise ValueError(_("地点须为包含 lat、long、address 的对象。"))
+        return value
 
 
 class TicketIn(Schema):
@@ -184,7 +195,7 @@ def create(request: HttpRequest, payload: TicketIn) -> Status[Any]:
     user = _user(request)
     if user is not None and authority.is_staff(user):
         raise DomainError("forbidden", _("工作人员请在工作台的来电登记页面录入工单。"), status=403)
-    location = payload.location or LocationIn(address="")
+    location = payload.location or LocationIn(lat=None, long=None, address="")
     report = services.Report(
         kind=payload.kind,
         category=payload.category,
@@ -204,13 +215,17 @@ def create(request: HttpRequest, payload: TicketIn) -> Status[Any]:
 
     def run() -> tuple[int, dict[str, Any]]:
         if user is None:
-            services.check(report)  # every field error first, before a code is spent
+            # Every field error first, before a code is spent; the application it names is checked
+            # against the phone only once the phone is proven (else anyone could ask which phone
+            # holds which application).
+            _category, values = services.check(replace(report, application=""))
             if not payload.phone:
                 message = _("未登录时请填写手机号并获取验证码。")
                 raise DomainError(
                     "validation_error", message, fields={"phone": [message]}, status=422
                 )
-            codes.verify_code(report.phone, TICKET_CODE, payload.sms_code)
+            # The code went to the phone as normalised (spaces, dashes, +86 taken off).
+            codes.verify_code(values["phone"], TICKET_CODE, payload.sms_code)
         filed = services.file(report, channel=channel, reporter=user, request=request)
         body = presenters.detail(filed.ticket) | {"merged": not filed.created}
         return (201 if filed.created else 200), body
@@ -379,7 +394,7 @@ def letters(
 ) -> dict[str, Any]:
     found = (
         Ticket.objects.filter(published=True)
-        .select_related("category", "department")
+        .select_related("category", "department", "reporter")
         .order_by("-closed_at", "-id")
     )
     if q.strip():

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -313,13 +314,24 @@ class TicketCase(CaseKind):
 
     # -- intake -----------------------------------------------------------------------------------
     def dispatch(self, task: Task, ticket: Ticket, ctx: ActionContext) -> None:
-        lead = Department.objects.get(slug=ctx.department)
-        if lead.pk == task.department_id:
-            message = _("承办部门不能是12345热线本身；可直接答复。")
+        # The lead is named by a slug the client sent: one that is no (active) department is a
+        # field error, as an unknown assisting department is (never a 500 on a missing row).
+        lead = Department.objects.filter(slug=ctx.department[:64], is_active=True).first()
+        if lead is None or lead.pk == task.department_id:
+            message = (
+                _("部门不存在。")
+                if lead is None
+                else _("承办部门不能是12345热线本身；可直接答复。")
+            )
             raise DomainError(
                 "validation_error", message, fields={"department": [message]}, status=422
             )
-        assisting = [s for s in dict.fromkeys(ctx.inputs.get("assisting", [])) if s != lead.slug]
+        hotline_slug = settings.ONEWINDOW.get("HOTLINE_DEPARTMENT", "hotline")
+        assisting = [
+            s
+            for s in dict.fromkeys(ctx.inputs.get("assisting", []))
+            if s not in (lead.slug, hotline_slug)
+        ]
         engine.finish(task, "dispatch", ctx.public_comment, ctx.internal_comment)
         ticket.department, ticket.assisting = lead, assisting
         ticket.status, ticket.dispatched_at = Status.HANDLING, timezone.now()
@@ -359,7 +371,16 @@ class TicketCase(CaseKind):
 
     def merge(self, task: Task, ticket: Ticket, ctx: ActionContext) -> None:
         number = str(ctx.inputs["into"]).strip().upper()
-        target = Ticket.objects.select_for_update().filter(number=number).first()
+        # This ticket is locked already; waiting for the other's lock could deadlock with an
+        # operator merging the other way at the same moment (A into B, B into A). Whoever finds
+        # the other ticket busy is asked to try again.
+        try:
+            with transaction.atomic():
+                target = Ticket.objects.select_for_update(nowait=True).filter(number=number).first()
+        except DatabaseError:
+            raise DomainError(
+                "conflict", _("该工单正在被他人处理，请稍后再试。"), status=409
+            ) from None
         problem = ""
         if target is None or target.pk == ticket.pk:
             problem = _("没有这个工单，或不能并入自己。")
@@ -415,6 +436,8 @@ class TicketCase(CaseKind):
         ticket.status, ticket.department, ticket.assisting = Status.RETURNED, None, []
         ticket.returned_count += 1
         ticket.due_at = None
+        # An extension asked or granted was this department's: the next one starts afresh.
+        ticket.extension_days, ticket.extension_reason, ticket.extended = 0, "", False
         _save(ticket)
         _entry(
             ticket,
@@ -534,8 +557,10 @@ class TicketCase(CaseKind):
         self, ticket: Ticket, title: str, body: str, key: str, sms: bool = False
     ) -> None:
         """The clerk holding the handling task, or every clerk of its seat while nobody does."""
+        if ticket.department_id is None:
+            return
         for handling in engine.active_tasks(self.case_type, ticket.pk).filter(
-            stage=HANDLE, department_id=ticket.department_id or 0
+            stage=HANDLE, department_id=ticket.department_id
         ):
             people = [handling.assignee] if handling.assignee else list(seats.people_for(handling))
             for person in people:
@@ -574,7 +599,8 @@ class TicketCase(CaseKind):
         """An overdue handling task: the hotline gets a supervision task (督办), once."""
         if task.stage != HANDLE:
             return
-        ticket = Ticket.objects.select_related("category").get(pk=task.case_id)
+        # Locked: a reply committed meanwhile must not leave a supervision task on a replied ticket.
+        ticket = Ticket.objects.select_for_update().get(pk=task.case_id)
         if ticket.status != Status.HANDLING:
             return
         if engine.active_tasks(self.case_type, ticket.pk).filter(stage=SUPERVISE).exists():

@@ -101,17 +101,41 @@ def row(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+def _writer_names(ticket: Ticket) -> list[str]:
+    """The names the writer is known by (the name given with the letter, the account's), longest
+    first: a writer who signs the letter with them is not named when it is published."""
+    names = {ticket.reporter.name if ticket.reporter_id and ticket.reporter else ""}
+    if ticket.reporter_name_encrypted:
+        names.add(
+            personal.open_for(
+                ticket.reporter_name_encrypted,
+                personal.Kind.NAME,
+                why="publishing a letter unsigned",
+            )
+        )
+    return sorted((n.strip() for n in names if len(n.strip()) >= 2), key=len, reverse=True)
+
+
+def _public_text(text: str, names: list[str]) -> str:
+    for name in names:
+        text = text.replace(name, personal.mask(personal.Kind.NAME, name))
+    return personal.mask_text(text)
+
+
 def letter(ticket: Ticket) -> dict[str, Any]:
-    """A published mailbox letter and its reply: nothing of the writer, every number masked."""
+    """A published mailbox letter and its reply: nothing of the writer (the names they are known
+    by taken out of the text too), every number masked (masked before a title is cut, so no part
+    of a number is left in clear)."""
+    names = _writer_names(ticket)
     return {
         "number": ticket.number,
         "kind_label": ticket.get_kind_display(),
         "category_name": ticket.category.name,
-        "title": personal.mask_text(ticket.title or ticket.description[:30]),
-        "text": personal.mask_text(ticket.description),
+        "title": _public_text(ticket.title or ticket.description, names)[:30],
+        "text": _public_text(ticket.description, names),
         "written_at": timezone.localtime(ticket.created_at).date().isoformat(),
         "department": ticket.department.name if ticket.department else "",
-        "reply": personal.mask_text(ticket.reply),
+        "reply": _public_text(ticket.reply, names),
         "replied_at": timezone.localtime(ticket.replied_at).date().isoformat()
         if ticket.replied_at
         else None,

@@ -172,22 +172,37 @@ def inside_city(lat: Decimal, long: Decimal) -> bool:
     return south <= float(lat) <= north and west <= float(long) <= east
 
 
-def _application(number: str, reporter: Any, errors: FieldErrorsCollector) -> str:
-    """The application a ticket names: it exists, and a signed-in reporter must be its applicant
-    (nobody learns of another's application by naming it)."""
+def _application(
+    number: str,
+    reporter: Any,
+    errors: FieldErrorsCollector,
+    *,
+    phone: str = "",
+    operator: Any = None,
+) -> str:
+    """The application a ticket names: it exists, and its applicant is the reporter: the account
+    signed in, or without one the account of the phone the reporter verified (nobody learns of
+    another's application by naming it). An operator filing on the call may name any."""
     if not number:
         return ""
     number = normalise_number(number)
     found = Application.objects.filter(number=number).exclude(status="draft")
-    if reporter is not None and not authority.is_staff(reporter):
+    if operator is not None and authority.is_staff(operator):
+        pass
+    elif reporter is not None:
         found = found.filter(applicant=reporter)
+    else:
+        index = personal.index(personal.Kind.PHONE, phone) if phone else ""
+        found = found.filter(applicant__phone_index=index) if index else found.none()
     if not found.exists():
         errors.add("application", _("没有找到这个办件编号。"))
         return ""
     return number
 
 
-def check(report: Report, reporter: Any = None) -> tuple[Category | None, dict[str, Any]]:
+def check(
+    report: Report, reporter: Any = None, *, operator: Any = None
+) -> tuple[Category | None, dict[str, Any]]:
     """Every problem with ``report`` at once (422), or the category and the cleaned values."""
     errors = FieldErrorsCollector()
     if report.kind not in Kind.values:
@@ -227,7 +242,9 @@ def check(report: Report, reporter: Any = None) -> tuple[Category | None, dict[s
         errors.add("address", _("该分类须填写事发地点。"))
     if report.phone:
         values["phone"] = errors.check("phone", validate_mobile, report.phone)
-    values["application"] = _application(report.application, reporter, errors)
+    values["application"] = _application(
+        report.application, reporter, errors, phone=values.get("phone") or "", operator=operator
+    )
     if category is not None:
         values["attributes"] = check_attributes(category, report.attributes or {}, errors)
     if report.confidential and report.kind != Kind.REPORT:
@@ -265,7 +282,7 @@ def file(
     """File a ticket from any channel: checked, sealed, merged into the same phone's ticket of a
     few minutes ago when the text is nearly the same, otherwise numbered and put in the hotline's
     intake (an operator filing on the call holds its intake task at once)."""
-    category, values = check(report, reporter)
+    category, values = check(report, reporter, operator=operator)
     assert category is not None
     phone = values.get("phone") or ""
     if not phone and reporter is not None and getattr(reporter, "has_phone", False):
@@ -456,7 +473,7 @@ def similar_open(
             status__in=[Status.NEW, Status.RETURNED, Status.HANDLING, Status.REPLIED],
             created_at__gte=since,
         )
-        .exclude(pk=ticket.pk if ticket else 0)
+        .exclude(pk__in=[ticket.pk] if ticket else [])
         .only(
             "pk", "number", "description", "address", "status", "created_at", "kind", "category_id"
         )
