@@ -141,7 +141,11 @@ def write(
     found = Category.objects.filter(code=str(category or "")[:40]).first()
     if found is None:
         errors.add("category", _("请选择分类。"))
-    question, answer, keywords = str(question or "").strip(), str(answer or "").strip(), str(keywords or "").strip()
+    question, answer, keywords = (
+        str(question or "").strip(),
+        str(answer or "").strip(),
+        str(keywords or "").strip(),
+    )
     if not question or len(question) > 200 or "\x00" in question:
         errors.add("question", _("请填写问题（200字以内）。"))
     if not answer or len(answer) > 4000 or "\x00" in answer:

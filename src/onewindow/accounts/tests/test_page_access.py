@@ -184,7 +184,9 @@ def build_scene(client: Client) -> Scene:
         reply="已增设",
         closed_at=timezone.now(),
     )
-    article = Article.objects.create(category=noise, question="夜间施工噪音找谁", answer="拨打12345")
+    article = Article.objects.create(
+        category=noise, question="夜间施工噪音找谁", answer="拨打12345"
+    )
     return Scene(
         ticket=ticket,
         letter=letter,
