@@ -222,10 +222,7 @@ def nul_fields(request: HttpRequest, view: Any = None) -> list[str]:
     return names
 
 
-F = Any
-
-
-def checks_nul_itself(view: F) -> F:
+def checks_nul_itself(view: Any) -> Any:
     """Marks a form page that answers NUL in its POST fields itself, beside the field, with the
     form re-rendered and nothing typed lost (``InputGuard`` would answer a 400 page instead). Its
     form fields and services must refuse NUL: Django's ``CharField`` does, so do the services'
@@ -236,8 +233,9 @@ def checks_nul_itself(view: F) -> F:
 
 class InputGuard:
     """Refuses a request with a NUL character in a field before its view runs (400, the field
-    named; a view marked ``checks_nul_itself`` answers the POST fields itself), and shows a refusal (``DomainError``) that a page view did not catch as a page error,
-    with its status; the API answers both in the error envelope."""
+    named; a view marked ``checks_nul_itself`` answers its POST fields itself), and shows a refusal
+    (``DomainError``) that a page view did not catch as a page error, with its status; the API
+    answers both in the error envelope."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

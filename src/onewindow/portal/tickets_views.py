@@ -9,7 +9,6 @@ anonymous reporter, whose code is spent by the first post)."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
 from typing import Any
@@ -20,7 +19,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,7 +37,6 @@ from onewindow.tickets.api import TICKET_CODE, TICKET_CODE_TEXT
 from onewindow.tickets.models import Channel, Ticket
 
 PAGE_SIZE = 20
-LONG_NUMBER = re.compile(r"\d{7,}")
 FILED = "filed_tickets"  # the session's list of what this browser filed (its confirmation pages)
 ANONYMOUS_ANSWER = 3600  # seconds an anonymous form token remembers the ticket it filed
 
@@ -101,6 +98,13 @@ def _file(request: HttpRequest, *, mailbox: bool) -> HttpResponse:
     if not _token_ok(request):
         form.add_error(None, _("这张表单已失效，请检查内容后再提交一次。"))
         return _page(request, form, mailbox, status=422)
+    return _submit(request, form, user, mailbox, valid)
+
+
+def _submit(
+    request: HttpRequest, form: TicketForm, user: Any, mailbox: bool, valid: bool
+) -> HttpResponse:
+    """File what the form holds, or show it again beside its errors with nothing lost."""
     report = form.report() if valid else _partial_report(form)
     if not valid or (user is None and not _anonymous_ready(form, report)):
         _check_all(form, report, user)
@@ -115,6 +119,11 @@ def _file(request: HttpRequest, *, mailbox: bool) -> HttpResponse:
     except DomainError as error:
         form.apply_errors(error)
         return _page(request, form, mailbox, status=error.status if error.status == 429 else 422)
+    return _filed(request, number, created)
+
+
+def _filed(request: HttpRequest, number: str, created: bool) -> HttpResponse:
+    """The confirmation, which this browser may open (its session remembers the number)."""
     remembered = [number, *[n for n in request.session.get(FILED, []) if n != number]]
     request.session[FILED] = remembered[:20]
     if not created:
@@ -392,17 +401,8 @@ def reopen(request: HttpRequest, number: str) -> HttpResponse:
 def mailbox(request: HttpRequest) -> HttpResponse:
     """The published letters and their replies (选登), newest first, with a search."""
     q = request.GET.get("q", "").replace("\x00", "").strip()[:50]
-    # Letters are searched as written, numbers included: a run of digits as long as a phone or an
-    # ID number is not searched for, so nobody learns which letter holds someone's number.
-    terms = LONG_NUMBER.sub("", q).strip()
-    letters = Ticket.objects.filter(published=True).select_related("category", "department")
-    if q and not terms:
-        letters = letters.none()
-    elif terms:
-        letters = letters.filter(Q(title__icontains=terms) | Q(description__icontains=terms))
-    page = Paginator(letters.order_by("-closed_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    letters = services.published_letters(q)
+    page = Paginator(letters, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "portal/tickets/mailbox.html",

@@ -224,9 +224,14 @@ def ticket_category(department: Department, code: str = "noise", **fields: Any) 
 def hotline_setup() -> dict[str, Any]:
     """The hotline department with an operator (clerk), and a handling department with its clerk,
     another department and a category routed to the first: what ticket tests start from."""
-    hotline = DepartmentFactory.create(slug="hotline", name="12345热线")
-    urban = DepartmentFactory.create(slug="urban", name="城市管理局")
-    ecology = DepartmentFactory.create(slug="ecology", name="生态环境局")
+
+    def department(slug: str, name: str) -> Department:
+        found = Department.objects.filter(slug=slug).first()
+        return found or DepartmentFactory.create(slug=slug, name=name)
+
+    hotline = department("hotline", "12345热线")
+    urban = department("urban", "城市管理局")
+    ecology = department("ecology", "生态环境局")
     return {
         "hotline": hotline,
         "urban": urban,

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -195,8 +194,28 @@ def create(request: HttpRequest, payload: TicketIn) -> Status[Any]:
     user = _user(request)
     if user is not None and authority.is_staff(user):
         raise DomainError("forbidden", _("工作人员请在工作台的来电登记页面录入工单。"), status=403)
+    report = _report_of(payload, user)
+    channel = Channel.MAILBOX if payload.mailbox else Channel.WEB
+
+    def run() -> tuple[int, dict[str, Any]]:
+        if user is None:
+            _prove_phone(payload, report)
+        filed = services.file(report, channel=channel, reporter=user, request=request)
+        body = presenters.detail(filed.ticket) | {"merged": not filed.created}
+        return (201 if filed.created else 200), body
+
+    if user is None:
+        status, body = run()
+        return Status(status, body)
+    answer = idempotency.once(
+        user, idempotency.header_key(request), idempotency.fingerprint(payload.dict()), run
+    )
+    return Status(answer.status, answer.body)
+
+
+def _report_of(payload: TicketIn, user: Any) -> services.Report:
     location = payload.location or LocationIn(lat=None, long=None, address="")
-    report = services.Report(
+    return services.Report(
         kind=payload.kind,
         category=payload.category,
         description=payload.description,
@@ -211,32 +230,18 @@ def create(request: HttpRequest, payload: TicketIn) -> Status[Any]:
         name=payload.name,
         phone=payload.phone if user is None else "",
     )
-    channel = Channel.MAILBOX if payload.mailbox else Channel.WEB
 
-    def run() -> tuple[int, dict[str, Any]]:
-        if user is None:
-            # Every field error first, before a code is spent; the application it names is checked
-            # against the phone only once the phone is proven (else anyone could ask which phone
-            # holds which application).
-            _category, values = services.check(replace(report, application=""))
-            if not payload.phone:
-                message = _("未登录时请填写手机号并获取验证码。")
-                raise DomainError(
-                    "validation_error", message, fields={"phone": [message]}, status=422
-                )
-            # The code went to the phone as normalised (spaces, dashes, +86 taken off).
-            codes.verify_code(values["phone"], TICKET_CODE, payload.sms_code)
-        filed = services.file(report, channel=channel, reporter=user, request=request)
-        body = presenters.detail(filed.ticket) | {"merged": not filed.created}
-        return (201 if filed.created else 200), body
 
-    if user is None:
-        status, body = run()
-        return Status(status, body)
-    answer = idempotency.once(
-        user, idempotency.header_key(request), idempotency.fingerprint(payload.dict()), run
-    )
-    return Status(answer.status, answer.body)
+def _prove_phone(payload: TicketIn, report: services.Report) -> None:
+    """Without an account: every field error first, before a code is spent; the application it
+    names is checked against the phone only once the phone is proven (else anyone could ask
+    which phone holds which application)."""
+    _category, values = services.check(replace(report, application=""))
+    if not payload.phone:
+        message = _("未登录时请填写手机号并获取验证码。")
+        raise DomainError("validation_error", message, fields={"phone": [message]}, status=422)
+    # The code went to the phone as normalised (spaces, dashes, +86 taken off).
+    codes.verify_code(values["phone"], TICKET_CODE, payload.sms_code)
 
 
 @router.get(
@@ -392,13 +397,7 @@ class LetterPage(Schema):
 def letters(
     request: HttpRequest, q: str = Query("", max_length=50), page: PAGE = 1
 ) -> dict[str, Any]:
-    found = (
-        Ticket.objects.filter(published=True)
-        .select_related("category", "department", "reporter")
-        .order_by("-closed_at", "-id")
-    )
-    if q.strip():
-        found = found.filter(Q(title__icontains=q.strip()) | Q(description__icontains=q.strip()))
+    found = services.published_letters(q).select_related("reporter")
     start = (page - 1) * PAGE_SIZE
     rows = list(found[start : start + PAGE_SIZE + 1])
     return {

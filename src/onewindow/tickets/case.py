@@ -266,7 +266,14 @@ class TicketCase(CaseKind):
         days = case.category.limit(case.kind)
         handling = (Branch(None, days), *(Branch(slug, days) for slug in case.assisting))
         return [
-            Stage(INTAKE, _("受理派单"), StageKind.ACCEPTANCE, at_hotline, role="clerk"),
+            Stage(
+                INTAKE,
+                _("受理派单"),
+                StageKind.ACCEPTANCE,
+                at_hotline,
+                role="clerk",
+                announce=False,
+            ),
             Stage(HANDLE, _("部门办理"), StageKind.REVIEW, handling, role="clerk"),
             Stage(EXTENSION, _("延期审核"), StageKind.DECISION, at_hotline, role="clerk"),
             Stage(SUPERVISE, _("督办"), StageKind.REVIEW, at_hotline, role="clerk"),

@@ -260,9 +260,10 @@ def _duplicate_of(phone_index: str, description: str) -> Ticket | None:
         phone_index=phone_index, created_at__gte=since, status__in=OPEN
     ).order_by("created_at")[:20]
     threshold = settings.ONEWINDOW.get("TICKET_DUPLICATE_SIMILARITY", 85)
-    for earlier in recent:
-        if fuzz.ratio(_normal(earlier.description), _normal(description)) >= threshold:
-            return earlier
+    # Read the texts alone (most callers have none recent); the ticket only when one matches.
+    for pk, text in recent.values_list("pk", "description"):
+        if fuzz.ratio(_normal(text), _normal(description)) >= threshold:
+            return Ticket.objects.get(pk=pk)
     return None
 
 
@@ -516,6 +517,23 @@ def link(ticket: Ticket, other_number: str, user: Any, request: Any = None) -> T
     _entry(ticket, "link", None, internal=_("关联工单%(number)s。") % {"number": other.number})
     audit.record("ticket.link", request=request, actor=user, obj=ticket, data={"other": other.pk})
     return other
+
+
+LONG_NUMBER = re.compile(r"\d{7,}")
+
+
+def published_letters(query: str = "") -> QuerySet[Ticket]:
+    """The published letters (选登), newest first, found by ``query`` in their title or text. A run
+    of digits as long as a phone or an ID number is not searched for: the text is kept as written
+    (masked only when shown), so such a search would tell which letter holds someone's number."""
+    query = query.replace("\x00", "").strip()[:50]
+    terms = LONG_NUMBER.sub("", query).strip()
+    letters = Ticket.objects.filter(published=True).select_related("category", "department")
+    if query and not terms:
+        letters = letters.none()
+    elif terms:
+        letters = letters.filter(Q(title__icontains=terms) | Q(description__icontains=terms))
+    return letters.order_by("-closed_at", "-id")
 
 
 def hotline_department_id() -> int:

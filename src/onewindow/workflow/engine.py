@@ -57,10 +57,14 @@ def _new_task(case_kind: CaseKind, case: Any, **fields: Any) -> Task:
 def open_stage(kind: CaseKind, case: Any, stage: Stage) -> list[Task]:
     """Create the stage's tasks: one per branch (department) of a parallel stage, otherwise one
     for the stage's department (the case's handling department by default). Every new task is
-    announced in its department role's inbox, so no caller has to remember to."""
+    announced in its department role's inbox (unless the stage says not to: ``Stage.announce``),
+    so no caller has to remember to."""
     slugs = [b.department for b in stage.branches if b.department]
     departments = dict(Department.objects.filter(slug__in=slugs).values_list("slug", "pk"))
-    handling = kind.department_id(case)
+    # The case's own department, asked only when a branch names none (or an unknown one).
+    handling = None
+    if any(departments.get(b.department or "") is None for b in stage.branches):
+        handling = kind.department_id(case)
     tasks = [
         _new_task(
             kind,
@@ -75,8 +79,9 @@ def open_stage(kind: CaseKind, case: Any, stage: Stage) -> list[Task]:
         for branch in stage.branches
     ]
     Task.objects.bulk_create(tasks)
-    for task in tasks:
-        tell_inbox(task)
+    if stage.announce:
+        for task in tasks:
+            tell_inbox(task)
     return tasks
 
 

@@ -194,13 +194,17 @@ class Branch:
 @dataclass(frozen=True)
 class Stage:
     """``role``: the role whose inbox the stage's tasks go to, where it is not the one its kind
-    implies (``ROLE_FOR_STAGE``): a ticket's handling is a review done by a department's clerks."""
+    implies (``ROLE_FOR_STAGE``): a ticket's handling is a review done by a department's clerks.
+    ``announce``: whether each holder of the seat gets a message for each new task (a 12345
+    intake is not announced: operators work from the dispatch list, and a message per call to
+    every operator would bury the rest)."""
 
     key: str
     name: str
     kind: str  # a StageKind
     branches: tuple[Branch, ...]
     role: str = ""
+    announce: bool = True
 
     @property
     def task_role(self) -> str:
