@@ -16,9 +16,10 @@ from pydantic import model_validator
 from onewindow.accounts import authority, codes
 from onewindow.accounts.auth import AUTH, SignedInSession, bearer, current_user
 from onewindow.core import idempotency
-from onewindow.core.errors import DomainError, errors
+from onewindow.core.errors import DomainError, FieldErrorsCollector, errors
 from onewindow.core.net import client_network
 from onewindow.core.params import PAGE
+from onewindow.core.validators import validate_mobile
 from onewindow.tickets import knowledge, presenters, services
 from onewindow.tickets.models import Category, Channel, Kind, Ticket
 
@@ -174,9 +175,6 @@ def _user(request: HttpRequest) -> Any:
     summary="Send an SMS code to file a ticket without an account",
 )
 def ticket_code(request: HttpRequest, payload: CodeIn) -> Status[dict[str, int]]:
-    from onewindow.core.errors import FieldErrorsCollector
-    from onewindow.core.validators import validate_mobile
-
     collected = FieldErrorsCollector()
     phone = collected.check("phone", validate_mobile, payload.phone)
     collected.raise_if_any()

@@ -73,18 +73,7 @@ def detail(ticket: Ticket, *, viewer: Any = None, staff: bool = False) -> dict[s
 
 
 def reopenable(ticket: Ticket) -> bool:
-    from datetime import timedelta
-
-    from django.conf import settings
-
-    days = settings.ONEWINDOW.get("TICKET_REOPEN_DAYS", 7)
-    return bool(
-        ticket.status == "closed"
-        and ticket.reopened_at is None
-        and ticket.satisfied is False
-        and ticket.closed_at
-        and timezone.now() - ticket.closed_at <= timedelta(days=days)
-    )
+    return not services.why_not_reopen(ticket)
 
 
 def row(ticket: Ticket) -> dict[str, Any]:

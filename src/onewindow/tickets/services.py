@@ -355,6 +355,22 @@ def file(
     return Filed(ticket, True)
 
 
+def why_not_reopen(ticket: Ticket) -> str:
+    """Why the reporter may not reopen the ticket now (empty: they may): once, within
+    ``TICKET_REOPEN_DAYS`` of closing, after an unsatisfied return visit. The page's offer and
+    ``reopen`` ask this one rule."""
+    days = settings.ONEWINDOW.get("TICKET_REOPEN_DAYS", 7)
+    if ticket.status != Status.CLOSED:
+        return _("只有已办结的工单可以申请重办。")
+    if ticket.reopened_at is not None:
+        return _("每张工单只能申请重办一次。")
+    if ticket.satisfied is not False:
+        return _("只有回访不满意的工单可以申请重办。")
+    if ticket.closed_at and timezone.now() - ticket.closed_at > timedelta(days=days):
+        return _("已超过%(days)s日的重办期限。") % {"days": days}
+    return ""
+
+
 def reopen(ticket_number: str, reporter: Any, reason: str = "", request: Any = None) -> Ticket:
     """An unsatisfied reporter reopens a closed ticket once, within ``TICKET_REOPEN_DAYS``: back
     to the department that handled it (or the hotline's intake when the operator answered)."""
@@ -375,16 +391,7 @@ def reopen(ticket_number: str, reporter: Any, reason: str = "", request: Any = N
         )
         if ticket is None:
             raise DomainError("not_found", _("工单不存在。"), status=404)
-        days = settings.ONEWINDOW.get("TICKET_REOPEN_DAYS", 7)
-        problem = ""
-        if ticket.status != Status.CLOSED:
-            problem = _("只有已办结的工单可以申请重办。")
-        elif ticket.reopened_at is not None:
-            problem = _("每张工单只能申请重办一次。")
-        elif ticket.satisfied is not False:
-            problem = _("只有回访不满意的工单可以申请重办。")
-        elif ticket.closed_at and timezone.now() - ticket.closed_at > timedelta(days=days):
-            problem = _("已超过%(days)s日的重办期限。") % {"days": days}
+        problem = why_not_reopen(ticket)
         if problem:
             raise DomainError("conflict", problem, status=409)
         now = timezone.now()
